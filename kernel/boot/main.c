@@ -1,0 +1,60 @@
+// main(): supervisor-mode initialization.  Hart 0 brings up every subsystem
+// in dependency order; the other harts wait for it, then set up their own
+// per-hart state.  All harts then enter the scheduler and never return.
+#include "types.h"
+#include "param.h"
+#include "riscv.h"
+#include "boot/boot.h"
+#include "lib/printf.h"
+#include "mm/kalloc.h"
+#include "mm/vm.h"
+#include "proc/proc.h"
+#include "trap/trap.h"
+#include "dev/console.h"
+#include "dev/plic.h"
+#include "dev/virtio_disk.h"
+#include "fs/buf.h"
+#include "fs/inode.h"
+#include "fs/file.h"
+
+static volatile int hart0_done = 0;
+
+static void init_first_hart(void) {
+  consoleinit();
+  printfinit();
+  printf("\nxv6-cow kernel is booting\n\n");
+  kinit();          // physical page allocator
+  kvminit();        // kernel page table
+  kvminithart();    // turn on paging
+  procinit();       // process table
+  trapinit();       // trap vectors
+  trapinithart();
+  plicinit();       // interrupt controller
+  plicinithart();
+  binit();          // buffer cache
+  iinit();          // inode table
+  fileinit();       // file table
+  virtio_disk_init();
+  userinit();       // first user process
+}
+
+static void init_other_hart(void) {
+  printf("hart %d starting\n", cpuid());
+  kvminithart();
+  trapinithart();
+  plicinithart();
+}
+
+void main(void) {
+  if (cpuid() == 0) {
+    init_first_hart();
+    __sync_synchronize();
+    hart0_done = 1;
+  } else {
+    while (hart0_done == 0)
+      ;
+    __sync_synchronize();
+    init_other_hart();
+  }
+  scheduler();
+}

@@ -1,0 +1,57 @@
+// Machine-mode set-up, run once on every hart before the kernel proper.
+//
+// The kernel runs in supervisor mode.  Here, still in machine mode, each hart
+// hands every trap and interrupt to supervisor mode, opens physical memory
+// to it, arms its timer (the Sstc extension lets supervisor mode program the
+// timer itself), and "returns" with mret into main() in supervisor mode.
+#include "types.h"
+#include "param.h"
+#include "riscv.h"
+#include "boot/boot.h"
+
+// One boot stack page per hart; entry.S points sp at them.
+__attribute__((aligned(PGSIZE))) char boot_stacks[PGSIZE * NCPU];
+
+// mie.STIE: machine-level enable of the supervisor timer interrupt.
+#define MIE_STIE (1L << 5)
+// Delegate every exception and interrupt cause (bits 0..15) to supervisor mode.
+#define DELEGATE_ALL 0xffff
+// One PMP region, top-of-range over all addresses, readable, writable and
+// executable (pmpcfg A=TOR, R, W, X).
+#define PMP_ALL_ADDRESSES 0x3fffffffffffffull
+#define PMP_TOR_RWX 0xf
+
+static void delegate_traps(void) {
+  w_medeleg(DELEGATE_ALL);
+  w_mideleg(DELEGATE_ALL);
+  w_sie(r_sie() | SIE_SEIE | SIE_STIE);
+}
+
+static void open_physical_memory(void) {
+  w_pmpaddr0(PMP_ALL_ADDRESSES);
+  w_pmpcfg0(PMP_TOR_RWX);
+}
+
+// Let supervisor mode own the timer (stimecmp), and let both supervisor and
+// user mode read the time CSR (user programs use it for fine timing).
+static void timer_init(void) {
+  w_mie(r_mie() | MIE_STIE);
+  w_menvcfg(r_menvcfg() | MENVCFG_STCE);
+  w_mcounteren(r_mcounteren() | COUNTEREN_TM);
+  w_scounteren(r_scounteren() | COUNTEREN_TM);
+  w_stimecmp(r_time() + TIMER_INTERVAL);
+}
+
+void start(void) {
+  // mret will switch to supervisor mode and jump to main.
+  w_mstatus((r_mstatus() & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S);
+  w_mepc((uint64)main);
+  w_satp(0);  // no paging until kvminithart()
+
+  delegate_traps();
+  open_physical_memory();
+  timer_init();
+
+  w_tp(r_mhartid());  // cpuid() reads the hart number from tp from now on
+  asm volatile("mret");
+}

@@ -1,0 +1,139 @@
+// The console device (major CONSOLE): a line discipline between the UART and
+// processes that read and write file descriptor 0/1/2.
+//
+// Typed bytes arrive one at a time through consoleintr().  They are echoed
+// and collected in a line buffer; a reader is woken only when a line is
+// complete (newline, Ctrl-D, or buffer full), so input is line-buffered.
+//   Backspace/Delete  erase one character
+//   Ctrl-U            erase the whole line
+//   Ctrl-D            end of file (a read returns what is there, or 0)
+//   Ctrl-P            list the processes (procdump)
+//
+// Lock rule: cons.lock guards the buffer and its three indexes.
+// Indexes only grow; slot i lives at buf[i % INPUT_SIZE].
+//   read  <= commit <= edit
+//   [read, commit) complete lines a reader may take
+//   [commit, edit) the line still being typed
+#include "types.h"
+#include "param.h"
+#include "lib/spinlock.h"
+#include "lib/printf.h"
+#include "mm/usercopy.h"
+#include "proc/proc.h"
+#include "fs/file.h"
+#include "dev/uart.h"
+#include "dev/console.h"
+
+#define CTRL(x) ((x) - '@')
+#define KEY_BACKSPACE 0x08
+#define KEY_DELETE    0x7f
+#define INPUT_SIZE 128
+
+static struct {
+  struct spinlock lock;
+  char buf[INPUT_SIZE];
+  uint read;
+  uint commit;
+  uint edit;
+} cons;
+
+void consputc(int c) {
+  if (c == KEY_BACKSPACE) {
+    // Step back, blank the character, step back again.
+    uartputc_sync('\b');
+    uartputc_sync(' ');
+    uartputc_sync('\b');
+  } else {
+    uartputc_sync(c);
+  }
+}
+
+static int console_write(int user_src, uint64 src, int n) {
+  int i;
+  for (i = 0; i < n; i++) {
+    char c;
+    if (either_copyin(&c, user_src, src + i, 1) < 0)
+      break;
+    uartputc(c);
+  }
+  return i;
+}
+
+// Copies at most n bytes of input to dst, stopping after a newline.  Waits
+// for a complete line.  Returns the bytes copied, or -1 if killed.
+static int console_read(int user_dst, uint64 dst, int n) {
+  int want = n;
+  acquire(&cons.lock);
+  while (n > 0) {
+    while (cons.read == cons.commit) {
+      if (killed(myproc())) {
+        release(&cons.lock);
+        return -1;
+      }
+      sleep(&cons.read, &cons.lock);
+    }
+    char c = cons.buf[cons.read++ % INPUT_SIZE];
+    if (c == CTRL('D')) {
+      // End of file.  If some bytes were already read, leave the Ctrl-D
+      // for the next read so that it returns 0.
+      if (n < want)
+        cons.read--;
+      break;
+    }
+    if (either_copyout(user_dst, dst, &c, 1) < 0)
+      break;
+    dst++;
+    n--;
+    if (c == '\n')
+      break;
+  }
+  release(&cons.lock);
+  return want - n;
+}
+
+static void erase_one(void) {
+  cons.edit--;
+  consputc(KEY_BACKSPACE);
+}
+
+// Stores a typed byte in the line being edited and echoes it.
+static void accept_byte(int c) {
+  if (c == '\r')
+    c = '\n';
+  consputc(c);
+  cons.buf[cons.edit++ % INPUT_SIZE] = c;
+  if (c == '\n' || c == CTRL('D') || cons.edit - cons.read == INPUT_SIZE) {
+    cons.commit = cons.edit;
+    wakeup(&cons.read);
+  }
+}
+
+void consoleintr(int c) {
+  acquire(&cons.lock);
+  switch (c) {
+  case CTRL('P'):
+    procdump();
+    break;
+  case CTRL('U'):
+    while (cons.edit != cons.commit && cons.buf[(cons.edit - 1) % INPUT_SIZE] != '\n')
+      erase_one();
+    break;
+  case KEY_BACKSPACE:
+  case KEY_DELETE:
+    if (cons.edit != cons.commit)
+      erase_one();
+    break;
+  default:
+    if (c != 0 && cons.edit - cons.read < INPUT_SIZE)
+      accept_byte(c);
+    break;
+  }
+  release(&cons.lock);
+}
+
+void consoleinit(void) {
+  initlock(&cons.lock, "console");
+  uartinit();
+  devsw[CONSOLE].read = console_read;
+  devsw[CONSOLE].write = console_write;
+}

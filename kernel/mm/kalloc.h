@@ -1,0 +1,16 @@
+// The physical page allocator: whole 4096-byte pages of RAM between the end
+// of the kernel image and PHYSTOP.
+#ifndef KERNEL_MM_KALLOC_H
+#define KERNEL_MM_KALLOC_H
+
+#include "types.h"
+
+void kinit(void);
+// Returns a page filled with junk, or 0 when memory is exhausted.
+void *kalloc(void);
+// Gives a page back.  pa must have come from kalloc().
+void kfree(void *pa);
+// Pages currently free (for tests and statistics).
+uint64 kfreepages(void);
+
+#endif

@@ -1,0 +1,218 @@
+// Page tables (Sv39).
+//
+// A page table is a tree of three levels of 4096-byte pages, each holding 512
+// PTEs.  walk() finds (and optionally creates) the leaf PTE for a virtual
+// address; everything else is built on it.
+//
+// The kernel page table maps devices and RAM at their physical addresses
+// (the direct map), the trampoline at the top, and each process's kernel
+// stack below it with an unmapped guard page in between.
+//
+// A user page table maps the process's memory from address 0 up to p->sz,
+// plus the trampoline and its trap frame at the top.  Invariant: every page
+// below p->sz is mapped (the stack guard page too, but without PTE_U), and
+// every mapped user page belongs to this address space alone.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "lib/printf.h"
+#include "lib/string.h"
+#include "mm/kalloc.h"
+#include "mm/vm.h"
+#include "proc/proc.h"
+
+pagetable_t kernel_pagetable;
+
+extern char etext[];       // end of kernel text (kernel.ld)
+extern char trampoline[];  // trampoline.S
+
+static pagetable_t new_pagetable_page(void) {
+  pagetable_t pt = kalloc();
+  if (pt)
+    memset(pt, 0, PGSIZE);
+  return pt;
+}
+
+// Maps a kernel range at boot; failure here means the kernel cannot run.
+void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm) {
+  if (mappages(kpgtbl, va, sz, pa, perm) != 0)
+    panic("kvmmap: out of memory at boot");
+}
+
+void kvminit(void) {
+  pagetable_t kpt = new_pagetable_page();
+  if (kpt == 0)
+    panic("kvminit: out of memory");
+  kvmmap(kpt, UART0, UART0, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpt, VIRTIO0, VIRTIO0, PGSIZE, PTE_R | PTE_W);
+  kvmmap(kpt, PLIC, PLIC, PLIC_SIZE, PTE_R | PTE_W);
+  kvmmap(kpt, KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
+  kvmmap(kpt, (uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext, PTE_R | PTE_W);
+  kvmmap(kpt, TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);
+  proc_mapstacks(kpt);
+  kernel_pagetable = kpt;
+}
+
+// Switches this hart to the kernel page table.
+void kvminithart(void) {
+  sfence_vma();  // finish writes to page tables before using them
+  w_satp(MAKE_SATP(kernel_pagetable));
+  sfence_vma();  // drop stale translations
+}
+
+// Returns the leaf PTE for va, creating the intermediate page-table pages
+// when alloc is set.  Returns 0 if va is out of range, or if a page is
+// missing and alloc is 0 or memory ran out.
+pte_t *walk(pagetable_t pagetable, uint64 va, int alloc) {
+  if (va >= MAXVA)
+    return 0;
+  for (int level = 2; level > 0; level--) {
+    pte_t *pte = &pagetable[PX(level, va)];
+    if (*pte & PTE_V) {
+      pagetable = (pagetable_t)PTE2PA(*pte);
+    } else {
+      if (!alloc || (pagetable = new_pagetable_page()) == 0)
+        return 0;
+      *pte = PA2PTE(pagetable) | PTE_V;
+    }
+  }
+  return &pagetable[PX(0, va)];
+}
+
+// Physical address of the user page at va, or 0 if it is not mapped for user.
+uint64 walkaddr(pagetable_t pagetable, uint64 va) {
+  pte_t *pte = walk(pagetable, va, 0);
+  if (pte == 0 || (*pte & PTE_V) == 0 || (*pte & PTE_U) == 0)
+    return 0;
+  return PTE2PA(*pte);
+}
+
+// Maps [va, va+size) to [pa, pa+size) with permissions perm.  va and size
+// must be page-aligned.  Returns -1 if a page-table page could not be
+// allocated; pages mapped before the failure stay mapped.
+int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm) {
+  if (va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
+    panic("mappages: unaligned range");
+  for (uint64 off = 0; off < size; off += PGSIZE) {
+    pte_t *pte = walk(pagetable, va + off, 1);
+    if (pte == 0)
+      return -1;
+    if (*pte & PTE_V)
+      panic("mappages: page already mapped");
+    *pte = PA2PTE(pa + off) | perm | PTE_V;
+  }
+  return 0;
+}
+
+// Removes npages mappings starting at va, which must all exist, and frees
+// the physical pages when do_free is set.
+void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free) {
+  if (va % PGSIZE != 0)
+    panic("uvmunmap: unaligned");
+  for (uint64 a = va; a < va + npages * PGSIZE; a += PGSIZE) {
+    pte_t *pte = walk(pagetable, a, 0);
+    if (pte == 0 || (*pte & PTE_V) == 0)
+      panic("uvmunmap: page not mapped");
+    if (PTE_FLAGS(*pte) == PTE_V)
+      panic("uvmunmap: not a leaf");
+    if (do_free)
+      kfree((void *)PTE2PA(*pte));
+    *pte = 0;
+  }
+}
+
+// An empty user page table, or 0 when out of memory.
+pagetable_t uvmcreate(void) {
+  return new_pagetable_page();
+}
+
+// Grows a process from oldsz to newsz bytes with zeroed pages mapped
+// readable, user-accessible, and xperm (PTE_W and/or PTE_X).  Returns newsz,
+// or 0 on failure with nothing new left mapped.
+uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm) {
+  if (newsz < oldsz)
+    return oldsz;
+  for (uint64 a = PGROUNDUP(oldsz); a < newsz; a += PGSIZE) {
+    char *mem = kalloc();
+    if (mem == 0) {
+      uvmdealloc(pagetable, a, oldsz);
+      return 0;
+    }
+    memset(mem, 0, PGSIZE);
+    if (mappages(pagetable, a, PGSIZE, (uint64)mem, PTE_R | PTE_U | xperm) != 0) {
+      kfree(mem);
+      uvmdealloc(pagetable, a, oldsz);
+      return 0;
+    }
+  }
+  return newsz;
+}
+
+// Shrinks a process from oldsz to newsz bytes, freeing whole pages that
+// are no longer needed.  Returns the new size.
+uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz) {
+  if (newsz >= oldsz)
+    return oldsz;
+  uint64 first = PGROUNDUP(newsz), last = PGROUNDUP(oldsz);
+  if (first < last)
+    uvmunmap(pagetable, first, (last - first) / PGSIZE, 1);
+  return newsz;
+}
+
+// Frees page-table pages.  Every leaf mapping must already be removed.
+static void freewalk(pagetable_t pagetable) {
+  for (int i = 0; i < PGSIZE / sizeof(pte_t); i++) {
+    pte_t pte = pagetable[i];
+    if ((pte & PTE_V) == 0)
+      continue;
+    if (pte & (PTE_R | PTE_W | PTE_X))
+      panic("freewalk: leaf still mapped");
+    freewalk((pagetable_t)PTE2PA(pte));
+    pagetable[i] = 0;
+  }
+  kfree(pagetable);
+}
+
+// Frees a user address space: its sz bytes of memory and the table itself.
+void uvmfree(pagetable_t pagetable, uint64 sz) {
+  if (sz > 0)
+    uvmunmap(pagetable, 0, PGROUNDUP(sz) / PGSIZE, 1);
+  freewalk(pagetable);
+}
+
+// Maps at va in new a fresh copy of the page that pte maps.  Returns 0 or -1.
+static int copy_one_page(pagetable_t new, uint64 va, pte_t pte) {
+  char *mem = kalloc();
+  if (mem == 0)
+    return -1;
+  memmove(mem, (char *)PTE2PA(pte), PGSIZE);
+  if (mappages(new, va, PGSIZE, (uint64)mem, PTE_FLAGS(pte)) != 0) {
+    kfree(mem);
+    return -1;
+  }
+  return 0;
+}
+
+// Gives the child (new) a copy of the parent's (old) first sz bytes of
+// memory, for fork.  Returns 0, or -1 with nothing left mapped in new.
+int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz) {
+  for (uint64 va = 0; va < sz; va += PGSIZE) {
+    pte_t *pte = walk(old, va, 0);
+    if (pte == 0 || (*pte & PTE_V) == 0)
+      panic("uvmcopy: page not mapped");
+    if (copy_one_page(new, va, *pte) != 0) {
+      uvmunmap(new, 0, va / PGSIZE, 1);
+      return -1;
+    }
+  }
+  return 0;
+}
+
+// Takes PTE_U off the page at va, so user code cannot touch it (the stack
+// guard page).
+void uvmclear(pagetable_t pagetable, uint64 va) {
+  pte_t *pte = walk(pagetable, va, 0);
+  if (pte == 0)
+    panic("uvmclear: page not mapped");
+  *pte &= ~PTE_U;
+}

@@ -1,0 +1,70 @@
+// System calls about processes and time.  Each handler fetches its
+// arguments from the trap frame (trap/syscall.h) and returns the value the
+// user sees in a0; -1 (as uint64) on error.
+#include "types.h"
+#include "lib/spinlock.h"
+#include "proc/proc.h"
+#include "proc/sysproc.h"
+#include "trap/trap.h"
+#include "trap/sysargs.h"
+
+uint64 sys_exit(void) {
+  int status;
+  argint(0, &status);
+  exit(status);
+}
+
+uint64 sys_getpid(void) {
+  return myproc()->pid;
+}
+
+uint64 sys_fork(void) {
+  return fork();
+}
+
+uint64 sys_wait(void) {
+  uint64 status_addr;
+  argaddr(0, &status_addr);
+  return wait(status_addr);
+}
+
+// Returns the old break (end of memory) and moves it by n bytes.
+uint64 sys_sbrk(void) {
+  int n;
+  argint(0, &n);
+  uint64 old_break = myproc()->sz;
+  if (growproc(n) < 0)
+    return -1;
+  return old_break;
+}
+
+// Sleeps for n clock ticks; returns -1 if killed meanwhile.
+uint64 sys_sleep(void) {
+  int n;
+  argint(0, &n);
+  acquire(&tickslock);
+  uint start = ticks;
+  while (n > 0 && ticks - start < (uint)n) {
+    if (killed(myproc())) {
+      release(&tickslock);
+      return -1;
+    }
+    sleep(&ticks, &tickslock);
+  }
+  release(&tickslock);
+  return 0;
+}
+
+uint64 sys_kill(void) {
+  int pid;
+  argint(0, &pid);
+  return kill(pid);
+}
+
+// Clock ticks since boot.
+uint64 sys_uptime(void) {
+  acquire(&tickslock);
+  uint t = ticks;
+  release(&tickslock);
+  return t;
+}

@@ -1,0 +1,125 @@
+// RISC-V facts the kernel relies on: control and status registers (CSRs),
+// their bits, and the Sv39 page-table format.
+//
+// User programs may include this file too, so everything here is either a
+// macro or a static inline function with no kernel-only dependency.
+#ifndef XV6_RISCV_H
+#define XV6_RISCV_H
+
+#ifndef __ASSEMBLER__
+
+#include "types.h"
+
+// r_NAME() reads and w_NAME(x) writes the CSR called NAME.  One macro makes
+// every pair, so each accessor below is one line and they cannot drift apart.
+#define CSR_ACCESSORS(name)                                              \
+  static inline uint64 r_##name(void) {                                  \
+    uint64 x; asm volatile("csrr %0, " #name : "=r"(x)); return x;       \
+  }                                                                      \
+  static inline void w_##name(uint64 x) {                                \
+    asm volatile("csrw " #name ", %0" : : "r"(x));                       \
+  }
+
+// Machine mode: used only by boot/start.c before dropping to supervisor mode.
+CSR_ACCESSORS(mhartid)
+CSR_ACCESSORS(mstatus)
+CSR_ACCESSORS(mepc)
+CSR_ACCESSORS(medeleg)
+CSR_ACCESSORS(mideleg)
+CSR_ACCESSORS(mie)
+CSR_ACCESSORS(menvcfg)
+CSR_ACCESSORS(mcounteren)
+CSR_ACCESSORS(pmpcfg0)
+CSR_ACCESSORS(pmpaddr0)
+
+// Supervisor mode: the kernel proper.
+CSR_ACCESSORS(sstatus)
+CSR_ACCESSORS(sip)
+CSR_ACCESSORS(sie)
+CSR_ACCESSORS(sepc)
+CSR_ACCESSORS(stvec)
+CSR_ACCESSORS(satp)
+CSR_ACCESSORS(scause)
+CSR_ACCESSORS(stval)
+CSR_ACCESSORS(scounteren)
+CSR_ACCESSORS(stimecmp)
+CSR_ACCESSORS(time)
+
+// mstatus.MPP: the privilege mret returns to.
+#define MSTATUS_MPP_MASK (3L << 11)
+#define MSTATUS_MPP_S    (1L << 11)
+
+// menvcfg.STCE lets supervisor mode use stimecmp (the Sstc extension).
+#define MENVCFG_STCE (1L << 63)
+// [ms]counteren.TM lets the next mode down read the time CSR.
+#define COUNTEREN_TM (1L << 1)
+
+// sstatus bits.
+#define SSTATUS_SPP  (1L << 8)  // trap came from supervisor (1) or user (0)
+#define SSTATUS_SPIE (1L << 5)  // interrupts were enabled before the trap
+#define SSTATUS_SIE  (1L << 1)  // supervisor interrupts enabled
+
+// sie/sip bits: which supervisor interrupts are enabled or pending.
+#define SIE_SSIE (1L << 1)  // software
+#define SIE_STIE (1L << 5)  // timer
+#define SIE_SEIE (1L << 9)  // external (PLIC)
+
+// scause: the top bit says "interrupt"; the rest is the cause number.
+#define SCAUSE_INTERRUPT            (1L << 63)
+#define SCAUSE_SUPERVISOR_TIMER     (SCAUSE_INTERRUPT | 5)
+#define SCAUSE_SUPERVISOR_EXTERNAL  (SCAUSE_INTERRUPT | 9)
+#define SCAUSE_ECALL_FROM_USER      8
+#define SCAUSE_INSTRUCTION_PAGE_FAULT 12
+#define SCAUSE_LOAD_PAGE_FAULT      13
+#define SCAUSE_STORE_PAGE_FAULT     15
+
+// Interrupts on this hart.
+static inline void intr_on(void)  { w_sstatus(r_sstatus() | SSTATUS_SIE); }
+static inline void intr_off(void) { w_sstatus(r_sstatus() & ~SSTATUS_SIE); }
+static inline int intr_get(void)  { return (r_sstatus() & SSTATUS_SIE) != 0; }
+
+// General registers the kernel reads or sets by hand.
+static inline uint64 r_tp(void) { uint64 x; asm volatile("mv %0, tp" : "=r"(x)); return x; }
+static inline void w_tp(uint64 x) { asm volatile("mv tp, %0" : : "r"(x)); }
+static inline uint64 r_fp(void) { uint64 x; asm volatile("mv %0, s0" : "=r"(x)); return x; }
+
+// Throw away every cached translation on this hart.
+static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero"); }
+
+typedef uint64 pte_t;
+typedef uint64 *pagetable_t;  // a page of 512 PTEs
+
+#endif // __ASSEMBLER__
+
+#define PGSIZE 4096   // bytes per page
+#define PGSHIFT 12    // bits of offset within a page
+
+#define PGROUNDUP(sz)  (((sz)+PGSIZE-1) & ~(PGSIZE-1))
+#define PGROUNDDOWN(a) (((a)) & ~(PGSIZE-1))
+
+// Sv39 page-table entry bits.
+#define PTE_V (1L << 0)  // valid
+#define PTE_R (1L << 1)  // readable
+#define PTE_W (1L << 2)  // writable
+#define PTE_X (1L << 3)  // executable
+#define PTE_U (1L << 4)  // reachable from user mode
+
+// A PTE holds a physical page number from bit 10 up; the low 10 bits are flags.
+#define PA2PTE(pa) ((((uint64)pa) >> 12) << 10)
+#define PTE2PA(pte) (((pte) >> 10) << 12)
+#define PTE_FLAGS(pte) ((pte) & 0x3FF)
+
+// A virtual address has three 9-bit page-table indexes above its 12-bit offset.
+#define PXMASK          0x1FF
+#define PXSHIFT(level)  (PGSHIFT+(9*(level)))
+#define PX(level, va) ((((uint64) (va)) >> PXSHIFT(level)) & PXMASK)
+
+// One bit below the top of Sv39's 39 bits, so that no address needs to be
+// sign-extended: the highest user or kernel virtual address is MAXVA-1.
+#define MAXVA (1L << (9 + 9 + 9 + 12 - 1))
+
+// satp: Sv39 mode plus the physical page number of the root page table.
+#define SATP_SV39 (8L << 60)
+#define MAKE_SATP(pagetable) (SATP_SV39 | (((uint64)pagetable) >> 12))
+
+#endif

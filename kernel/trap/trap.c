@@ -1,0 +1,183 @@
+// Trap handling: what happens when a hart leaves its current code because
+// of a system call, an exception, or a device interrupt.
+//
+// From user mode: trampoline.S (uservec) saves the user registers in the
+// trap frame and calls usertrap(), which serves the trap and leaves through
+// usertrapret() and userret back to user space.
+// From supervisor mode: kernelvec.S saves registers on the kernel stack and
+// calls kerneltrap(); only device interrupts are expected there, anything
+// else is a kernel bug and panics.
+//
+// While in the kernel, stvec points at kernelvec; usertrapret() points it at
+// uservec just before returning to user space.
+#include "types.h"
+#include "param.h"
+#include "memlayout.h"
+#include "riscv.h"
+#include "boot/boot.h"
+#include "lib/spinlock.h"
+#include "lib/printf.h"
+#include "proc/proc.h"
+#include "trap/trap.h"
+#include "trap/sysargs.h"
+#include "dev/plic.h"
+#include "dev/uart.h"
+#include "dev/virtio_disk.h"
+
+struct spinlock tickslock;
+uint ticks;
+
+extern char trampoline[], uservec[], userret[];  // trampoline.S
+void kernelvec(void);                             // kernelvec.S
+
+// What devintr() found.
+enum interrupt { NOT_AN_INTERRUPT = 0, DEVICE_INTERRUPT, TIMER_INTERRUPT };
+
+void trapinit(void) {
+  initlock(&tickslock, "ticks");
+}
+
+void trapinithart(void) {
+  w_stvec((uint64)kernelvec);
+}
+
+static void clockintr(void) {
+  if (panicked)  // another hart panicked: stop here for good
+    for (;;)
+      asm volatile("wfi");
+  if (cpuid() == 0) {
+    acquire(&tickslock);
+    ticks++;
+    wakeup(&ticks);
+    release(&tickslock);
+  }
+  w_stimecmp(r_time() + TIMER_INTERVAL);  // also clears the pending interrupt
+}
+
+static void external_interrupt(void) {
+  int irq = plic_claim();
+  if (irq == UART0_IRQ)
+    uartintr();
+  else if (irq == VIRTIO0_IRQ)
+    virtio_disk_intr();
+  else if (irq != 0)
+    printf("devintr: unexpected irq %d\n", irq);
+  if (irq != 0)
+    plic_complete(irq);
+}
+
+// Serves the interrupt that scause names, if it is one.
+static enum interrupt devintr(uint64 scause) {
+  if (scause == SCAUSE_SUPERVISOR_EXTERNAL) {
+    external_interrupt();
+    return DEVICE_INTERRUPT;
+  }
+  if (scause == SCAUSE_SUPERVISOR_TIMER) {
+    clockintr();
+    return TIMER_INTERRUPT;
+  }
+  return NOT_AN_INTERRUPT;
+}
+
+static const char *exception_name(uint64 scause) {
+  switch (scause) {
+  case 0: return "instruction address misaligned";
+  case 1: return "instruction access fault";
+  case 2: return "illegal instruction";
+  case 3: return "breakpoint";
+  case 4: return "load address misaligned";
+  case 5: return "load access fault";
+  case 6: return "store address misaligned";
+  case 7: return "store access fault";
+  case SCAUSE_INSTRUCTION_PAGE_FAULT: return "instruction page fault";
+  case SCAUSE_LOAD_PAGE_FAULT: return "load page fault";
+  case SCAUSE_STORE_PAGE_FAULT: return "store page fault";
+  default: return "unexpected exception";
+  }
+}
+
+// The one line printed when a user process is killed for a fault.
+static void report_user_fault(struct proc *p, uint64 scause) {
+  printf("usertrap(): %s (scause %ld) pid=%d %s sepc=%p stval=%p\n",
+         exception_name(scause), scause, p->pid, p->name,
+         (void *)r_sepc(), (void *)r_stval());
+}
+
+// Entered from uservec with the kernel page table and stack in place.
+void usertrap(void) {
+  if (r_sstatus() & SSTATUS_SPP)
+    panic("usertrap: trap did not come from user mode");
+  w_stvec((uint64)kernelvec);  // we are in the kernel now
+
+  struct proc *p = myproc();
+  p->trapframe->epc = r_sepc();
+  uint64 scause = r_scause();
+  enum interrupt which = NOT_AN_INTERRUPT;
+
+  if (scause == SCAUSE_ECALL_FROM_USER) {
+    if (killed(p))
+      exit(-1);
+    p->trapframe->epc += 4;  // resume after the ecall instruction
+    intr_on();               // sepc and scause are saved; interrupts are safe
+    syscall();
+  } else if ((which = devintr(scause)) == NOT_AN_INTERRUPT) {
+    report_user_fault(p, scause);
+    setkilled(p);
+  }
+
+  if (killed(p))
+    exit(-1);
+  if (which == TIMER_INTERRUPT)
+    yield();
+  usertrapret();
+}
+
+typedef void (*userret_fn)(uint64 satp) __attribute__((noreturn));
+
+// Returns to user space at p->trapframe->epc.
+void usertrapret(void) {
+  struct proc *p = myproc();
+
+  // From here until sret a trap would go to uservec while we are still in
+  // the kernel, so keep interrupts off.
+  intr_off();
+  w_stvec(TRAMPOLINE + (uservec - trampoline));
+
+  // What uservec needs next time this process traps.
+  p->trapframe->kernel_satp = r_satp();
+  p->trapframe->kernel_sp = p->kstack + PGSIZE;
+  p->trapframe->kernel_trap = (uint64)usertrap;
+  p->trapframe->kernel_hartid = r_tp();
+
+  // sret goes to user mode (SPP=0) with interrupts on (SPIE=1).
+  w_sstatus((r_sstatus() & ~SSTATUS_SPP) | SSTATUS_SPIE);
+  w_sepc(p->trapframe->epc);
+
+  userret_fn to_user = (userret_fn)(TRAMPOLINE + (userret - trampoline));
+  to_user(MAKE_SATP(p->pagetable));
+}
+
+// Entered from kernelvec on the current kernel stack.
+void kerneltrap(void) {
+  uint64 sepc = r_sepc();
+  uint64 sstatus = r_sstatus();
+  uint64 scause = r_scause();
+
+  if ((sstatus & SSTATUS_SPP) == 0)
+    panic("kerneltrap: trap did not come from supervisor mode");
+  if (intr_get())
+    panic("kerneltrap: interrupts were on");
+
+  enum interrupt which = devintr(scause);
+  if (which == NOT_AN_INTERRUPT) {
+    printf("kerneltrap: %s (scause %ld) sepc=%p stval=%p\n",
+           exception_name(scause), scause, (void *)sepc, (void *)r_stval());
+    panic("kerneltrap: exception in the kernel");
+  }
+  if (which == TIMER_INTERRUPT && myproc() != 0)
+    yield();
+
+  // yield() may have let other traps overwrite these.
+  w_sepc(sepc);
+  w_sstatus(sstatus);
+}

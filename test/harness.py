@@ -1,0 +1,351 @@
+"""Boot the kernel in QEMU and drive its console, for the test suites.
+
+Machine runs one QEMU. Its command line comes from `make print-qemu-cmd`, so
+the Makefile stays the only place that spells the QEMU options. Each machine
+boots from a private copy of fs.img, so every boot starts from the same disk,
+unless it is given an image path (a crash-recovery test boots twice on one
+image). A reader thread appends everything QEMU prints to a buffer, and to
+the transcript file xv6.out; expect() waits on that buffer.
+
+Console: `-nographic` alone puts QEMU's monitor on stdio too, multiplexed
+with the serial port, and takes Ctrl-A as its escape key. The harness adds
+`-monitor none` (through the Makefile's QEMUEXTRA), which leaves the serial
+port alone on stdio: every byte written reaches the UART unchanged, and the
+kernel's output arrives on QEMU's stdout.
+
+Cleanup invariant: a started QEMU stays in _live until kill() has SIGKILLed
+and reaped it. _cleanup() kills whatever is left at interpreter exit and on
+SIGINT or SIGTERM, so no QEMU outlives the test run.
+
+Suites: a test module creates a Suite and registers functions on it with
+@suite.test; test/run.py imports every test/*_tests.py and runs SUITES.
+"""
+
+import atexit
+import codecs
+import os
+import re
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TEST_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TEST_DIR)
+FS_IMAGE = os.path.join(REPO, "fs.img")
+TRANSCRIPT = os.path.join(REPO, "xv6.out")
+
+PROMPT = "$ "
+BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
+COMMAND_TIMEOUT = 30     # seconds for a shell command, unless a test says more
+KILL_TIMEOUT = 10        # seconds to wait for a killed QEMU to be reaped
+MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
+TAIL_CHARS = 1200        # console characters quoted in a failure message
+READ_CHUNK = 4096
+CONSOLE_ONLY_OPTIONS = "-monitor none"
+PANIC = re.compile(r"(?m)^panic: ")
+# Variables by which an enclosing `make test` would pass its jobserver and
+# flags to our own `make print-qemu-cmd`.
+MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+
+
+class TestFailure(AssertionError):
+    """A test's expectation was not met; the message says what and why."""
+
+
+def check(condition, message):
+    """Fail the current test with message unless condition holds."""
+    if not condition:
+        raise TestFailure(message)
+
+
+def expect_line(output, line, command):
+    """Fail unless output (of command) has line as one of its lines."""
+    check(line in output.splitlines(),
+          "expected the line %r from `%s`, got %r" % (line, command, output))
+
+
+# --- Cleanup ------------------------------------------------------------------
+
+_live = set()             # started machines not yet killed
+_scratch = []             # at most one temporary directory, for disk images
+_signals_installed = False
+
+
+def _cleanup(wait=True):
+    """Kill every live machine; with wait, also reap it and remove scratch images."""
+    for machine in list(_live):
+        machine.kill(wait=wait)
+    if wait:
+        for directory in _scratch:
+            shutil.rmtree(directory, ignore_errors=True)
+
+
+atexit.register(_cleanup)
+
+
+def _on_signal(signum, frame):
+    # The interrupted code may hold a machine's lock, so do not wait here;
+    # the exit that follows runs _cleanup() again, which does.
+    _cleanup(wait=False)
+    if signum == signal.SIGINT:
+        raise KeyboardInterrupt
+    sys.exit(128 + signum)
+
+
+def _install_signal_handlers():
+    global _signals_installed
+    if _signals_installed or threading.current_thread() is not threading.main_thread():
+        return
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, _on_signal)
+    _signals_installed = True
+
+
+def fresh_image(source=FS_IMAGE):
+    """Return the path of a new private copy of source (fs.img by default).
+
+    The copy lives in a temporary directory removed when the test run ends.
+    """
+    if not _scratch:
+        _scratch.append(tempfile.mkdtemp(prefix="xv6-test-"))
+    handle, path = tempfile.mkstemp(suffix=".img", dir=_scratch[0])
+    os.close(handle)
+    shutil.copyfile(source, path)
+    return path
+
+
+def reset_transcript():
+    """Start an empty xv6.out; machines append their console output to it."""
+    open(TRANSCRIPT, "wb").close()
+
+
+def qemu_command(cpus, fs_image):
+    """The QEMU argument list for cpus harts and disk fs_image, from the Makefile."""
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in MAKE_ENVIRONMENT}
+    result = subprocess.run(
+        ["make", "-s", "--no-print-directory", "print-qemu-cmd",
+         "CPUS=%d" % cpus, "FSIMG=" + fs_image, "QEMUEXTRA=" + CONSOLE_ONLY_OPTIONS],
+        cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        universal_newlines=True, timeout=MAKE_TIMEOUT)
+    if result.returncode != 0:
+        raise TestFailure("`make print-qemu-cmd` failed: " + result.stderr.strip())
+    return shlex.split(result.stdout.strip())
+
+
+# --- Machine ------------------------------------------------------------------
+
+class Machine:
+    """One QEMU running the kernel, with its console as a growing text buffer.
+
+    The text has carriage returns removed. expect() searches it from a
+    cursor that each successful match moves past the match, so a test reads
+    the console in order, like a person watching it.
+    """
+
+    def __init__(self, cpus=3, fs_image=None, label="xv6"):
+        self.cpus = cpus
+        self.fs_image = fs_image if fs_image is not None else fresh_image()
+        self.label = label
+        self.cursor = 0
+        self.boot_seconds = None
+        self._changed = threading.Condition()   # guards _text and _eof
+        self._text = ""
+        self._eof = False
+        self._process = None
+        self._reader = None
+        self._started_at = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.kill()
+
+    @property
+    def started(self):
+        return self._process is not None
+
+    def start(self):
+        """Start QEMU. The console is read from now on; nothing is awaited."""
+        assert not self.started, "a Machine is started only once"
+        command = qemu_command(self.cpus, self.fs_image)
+        transcript = open(TRANSCRIPT, "ab")
+        transcript.write(("\n===== %s: %s =====\n" % (self.label, " ".join(command))).encode())
+        _install_signal_handlers()
+        self._started_at = time.monotonic()
+        self._process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE,
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        _live.add(self)
+        self._reader = threading.Thread(target=self._read_console, args=(transcript,),
+                                        name="console " + self.label, daemon=True)
+        self._reader.start()
+        return self
+
+    def boot(self, timeout=BOOT_TIMEOUT):
+        """Start QEMU if needed and wait for the shell's first prompt; return seconds taken."""
+        if not self.started:
+            self.start()
+        self.expect(re.escape(PROMPT), timeout, "the first shell prompt")
+        self.boot_seconds = time.monotonic() - self._started_at
+        return self.boot_seconds
+
+    def _read_console(self, transcript):
+        # Runs on the reader thread, which owns the transcript file. Signals
+        # are left to the main thread, whose handlers kill the machines.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        descriptor = self._process.stdout.fileno()
+        while True:
+            try:
+                chunk = os.read(descriptor, READ_CHUNK)
+            except OSError:
+                chunk = b""
+            transcript.write(chunk)
+            transcript.flush()
+            text = decoder.decode(chunk, final=not chunk).replace("\r", "")
+            with self._changed:
+                self._text += text
+                self._eof = not chunk
+                self._changed.notify_all()
+            if not chunk:
+                transcript.close()
+                return
+
+    @property
+    def output(self):
+        """Everything the console has shown so far."""
+        with self._changed:
+            return self._text
+
+    def tail(self, chars=TAIL_CHARS):
+        """The last chars characters of the console, for failure messages."""
+        return self.output[-chars:]
+
+    def _failure(self, problem):
+        return TestFailure("%s; console tail:\n%s" % (problem, self.tail()))
+
+    def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None):
+        """Wait for pattern (a regex) after the cursor; return the match.
+
+        Moves the cursor past the match. Raises TestFailure, quoting the end
+        of the console, on timeout, on a kernel panic, or if QEMU exits.
+        """
+        regex = re.compile(pattern)
+        what = what or repr(regex.pattern)
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while True:
+                match = regex.search(self._text, self.cursor)
+                if match:
+                    self.cursor = match.end()
+                    return match
+                if PANIC.search(self._text):
+                    raise self._failure("kernel panic while waiting for %s" % what)
+                if self._eof:
+                    raise self._failure("QEMU exited while waiting for %s" % what)
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise self._failure("timed out after %gs waiting for %s" % (timeout, what))
+                self._changed.wait(remaining)
+
+    def settle(self, quiet=0.3, timeout=COMMAND_TIMEOUT):
+        """Wait until the console has printed nothing for quiet seconds."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while time.monotonic() < deadline:
+                length = len(self._text)
+                self._changed.wait(quiet)
+                if len(self._text) == length:
+                    return
+        raise self._failure("console still busy after %gs" % timeout)
+
+    def send(self, text):
+        """Type text on the console, in one write."""
+        if not self.started:
+            raise TestFailure("cannot type %r: the machine was never started" % text)
+        try:
+            self._process.stdin.write(text.encode())
+            self._process.stdin.flush()
+        except (OSError, ValueError):
+            raise self._failure("cannot type %r: QEMU is not running" % text)
+
+    def send_line(self, text):
+        """Type text and Enter."""
+        self.send(text + "\n")
+
+    def run(self, command, timeout=COMMAND_TIMEOUT):
+        """Type command at the shell prompt; return what it printed before the next prompt.
+
+        Assumes the shell is at a prompt and that nothing else prints while
+        the command line is echoed (wait for background jobs with expect()
+        or settle() first).
+        """
+        deadline = time.monotonic() + timeout
+        self.send_line(command)
+        self.expect(re.escape(command + "\n"), timeout, "the echo of `%s`" % command)
+        start = self.cursor
+        prompt = self.expect(re.escape(PROMPT), max(0, deadline - time.monotonic()),
+                             "the prompt after `%s`" % command)
+        return self.output[start:prompt.start()]
+
+    def kill(self, wait=True):
+        """SIGKILL QEMU; with wait, also reap it and let the reader finish. Idempotent."""
+        process = self._process
+        if process is None or self not in _live:
+            return
+        try:
+            process.kill()
+        except OSError:
+            pass                                  # already reaped
+        if not wait:
+            return                                # still in _live: reaped at exit
+        _live.discard(self)
+        try:
+            process.wait(timeout=KILL_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            print("harness: QEMU pid %d survived SIGKILL" % process.pid, file=sys.stderr)
+        self._reader.join(timeout=KILL_TIMEOUT)
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:
+                pass
+
+
+# --- Suites -------------------------------------------------------------------
+
+SUITES = []               # every Suite created, in creation order
+
+
+class Suite:
+    """A named list of tests, run once for each CPU count in cpus.
+
+    With boot=True the runner boots one machine per CPU count and passes it
+    to each test in turn; each test must leave the shell at a prompt in the
+    root directory. After a failed test the runner boots a fresh machine for
+    the next one. With boot=False each test gets its own unstarted Machine
+    (cpus set, fresh image) and boots it, or others on its fs_image, itself.
+
+    A test is a function taking the Machine. It fails by raising (use
+    check(), or TestFailure, with a message saying what was expected and
+    what happened); it may return a short note to print after PASS.
+    """
+
+    def __init__(self, name, cpus=(1, 3), boot=True, boot_timeout=BOOT_TIMEOUT):
+        self.name = name
+        self.cpus = tuple(cpus)
+        self.boot = boot
+        self.boot_timeout = boot_timeout
+        self.tests = []
+        SUITES.append(self)
+
+    def test(self, function):
+        """Decorator: add function to this suite, after those already added."""
+        self.tests.append(function)
+        return function
