@@ -153,7 +153,7 @@ fs.img: mkfs/mkfs README $(UPROGS)
 
 # --- Running ------------------------------------------------------------------
 
-.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport test clean
+.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport test clean handout
 
 qemu: kernel/kernel $(FSIMG) | toolchain
 	$(QEMUCMD)
@@ -182,6 +182,12 @@ print-gdbport:
 
 test: all | toolchain
 	$(PYTHON) test/run.py
+
+# The COW lab's starter tree: the sources without the solution regions
+# (see tools/handout.py).  HANDOUT names the directory to create.
+HANDOUT ?= handout
+handout:
+	$(PYTHON) tools/handout.py $(HANDOUT)
 
 clean:
 	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym

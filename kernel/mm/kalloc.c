@@ -4,9 +4,19 @@
 // a free list.  A free page's first bytes hold the link to the next one, so
 // the list costs no memory of its own.
 //
-// Lock rule: kmem.lock guards the free list and the free-page count.
 // Pages are filled with junk when freed and when handed out, so code that
 // keeps using a freed page, or trusts a new page to be zero, fails fast.
+//
+// Copy-on-write fork lets several page tables map one physical page, so each
+// page has a reference count: the number of owners (PTEs, or the kernel
+// itself) that hold it.  kalloc() hands a page out with count 1, kref() adds
+// an owner, and kfree() drops one, returning the page to the free list only
+// when the last owner lets go.  A free page has count 0.
+//
+// Lock rules: kmem.lock guards the free list and the free-page count.  The
+// reference counts are changed with atomic instructions instead of a lock,
+// so that reading or changing one page's count (on every COW fault) never
+// waits for other harts.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -30,27 +40,46 @@ static struct {
   uint64 nfree;
 } kmem;
 
+// COW-LAB BEGIN: keep a reference count for every physical page (an array indexed by page number)
+// One count per page of RAM, indexed by page number counted from KERNBASE.
+static int refcount[(PHYSTOP - KERNBASE) / PGSIZE];
+
+static int *refcount_of(void *pa) {
+  return &refcount[((uint64)pa - KERNBASE) / PGSIZE];
+}
+// COW-LAB END
+
 static int is_page_address(void *pa) {
   return (uint64)pa % PGSIZE == 0 && (char *)pa >= end && (uint64)pa < PHYSTOP;
 }
 
-void kinit(void) {
-  initlock(&kmem.lock, "kmem");
-  for (char *p = (char *)PGROUNDUP((uint64)end); p + PGSIZE <= (char *)PHYSTOP; p += PGSIZE)
-    kfree(p);
-}
-
-void kfree(void *pa) {
-  if (!is_page_address(pa))
-    panic("kfree: not a page address");
+static void push_free(void *pa) {
   memset(pa, JUNK_FREED, PGSIZE);
-
   struct free_page *page = pa;
   acquire(&kmem.lock);
   page->next = kmem.free_list;
   kmem.free_list = page;
   kmem.nfree++;
   release(&kmem.lock);
+}
+
+void kinit(void) {
+  initlock(&kmem.lock, "kmem");
+  for (char *p = (char *)PGROUNDUP((uint64)end); p + PGSIZE <= (char *)PHYSTOP; p += PGSIZE)
+    push_free(p);
+}
+
+void kfree(void *pa) {
+  if (!is_page_address(pa))
+    panic("kfree: not a page address");
+  // COW-LAB BEGIN: free the page only when its last reference is dropped
+  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);
+  if (left < 0)
+    panic("kfree: page is already free");
+  if (left > 0)
+    return;  // other owners still use it
+  // COW-LAB END
+  push_free(pa);
 }
 
 void *kalloc(void) {
@@ -62,10 +91,27 @@ void *kalloc(void) {
   }
   release(&kmem.lock);
 
-  if (page)
-    memset(page, JUNK_ALLOCATED, PGSIZE);
+  if (page == 0)
+    return 0;
+  // COW-LAB BEGIN: a new page has exactly one owner
+  __atomic_store_n(refcount_of(page), 1, __ATOMIC_RELEASE);
+  // COW-LAB END
+  memset(page, JUNK_ALLOCATED, PGSIZE);
   return page;
 }
+
+// COW-LAB BEGIN: let a second page table share a page, and tell how many share it
+void kref(void *pa) {
+  if (!is_page_address(pa))
+    panic("kref: not a page address");
+  if (__atomic_fetch_add(refcount_of(pa), 1, __ATOMIC_ACQ_REL) < 1)
+    panic("kref: page is free");
+}
+
+int krefcount(void *pa) {
+  return __atomic_load_n(refcount_of(pa), __ATOMIC_ACQUIRE);
+}
+// COW-LAB END
 
 uint64 kfreepages(void) {
   acquire(&kmem.lock);

@@ -13,4 +13,11 @@ void kfree(void *pa);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);
 
+// COW-LAB BEGIN: declare the reference-count operations
+// Adds an owner to an allocated page; each owner later calls kfree() once.
+void kref(void *pa);
+// How many owners the page has now.
+int krefcount(void *pa);
+// COW-LAB END
+
 #endif

@@ -5,10 +5,16 @@
 // map.  A user address is usable only if it is below MAXVA and its page is
 // mapped with PTE_U (so the trap frame, the trampoline and the stack guard
 // page are refused), plus PTE_W when the kernel writes to it.
+//
+// A copy-on-write page lacks PTE_W, but the user may write it, so a kernel
+// write into one must first give the process its own copy, exactly as the
+// store page fault would (mm/cow.c).  Without this, read() into a COW page
+// would change the memory of every process sharing it.
 #include "types.h"
 #include "riscv.h"
 #include "lib/string.h"
 #include "mm/vm.h"
+#include "mm/cow.h"
 #include "mm/usercopy.h"
 #include "proc/proc.h"
 
@@ -19,8 +25,13 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
   pte_t *pte = walk(pagetable, va, 0);
   if (pte == 0 || (*pte & PTE_V) == 0 || (*pte & PTE_U) == 0)
     return 0;
-  if (dir == TO_USER && (*pte & PTE_W) == 0)
+  if (dir == TO_USER && (*pte & PTE_W) == 0) {
+    // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
+    if ((*pte & PTE_COW) && cow_resolve(pagetable, va) == COW_DONE)
+      return (char *)PTE2PA(*pte);  // the PTE now maps this process's own copy
+    // COW-LAB END
     return 0;
+  }
   return (char *)PTE2PA(*pte);
 }
 

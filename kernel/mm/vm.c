@@ -19,6 +19,7 @@
 #include "lib/string.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
+#include "mm/cow.h"
 #include "proc/proc.h"
 
 pagetable_t kernel_pagetable;
@@ -180,27 +181,34 @@ void uvmfree(pagetable_t pagetable, uint64 sz) {
   freewalk(pagetable);
 }
 
-// Maps at va in new a fresh copy of the page that pte maps.  Returns 0 or -1.
-static int copy_one_page(pagetable_t new, uint64 va, pte_t pte) {
+// Points the PTE for va at a new page holding a copy of the page at pa,
+// with permissions flags.  Any page the PTE mapped before is not freed.
+// Returns 0, or -1 when out of memory.
+int map_page_copy(pagetable_t pagetable, uint64 va, uint64 pa, int flags) {
   char *mem = kalloc();
   if (mem == 0)
     return -1;
-  memmove(mem, (char *)PTE2PA(pte), PGSIZE);
-  if (mappages(new, va, PGSIZE, (uint64)mem, PTE_FLAGS(pte)) != 0) {
+  memmove(mem, (char *)pa, PGSIZE);
+  pte_t *pte = walk(pagetable, va, 1);
+  if (pte == 0) {
     kfree(mem);
     return -1;
   }
+  *pte = PA2PTE(mem) | flags | PTE_V;
   return 0;
 }
 
-// Gives the child (new) a copy of the parent's (old) first sz bytes of
-// memory, for fork.  Returns 0, or -1 with nothing left mapped in new.
+// Gives the child (new) the parent's (old) first sz bytes of memory, for
+// fork.  Returns 0, or -1 with nothing left mapped in new.
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz) {
   for (uint64 va = 0; va < sz; va += PGSIZE) {
     pte_t *pte = walk(old, va, 0);
     if (pte == 0 || (*pte & PTE_V) == 0)
       panic("uvmcopy: page not mapped");
-    if (copy_one_page(new, va, *pte) != 0) {
+    // COW-LAB BEGIN: share each page copy-on-write instead of copying it
+    if (cow_share_page(new, va, pte) != 0) {
+    // COW-LAB END
+    // COW-LAB STARTER: if (map_page_copy(new, va, PTE2PA(*pte), PTE_FLAGS(*pte)) != 0) {
       uvmunmap(new, 0, va / PGSIZE, 1);
       return -1;
     }

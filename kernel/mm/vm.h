@@ -21,6 +21,7 @@ pagetable_t uvmcreate(void);
 uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm);
 uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz);
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz);
+int map_page_copy(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
 void uvmfree(pagetable_t pagetable, uint64 sz);
 void uvmclear(pagetable_t pagetable, uint64 va);

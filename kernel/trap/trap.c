@@ -18,6 +18,7 @@
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "proc/proc.h"
+#include "mm/cow.h"
 #include "trap/trap.h"
 #include "trap/sysargs.h"
 #include "dev/plic.h"
@@ -103,6 +104,25 @@ static void report_user_fault(struct proc *p, uint64 scause) {
          (void *)r_sepc(), (void *)r_stval());
 }
 
+// COW-LAB BEGIN: serve store page faults on copy-on-write pages (mm/cow.c)
+// A store page fault may be a write to a copy-on-write page.  Returns 1 if
+// it was one and has been dealt with (resolved, or the process killed for
+// lack of memory), 0 if it is an ordinary fault.
+static int cow_fault(struct proc *p) {
+  switch (cow_resolve(p->pagetable, PGROUNDDOWN(r_stval()))) {
+  case COW_DONE:
+    return 1;
+  case COW_OUT_OF_MEMORY:
+    printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
+           p->pid, p->name, (void *)r_stval());
+    setkilled(p);
+    return 1;
+  default:
+    return 0;
+  }
+}
+// COW-LAB END
+
 // Entered from uservec with the kernel page table and stack in place.
 void usertrap(void) {
   if (r_sstatus() & SSTATUS_SPP)
@@ -120,7 +140,13 @@ void usertrap(void) {
     p->trapframe->epc += 4;  // resume after the ecall instruction
     intr_on();               // sepc and scause are saved; interrupts are safe
     syscall();
-  } else if ((which = devintr(scause)) == NOT_AN_INTERRUPT) {
+  } else if ((which = devintr(scause)) != NOT_AN_INTERRUPT) {
+    // served
+  // COW-LAB BEGIN: send store page faults to the copy-on-write handler
+  } else if (scause == SCAUSE_STORE_PAGE_FAULT && cow_fault(p)) {
+    // a write to a copy-on-write page: served
+  // COW-LAB END
+  } else {
     report_user_fault(p, scause);
     setkilled(p);
   }
