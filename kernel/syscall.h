@@ -26,4 +26,7 @@
 #define SYS_mkdir  20
 #define SYS_close  21
 
+// Project extensions (documented in README).
+#define SYS_cowstat 22
+
 #endif

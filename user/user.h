@@ -10,6 +10,7 @@
 #include "kernel/types.h"
 
 struct stat;
+struct cowstat;
 
 // System calls.
 int fork(void);
@@ -33,6 +34,9 @@ int unlink(const char*);
 int link(const char*, const char*);
 int mkdir(const char*);
 int close(int);
+
+// Project extensions (numbers from 22 up; see README).
+int cowstat(int which, struct cowstat*);  // kernel/cowstat.h
 
 // Strings, memory and small helpers (user/lib/ulib.c).
 int stat(const char*, struct stat*);

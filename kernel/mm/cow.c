@@ -29,6 +29,7 @@
 #include "types.h"
 #include "riscv.h"
 #include "mm/cow.h"
+#include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 
@@ -52,11 +53,13 @@ enum cow_result cow_resolve(pagetable_t pagetable, uint64 va) {
   int flags = (PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW;
   if (krefcount((void *)pa) == 1) {
     *pte = PA2PTE(pa) | flags;  // sole owner: reuse the page, copy nothing
+    cow_count(COW_EVENT_REUSE);
     return COW_DONE;
   }
   if (map_page_copy(pagetable, PGROUNDDOWN(va), pa, flags) != 0)
     return COW_OUT_OF_MEMORY;
   kfree((void *)pa);  // drop this page table's reference to the shared page
+  cow_count(COW_EVENT_COPY);
   return COW_DONE;
 }
 // COW-LAB END

@@ -17,6 +17,7 @@
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 #include "mm/usercopy.h"
+#include "mm/cowcount.h"
 #include "proc/proc.h"
 #include "trap/trap.h"
 #include "fs/file.h"
@@ -147,6 +148,8 @@ static struct proc *allocproc(void) {
     return 0;
   }
   memset(&p->context, 0, sizeof(p->context));
+  memset(&p->cow_self, 0, sizeof(p->cow_self));
+  memset(&p->cow_children, 0, sizeof(p->cow_children));
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + PGSIZE;
   return p;
@@ -305,6 +308,8 @@ int wait(uint64 status_addr) {
           release(&wait_lock);
           return -1;
         }
+        cowstat_add(&p->cow_children, &pp->cow_self);
+        cowstat_add(&p->cow_children, &pp->cow_children);
         freeproc(pp);
         release(&pp->lock);
         release(&wait_lock);

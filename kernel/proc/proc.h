@@ -12,6 +12,7 @@
 #include "param.h"
 #include "riscv.h"
 #include "lib/spinlock.h"
+#include "cowstat.h"
 
 // Callee-saved registers kept across swtch(): a kernel thread's context.
 struct context {
@@ -97,6 +98,8 @@ struct proc {
   struct file *ofile[NOFILE];  // open files
   struct inode *cwd;           // current directory
   char name[16];               // for debugging (Ctrl-P)
+  struct cowstat cow_self;     // copy-on-write events of this process
+  struct cowstat cow_children; // ... and of the children it has reaped
 };
 
 // proc.c: the process table and the process life cycle.

@@ -12,6 +12,7 @@
 #include "mm/usercopy.h"
 #include "proc/proc.h"
 #include "proc/sysproc.h"
+#include "mm/cowcount.h"
 #include "fs/sysfile.h"
 #include "trap/sysargs.h"
 
@@ -40,6 +41,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_link]   = sys_link,
   [SYS_mkdir]  = sys_mkdir,
   [SYS_close]  = sys_close,
+  [SYS_cowstat] = sys_cowstat,
 };
 
 void syscall(void) {

@@ -19,6 +19,7 @@
 #include "lib/printf.h"
 #include "proc/proc.h"
 #include "mm/cow.h"
+#include "mm/cowcount.h"
 #include "trap/trap.h"
 #include "trap/sysargs.h"
 #include "dev/plic.h"
@@ -111,8 +112,11 @@ static void report_user_fault(struct proc *p, uint64 scause) {
 static int cow_fault(struct proc *p) {
   switch (cow_resolve(p->pagetable, PGROUNDDOWN(r_stval()))) {
   case COW_DONE:
+    cow_count(COW_EVENT_FAULT);
     return 1;
   case COW_OUT_OF_MEMORY:
+    cow_count(COW_EVENT_FAULT);
+    cow_count(COW_EVENT_OOM_KILL);
     printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
            p->pid, p->name, (void *)r_stval());
     setkilled(p);

@@ -1,0 +1,66 @@
+// Copy-on-write counters: one set for the whole system, one per process, and
+// one per process for the children it has reaped (as getrusage() does).
+//
+// Lock rules: the system counters are bumped with atomic adds, so counting
+// never waits for another hart.  A process's own counters are touched only
+// by the process itself; its children's counters are added to
+// p->cow_children in wait(), by the parent itself.
+#include "types.h"
+#include "cowstat.h"
+#include "mm/cowcount.h"
+#include "lib/printf.h"
+#include "mm/kalloc.h"
+#include "mm/usercopy.h"
+#include "proc/proc.h"
+#include "trap/sysargs.h"
+
+static struct cowstat system_counts;
+
+// The field of st that counts event.
+static uint64 *counter(struct cowstat *st, enum cow_event event) {
+  switch (event) {
+  case COW_EVENT_FAULT: return &st->cow_faults;
+  case COW_EVENT_COPY: return &st->pages_copied;
+  case COW_EVENT_REUSE: return &st->pages_reused;
+  case COW_EVENT_COPYOUT_BREAK: return &st->copyout_breaks;
+  case COW_EVENT_OOM_KILL: return &st->oom_kills;
+  default: panic("cow counter: unknown event");
+  }
+}
+
+void cow_count(enum cow_event event) {
+  __atomic_fetch_add(counter(&system_counts, event), 1, __ATOMIC_RELAXED);
+  struct proc *p = myproc();
+  if (p)
+    (*counter(&p->cow_self, event))++;
+}
+
+void cowstat_add(struct cowstat *dst, struct cowstat *src) {
+  for (enum cow_event e = 0; e < COW_EVENT_COUNT; e++)
+    *counter(dst, e) += *counter(src, e);
+}
+
+static void read_system_counts(struct cowstat *st) {
+  for (enum cow_event e = 0; e < COW_EVENT_COUNT; e++)
+    *counter(st, e) = __atomic_load_n(counter(&system_counts, e), __ATOMIC_RELAXED);
+}
+
+// int cowstat(int which, struct cowstat *st): 0, or -1 for an unknown
+// which or a bad pointer.
+uint64 sys_cowstat(void) {
+  int which;
+  uint64 addr;
+  argint(0, &which);
+  argaddr(1, &addr);
+
+  struct proc *p = myproc();
+  struct cowstat st;
+  switch (which) {
+  case COWSTAT_SYSTEM: read_system_counts(&st); break;
+  case COWSTAT_SELF: st = p->cow_self; break;
+  case COWSTAT_CHILDREN: st = p->cow_children; break;
+  default: return -1;
+  }
+  st.free_pages = kfreepages();
+  return copyout(p->pagetable, addr, &st, sizeof(st));
+}

@@ -1,0 +1,23 @@
+// Counting copy-on-write events, for the cowstat() system call.
+#ifndef KERNEL_MM_COWCOUNT_H
+#define KERNEL_MM_COWCOUNT_H
+
+#include "types.h"
+#include "cowstat.h"
+
+enum cow_event {
+  COW_EVENT_FAULT,
+  COW_EVENT_COPY,
+  COW_EVENT_REUSE,
+  COW_EVENT_COPYOUT_BREAK,
+  COW_EVENT_OOM_KILL,
+  COW_EVENT_COUNT  // how many kinds of event there are
+};
+
+// Counts one event for the whole system and for the current process.
+void cow_count(enum cow_event event);
+// Adds src's counters to dst's (a reaped child's into its parent).
+void cowstat_add(struct cowstat *dst, struct cowstat *src);
+uint64 sys_cowstat(void);
+
+#endif
