@@ -266,13 +266,25 @@ static void close_all_files(struct proc *p) {
   p->cwd = 0;
 }
 
-// Ends the current process.  It stays a ZOMBIE, holding its memory, until
-// its parent's wait() collects the status.
+// Gives back the process's user memory and page table.  Safe while the
+// process is still running in the kernel: the kernel runs on its own page
+// table, and this process will never return to user space.
+static void free_user_memory(struct proc *p) {
+  proc_freepagetable(p->pagetable, p->sz);
+  p->pagetable = 0;
+  p->sz = 0;
+}
+
+// Ends the current process.  It stays a ZOMBIE until its parent's wait()
+// collects the status, but holds no user memory meanwhile: a process killed
+// for lack of memory gives its pages back at once, so its parent has memory
+// to run (and to receive the status) with.
 void exit(int status) {
   struct proc *p = myproc();
   if (p == initproc)
     panic("init exiting");
   close_all_files(p);
+  free_user_memory(p);
 
   acquire(&wait_lock);
   reparent(p);

@@ -1,0 +1,622 @@
+// cowtest: the copy-on-write fork tests.
+//
+//   cowtest            runs every test, in the order of the table below
+//   cowtest NAME...    runs the named tests, in the order given
+//
+// Each test prints "NAME: ok", or "NAME: FAILED: <expected, happened>"
+// and then the whole program stops with "SOME COW TESTS FAILED" and exit
+// status 1.  After the last test it prints "ALL COW TESTS PASSED".
+//
+// Design:
+// - Memory is sized from the free memory measured at start: a probe child
+//   grows with sbrk() until it fails and reports its page count through a
+//   pipe.  A test that takes more than half of that and then forks can only
+//   succeed if fork shares pages instead of copying them.
+// - The driver (the first process) runs each test in a process of its own,
+//   so the page-table pages a test's sbrk() leaves behind vanish with it and
+//   the driver's own address space never changes; nofree_leak, which runs in
+//   the driver, can then demand the exact free page count it measured first.
+// - A process that detects a failure prints the FAILED line itself and exits
+//   with REPORTED; a parent that reaps REPORTED exits with it too, without
+//   printing, so one failure yields one FAILED line however deep it was seen.
+// - A page holds, in its first word, a value naming the page and the process
+//   that wrote it (page_value), so a process can tell its own writes from
+//   anyone else's.
+#include "kernel/types.h"
+#include "kernel/riscv.h"
+#include "user/user.h"
+
+#define REPORTED 1              // exit status: failed, FAILED line already printed
+#define KILLED (-1)             // wait status of a process the kernel killed
+#define SBRK_FAILED ((char*)-1)
+
+#define PROBE_CHUNK_PAGES 256   // the probe grows by this many pages at first,
+#define PROBE_CHUNK_DIVISOR 16  // then by this many times fewer, down to one
+
+#define SIMPLE_PERCENT 62       // of free memory: more than half, so fork must share
+#define SIMPLE_RUNS 2
+#define THREE_PERCENT 25
+#define THREE_RUNS 3
+#define THREE_CHILDREN 2
+#define FORKFORK_ROUNDS 20
+#define FORKFORK_CHILDREN 4
+#define FORKFORK_GRANDCHILDREN 2
+#define FORKFORK_PAGES_EACH 4   // pages of the shared region per process
+#define OOM_PERCENT 60          // the child's private copy needs 120% in all
+#define FILE_READERS 3
+#define FILE_AREA_PAGES 4
+#define FILE_AREA_BYTES (FILE_AREA_PAGES * PGSIZE)
+#define FILE_READ_OFFSET (PGSIZE / 2)   // the read starts mid-page...
+#define FILE_READ_BYTES (3 * PGSIZE)    // ...and touches all four pages
+#define BYTE_STRIDE 31          // byte_value step, prime so patterns do not repeat soon
+
+#define TAG_SHIFT 32            // page_value: the tag in the high word, the page below
+#define BASE_TAG 0x5a           // written by the process that made a region
+#define MEMBER_TAG(id) ((id) + 1)   // written by member id of a family (never BASE_TAG)
+
+// Prints "NAME: FAILED: " and the printf-style message, then gives up.
+#define FAIL(...) \
+  (print_label(), printf(": FAILED: "), printf(__VA_ARGS__), printf("\n"), give_up())
+
+struct cowtest {
+  const char *name;
+  void (*run)(void);
+  int runs;          // times run in a row, each printing its own ok line
+  int in_driver;     // 1: runs in the driver itself, not in a process of its own
+};
+
+static const struct cowtest *current;   // the test running now, 0 before the first
+static int current_run;                 // 1 for its first run
+static int driver_pid;
+static int free_at_start;               // pages, measured by the driver before any test
+
+// Prints the current test's name, with the run number after the first run.
+static void
+print_label(void)
+{
+  if (current == 0)
+    printf("cowtest");
+  else if (current_run > 1)
+    printf("%s (run %d)", current->name, current_run);
+  else
+    printf("%s", current->name);
+}
+
+// Ends the program, or the calling process of a test, after a failure.
+static void __attribute__((noreturn))
+give_up(void)
+{
+  if (getpid() == driver_pid) {
+    printf("SOME COW TESTS FAILED\n");
+    exit(1);
+  }
+  exit(REPORTED);
+}
+
+// --- Processes ------------------------------------------------------------
+
+// Pages the calling process occupies below its break.
+static int
+own_pages(void)
+{
+  return (int)((uint64)sbrk(0) / PGSIZE);
+}
+
+// fork(), failing the test if it fails.  Returns the child's pid, or 0 in
+// the child.
+static int
+spawn(void)
+{
+  int pid = fork();
+
+  if (pid < 0)
+    FAIL("fork failed: eager copy? (expected a fork of a %d-page process to share its pages)",
+         own_pages());
+  return pid;
+}
+
+// Returns if a child's wait status is 0, else gives up.  A child that
+// exited REPORTED has printed its failure, so the caller gives up quietly.
+static void
+accept_status(int status)
+{
+  if (status == REPORTED)
+    give_up();
+  if (status != 0)
+    FAIL("a child exited with status %d, expected 0", status);
+}
+
+// Waits for n children, each of which must exit with status 0.
+static void
+reap(int n)
+{
+  int status;
+
+  for (; n > 0; n--) {
+    if (wait(&status) < 0)
+      FAIL("wait found no child, expected %d more", n);
+    accept_status(status);
+  }
+}
+
+// Forks a child that runs body and exits 0; returns the wait status the
+// child ends with (KILLED if the kernel killed it).
+static int
+status_of(void (*body)(void))
+{
+  int status;
+
+  if (spawn() == 0) {
+    body();
+    exit(0);
+  }
+  if (wait(&status) < 0)
+    FAIL("wait found no child, expected one");
+  return status;
+}
+
+// Runs body in a child, which must exit with status 0.
+static void
+in_child(void (*body)(void))
+{
+  accept_status(status_of(body));
+}
+
+// --- Free memory ----------------------------------------------------------
+
+// Grows the calling process until sbrk() fails; returns the pages gained.
+static int
+grow_until_full(void)
+{
+  int chunk, pages = 0;
+
+  for (chunk = PROBE_CHUNK_PAGES; chunk > 0; chunk /= PROBE_CHUNK_DIVISOR)
+    while (sbrk(chunk * PGSIZE) != SBRK_FAILED)
+      pages += chunk;
+  return pages;
+}
+
+// The probe child: measures and writes the page count to fd.  Its stack
+// page is shared copy-on-write with its parent until its first store
+// there; with memory full that store would kill it, so the volatile
+// initialization makes the store happen before the growing starts.
+static void __attribute__((noreturn))
+probe(int fd)
+{
+  volatile int pages = 0;
+
+  pages = grow_until_full();
+  write(fd, (int*)&pages, sizeof(pages));
+  exit(0);
+}
+
+// Pages a child of the caller can get with sbrk() right now.  The probe
+// child and its pipe are gone when this returns.
+static int
+free_pages(void)
+{
+  int fds[2], pages;
+
+  if (pipe(fds) < 0)
+    FAIL("pipe failed");
+  if (spawn() == 0) {
+    close(fds[0]);
+    probe(fds[1]);
+  }
+  close(fds[1]);
+  if (read(fds[0], &pages, sizeof(pages)) != sizeof(pages))
+    FAIL("the free-memory probe reported nothing");
+  close(fds[0]);
+  reap(1);
+  return pages;
+}
+
+// percent % of the free memory measured at start, in pages.
+static int
+share_of_free(int percent)
+{
+  return free_at_start * percent / 100;
+}
+
+// --- Regions of pages -----------------------------------------------------
+
+// Pages taken with sbrk(); released in the reverse order of taking.
+struct region {
+  char *base;
+  int npages;
+};
+
+static struct region
+take(int npages)
+{
+  struct region r = { sbrk(npages * PGSIZE), npages };
+
+  if (r.base == SBRK_FAILED)
+    FAIL("sbrk of %d pages failed", npages);
+  return r;
+}
+
+static void
+release(struct region *r)
+{
+  if (sbrk(-r->npages * PGSIZE) == SBRK_FAILED)
+    FAIL("sbrk(-%d pages) failed", r->npages);
+}
+
+// The value the process with tag writes in page i.
+static uint64
+page_value(int i, int tag)
+{
+  return (uint64)tag << TAG_SHIFT | (uint)i;
+}
+
+static volatile uint64 *
+page_word(struct region *r, int i)
+{
+  return (volatile uint64*)(r->base + (uint64)i * PGSIZE);
+}
+
+// Pages are dealt out round-robin: owner k of n owns pages k, k+n, k+2n...
+// (owner 0 of 1 owns them all).  Writes tag's value into the owner's pages.
+static void
+write_pages(struct region *r, int owner, int nowners, int tag)
+{
+  for (int i = owner; i < r->npages; i += nowners)
+    *page_word(r, i) = page_value(i, tag);
+}
+
+// Checks that the owner sees its own tag in its pages and base_tag in all
+// the others: nobody else's writes.
+static void
+check_view(struct region *r, int owner, int nowners, int tag, int base_tag)
+{
+  for (int i = 0; i < r->npages; i++) {
+    uint64 want = page_value(i, i % nowners == owner ? tag : base_tag);
+    uint64 got = *page_word(r, i);
+    if (got != want)
+      FAIL("pid %d sees %p in page %d, expected %p", getpid(), got, i, want);
+  }
+}
+
+// --- Byte patterns --------------------------------------------------------
+
+// Byte i of the pattern tag.
+static char
+byte_value(int i, int tag)
+{
+  return (char)(i * BYTE_STRIDE + tag);
+}
+
+// Fills p[0..n) with bytes first..first+n of pattern tag.
+static void
+fill_bytes(char *p, int first, int n, int tag)
+{
+  for (int j = 0; j < n; j++)
+    p[j] = byte_value(first + j, tag);
+}
+
+// Checks that p[0..n) holds bytes first..first+n of pattern tag.
+static void
+check_bytes(const char *p, int first, int n, int tag, const char *what)
+{
+  for (int j = 0; j < n; j++)
+    if (p[j] != byte_value(first + j, tag))
+      FAIL("%s: byte %d is %d, expected %d", what, first + j,
+           (uchar)p[j], (uchar)byte_value(first + j, tag));
+}
+
+// --- A barrier across processes -----------------------------------------
+
+// Members of a family cross it only once all of them have arrived.  The
+// leader, the process that made it, collects one token per other member on
+// `arrived` and then hands one back to each on `released`.  Every member
+// closes its descriptors as it crosses, after its last fork, so a member
+// that dies early shows up as end of file instead of a hang.
+struct barrier {
+  int arrived[2];
+  int released[2];
+  int others;        // members besides the leader
+  int leader;        // pid
+};
+
+static void
+barrier_init(struct barrier *b, int members)
+{
+  if (pipe(b->arrived) < 0 || pipe(b->released) < 0)
+    FAIL("pipe failed");
+  b->others = members - 1;
+  b->leader = getpid();
+}
+
+// Returns once every member has arrived (or died before arriving).
+static void
+barrier_cross(struct barrier *b)
+{
+  char token = 0;
+
+  if (getpid() == b->leader) {
+    close(b->arrived[1]);
+    close(b->released[0]);
+    for (int n = 0; n < b->others && read(b->arrived[0], &token, 1) == 1; n++)
+      ;
+    for (int n = 0; n < b->others; n++)
+      write(b->released[1], &token, 1);
+    close(b->arrived[0]);
+    close(b->released[1]);
+  } else {
+    close(b->arrived[0]);
+    close(b->released[1]);
+    write(b->arrived[1], &token, 1);
+    close(b->arrived[1]);
+    read(b->released[0], &token, 1);
+    close(b->released[0]);
+  }
+}
+
+// --- Families sharing a region ------------------------------------------
+
+// One member of a family: writes its pages of r, waits until every member
+// has written, then checks that its view holds its writes and nobody else's.
+static void
+member(struct region *r, int id, int members, struct barrier *b)
+{
+  write_pages(r, id, members, MEMBER_TAG(id));
+  barrier_cross(b);
+  check_view(r, id, members, MEMBER_TAG(id), BASE_TAG);
+}
+
+// The caller (member 0), its children and their children all share r,
+// which holds BASE_TAG everywhere, and each runs member().  Returns when
+// all the others have been reaped, with r holding BASE_TAG again.
+static void
+family_writes(struct region *r, int children, int grandchildren)
+{
+  int members = 1 + children * (1 + grandchildren);
+  struct barrier b;
+
+  barrier_init(&b, members);
+  for (int c = 0; c < children; c++) {
+    int id = 1 + c * (1 + grandchildren);
+    if (spawn() == 0) {
+      for (int g = 1; g <= grandchildren; g++) {
+        if (spawn() == 0) {
+          member(r, id + g, members, &b);
+          exit(0);
+        }
+      }
+      member(r, id, members, &b);
+      reap(grandchildren);
+      exit(0);
+    }
+  }
+  member(r, 0, members, &b);
+  reap(children);
+  write_pages(r, 0, members, BASE_TAG);
+}
+
+// --- The tests ------------------------------------------------------------
+
+// A process holding more than half of memory forks; the child reads it all.
+static void
+test_simple(void)
+{
+  struct region r = take(share_of_free(SIMPLE_PERCENT));
+
+  write_pages(&r, 0, 1, BASE_TAG);
+  if (spawn() == 0) {
+    check_view(&r, 0, 1, BASE_TAG, BASE_TAG);
+    exit(0);
+  }
+  reap(1);
+  release(&r);
+}
+
+// A parent and two children write to different pages of a quarter of memory.
+static void
+test_three(void)
+{
+  struct region r = take(share_of_free(THREE_PERCENT));
+
+  write_pages(&r, 0, 1, BASE_TAG);
+  family_writes(&r, THREE_CHILDREN, 0);
+  release(&r);
+}
+
+// Children read() from a pipe into a buffer they share with the parent: the
+// kernel's copyout must copy the page first.  The reader checks the bytes
+// around the read too, which must still be the parent's.
+static void
+file_reader(char *area, int fd, int tag)
+{
+  char *target = area + FILE_READ_OFFSET;
+  int got = 0, n;
+
+  while (got < FILE_READ_BYTES && (n = read(fd, target + got, FILE_READ_BYTES - got)) > 0)
+    got += n;
+  if (got != FILE_READ_BYTES)
+    FAIL("read %d bytes into the shared buffer, expected %d", got, FILE_READ_BYTES);
+  check_bytes(area, 0, FILE_READ_OFFSET, BASE_TAG, "the reader's page before the read");
+  check_bytes(target, FILE_READ_OFFSET, FILE_READ_BYTES, tag, "the reader's buffer");
+  check_bytes(target + FILE_READ_BYTES, FILE_READ_OFFSET + FILE_READ_BYTES,
+              FILE_AREA_BYTES - FILE_READ_OFFSET - FILE_READ_BYTES, BASE_TAG,
+              "the reader's page after the read");
+}
+
+static void
+test_file(void)
+{
+  struct region r = take(2 * FILE_AREA_PAGES);
+  char *area = r.base, *source = r.base + FILE_AREA_BYTES;
+  int fds[2];
+
+  fill_bytes(area, 0, FILE_AREA_BYTES, BASE_TAG);
+  for (int k = 0; k < FILE_READERS; k++) {
+    if (pipe(fds) < 0)
+      FAIL("pipe failed");
+    if (spawn() == 0) {
+      close(fds[1]);
+      file_reader(area, fds[0], MEMBER_TAG(k));
+      exit(0);
+    }
+    close(fds[0]);
+    fill_bytes(source, FILE_READ_OFFSET, FILE_READ_BYTES, MEMBER_TAG(k));
+    if (write(fds[1], source, FILE_READ_BYTES) != FILE_READ_BYTES)
+      FAIL("write to reader %d's pipe failed", k);
+    close(fds[1]);
+  }
+  reap(FILE_READERS);
+  check_bytes(area, 0, FILE_AREA_BYTES, BASE_TAG, "the parent's buffer after the reads");
+  release(&r);
+}
+
+// Rounds of children that fork grandchildren while all share one region.
+static void
+test_forkfork(void)
+{
+  int members = 1 + FORKFORK_CHILDREN * (1 + FORKFORK_GRANDCHILDREN);
+  struct region r = take(members * FORKFORK_PAGES_EACH);
+
+  write_pages(&r, 0, 1, BASE_TAG);
+  for (int round = 0; round < FORKFORK_ROUNDS; round++)
+    family_writes(&r, FORKFORK_CHILDREN, FORKFORK_GRANDCHILDREN);
+  release(&r);
+}
+
+// Stores into the program's text: must fault even in a forked child.
+static void
+store_to_text(void)
+{
+  volatile uint *code = (volatile uint*)(uint64)store_to_text;
+
+  *code = ~*code;
+}
+
+static void
+test_text_readonly(void)
+{
+  uint before = *(volatile uint*)(uint64)store_to_text;
+  int status = status_of(store_to_text);
+
+  if (status != KILLED)
+    FAIL("a child's store to its text at %p ended with status %d, expected to be killed (%d)",
+         (uint64)store_to_text, status, KILLED);
+  if (*(volatile uint*)(uint64)store_to_text != before)
+    FAIL("the child's store to text changed the parent's text");
+}
+
+static struct region oom_region;   // held by oom_holder, shared with oom_victim
+
+// Writes every page of oom_region: more private copies than memory can hold.
+static void
+oom_victim(void)
+{
+  write_pages(&oom_region, 0, 1, MEMBER_TAG(0));
+}
+
+// Holds OOM_PERCENT of memory and forks a child that writes all of it.
+static void
+oom_holder(void)
+{
+  int status;
+
+  oom_region = take(share_of_free(OOM_PERCENT));
+  write_pages(&oom_region, 0, 1, BASE_TAG);
+  status = status_of(oom_victim);
+  if (status != KILLED)
+    FAIL("a child wrote %d shared pages (more than free memory) and exited %d, "
+         "expected to be killed (%d)", oom_region.npages, status, KILLED);
+  check_view(&oom_region, 0, 1, BASE_TAG, BASE_TAG);
+  release(&oom_region);
+}
+
+static void
+test_oom_kills_only_child(void)
+{
+  int before = free_pages();
+  int after;
+
+  in_child(oom_holder);
+  after = free_pages();
+  if (after != before)
+    FAIL("%d pages free before, %d after (expected the same)", before, after);
+}
+
+// Every page taken since the start has come back.  Between the two
+// measurements the same processes exist (init, sh, the driver, the probe)
+// with the same sizes and the same pipe, so any difference, even one page,
+// is a page the kernel lost: a tolerance of 0.
+static void
+test_nofree_leak(void)
+{
+  int now = free_pages();
+
+  if (now != free_at_start)
+    FAIL("%d pages free at start, %d now (expected the same)", free_at_start, now);
+}
+
+static const struct cowtest tests[] = {
+  { "simple", test_simple, SIMPLE_RUNS, 0 },
+  { "three", test_three, THREE_RUNS, 0 },
+  { "file", test_file, 1, 0 },
+  { "forkfork", test_forkfork, 1, 0 },
+  { "text_readonly", test_text_readonly, 1, 0 },
+  { "oom_kills_only_child", test_oom_kills_only_child, 1, 0 },
+  { "nofree_leak", test_nofree_leak, 1, 1 },
+};
+#define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
+
+// Runs the current test's runs and prints an ok line after each.
+static void
+run_current(void)
+{
+  for (current_run = 1; current_run <= current->runs; current_run++) {
+    current->run();
+    print_label();
+    printf(": ok\n");
+  }
+}
+
+// Runs t, in a process of its own unless t->in_driver; gives up if it fails.
+static void
+run_test(const struct cowtest *t)
+{
+  current = t;
+  current_run = 1;
+  if (t->in_driver)
+    run_current();
+  else
+    in_child(run_current);
+}
+
+static const struct cowtest *
+find_test(const char *name)
+{
+  for (int i = 0; i < NTESTS; i++)
+    if (strcmp(tests[i].name, name) == 0)
+      return &tests[i];
+  return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+  for (int i = 1; i < argc; i++) {
+    if (find_test(argv[i]) == 0) {
+      fprintf(2, "cowtest: no test named %s; the tests are:", argv[i]);
+      for (int k = 0; k < NTESTS; k++)
+        fprintf(2, " %s", tests[k].name);
+      fprintf(2, "\n");
+      exit(1);
+    }
+  }
+  driver_pid = getpid();
+  free_at_start = free_pages();
+  printf("cowtest: %d pages free\n", free_at_start);
+  if (argc == 1)
+    for (int i = 0; i < NTESTS; i++)
+      run_test(&tests[i]);
+  for (int i = 1; i < argc; i++)
+    run_test(find_test(argv[i]));
+  printf("ALL COW TESTS PASSED\n");
+  exit(0);
+}
