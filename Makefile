@@ -153,7 +153,7 @@ fs.img: mkfs/mkfs README $(UPROGS)
 
 # --- Running ------------------------------------------------------------------
 
-.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport test clean handout
+.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport test test-full clean handout
 
 qemu: kernel/kernel $(FSIMG) | toolchain
 	$(QEMUCMD)
@@ -180,14 +180,30 @@ print-gdbport:
 	$(info $(GDBPORT))
 	@:
 
+# For clangd and other editor tools: the command that compiles each kernel and
+# user C file, as `make -Bn` prints it, so it has exactly the build's flags.
+.PHONY: compile_commands.json
+compile_commands.json:
+	$(MAKE) -Bn --no-print-directory $(KOBJS) $(ULIB_OBJS) $(UPROG_OBJS) | $(PYTHON) -c \
+	  'import json, os, sys; print(json.dumps([{"directory": os.getcwd(), "file": line.split()[-1], "command": line.strip()} for line in sys.stdin if " -c " in line and line.strip().endswith(".c")], indent=1))' > $@
+
 test: all | toolchain
 	$(PYTHON) test/run.py
+
+# Every usertest and a long grind, besides the rest of the suites.
+test-full: all | toolchain
+	XV6_TEST_FULL=1 $(PYTHON) test/run.py
 
 # The COW lab's starter tree: the sources without the solution regions
 # (see tools/handout.py).  HANDOUT names the directory to create.
 HANDOUT ?= handout
 handout:
 	$(PYTHON) tools/handout.py $(HANDOUT)
+
+# Grade the lab from a clean build: `make grade GRADEFLAGS="-v simple"`.
+.PHONY: grade
+grade:
+	./grade-lab-cow $(GRADEFLAGS)
 
 clean:
 	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym

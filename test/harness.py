@@ -5,7 +5,8 @@ the Makefile stays the only place that spells the QEMU options. Each machine
 boots from a private copy of fs.img, so every boot starts from the same disk,
 unless it is given an image path (a crash-recovery test boots twice on one
 image). A reader thread appends everything QEMU prints to a buffer, and to
-the transcript file xv6.out; expect() waits on that buffer.
+the transcript file xv6.out (and, if asked, to an echo stream such as the
+grader's stdout under -v); expect() waits on that buffer.
 
 Console: `-nographic` alone puts QEMU's monitor on stdio too, multiplexed
 with the serial port, and takes Ctrl-A as its escape key. The harness adds
@@ -97,7 +98,8 @@ def _on_signal(signum, frame):
     sys.exit(128 + signum)
 
 
-def _install_signal_handlers():
+def install_signal_handlers():
+    """Make SIGINT and SIGTERM kill every live machine first (main thread only)."""
     global _signals_installed
     if _signals_installed or threading.current_thread() is not threading.main_thread():
         return
@@ -124,18 +126,31 @@ def reset_transcript():
     open(TRANSCRIPT, "wb").close()
 
 
-def qemu_command(cpus, fs_image):
-    """The QEMU argument list for cpus harts and disk fs_image, from the Makefile."""
-    environment = {name: value for name, value in os.environ.items()
-                   if name not in MAKE_ENVIRONMENT}
+def make_environment():
+    """os.environ without what an enclosing make passes to its sub-makes."""
+    return {name: value for name, value in os.environ.items()
+            if name not in MAKE_ENVIRONMENT}
+
+
+def make_print(target, *assignments):
+    """What `make -s TARGET ASSIGNMENTS...` prints (a print-* target), stripped."""
     result = subprocess.run(
-        ["make", "-s", "--no-print-directory", "print-qemu-cmd",
-         "CPUS=%d" % cpus, "FSIMG=" + fs_image, "QEMUEXTRA=" + CONSOLE_ONLY_OPTIONS],
-        cwd=REPO, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        ["make", "-s", "--no-print-directory", target] + list(assignments),
+        cwd=REPO, env=make_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         universal_newlines=True, timeout=MAKE_TIMEOUT)
     if result.returncode != 0:
-        raise TestFailure("`make print-qemu-cmd` failed: " + result.stderr.strip())
-    return shlex.split(result.stdout.strip())
+        raise TestFailure("`make %s` failed: %s" % (target, result.stderr.strip()))
+    return result.stdout.strip()
+
+
+def qemu_command(cpus, fs_image, extra=""):
+    """The QEMU argument list for cpus harts and disk fs_image, from the Makefile.
+
+    extra: more QEMU options, as one string (for example "-gdb tcp::26000").
+    """
+    options = (CONSOLE_ONLY_OPTIONS + " " + extra).strip()
+    return shlex.split(make_print("print-qemu-cmd", "CPUS=%d" % cpus,
+                                  "FSIMG=" + fs_image, "QEMUEXTRA=" + options))
 
 
 # --- Machine ------------------------------------------------------------------
@@ -148,10 +163,12 @@ class Machine:
     the console in order, like a person watching it.
     """
 
-    def __init__(self, cpus=3, fs_image=None, label="xv6"):
+    def __init__(self, cpus=3, fs_image=None, label="xv6", qemu_extra="", echo=None):
         self.cpus = cpus
         self.fs_image = fs_image if fs_image is not None else fresh_image()
         self.label = label
+        self.qemu_extra = qemu_extra    # more QEMU options, one string
+        self.echo = echo                # binary stream that also gets the console, or None
         self.cursor = 0
         self.boot_seconds = None
         self._changed = threading.Condition()   # guards _text and _eof
@@ -174,10 +191,10 @@ class Machine:
     def start(self):
         """Start QEMU. The console is read from now on; nothing is awaited."""
         assert not self.started, "a Machine is started only once"
-        command = qemu_command(self.cpus, self.fs_image)
+        command = qemu_command(self.cpus, self.fs_image, self.qemu_extra)
         transcript = open(TRANSCRIPT, "ab")
         transcript.write(("\n===== %s: %s =====\n" % (self.label, " ".join(command))).encode())
-        _install_signal_handlers()
+        install_signal_handlers()
         self._started_at = time.monotonic()
         self._process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -208,6 +225,7 @@ class Machine:
                 chunk = b""
             transcript.write(chunk)
             transcript.flush()
+            self._echo(chunk)
             text = decoder.decode(chunk, final=not chunk).replace("\r", "")
             with self._changed:
                 self._text += text
@@ -216,6 +234,16 @@ class Machine:
             if not chunk:
                 transcript.close()
                 return
+
+    def _echo(self, chunk):
+        # A closed echo stream (say, the grader piped into head) only stops the echo.
+        if self.echo is None:
+            return
+        try:
+            self.echo.write(chunk)
+            self.echo.flush()
+        except (OSError, ValueError):
+            self.echo = None
 
     @property
     def output(self):
@@ -228,7 +256,9 @@ class Machine:
         return self.output[-chars:]
 
     def _failure(self, problem):
-        return TestFailure("%s; console tail:\n%s" % (problem, self.tail()))
+        failure = TestFailure("%s; console tail:\n%s" % (problem, self.tail()))
+        failure.problem = problem          # the message without the tail
+        return failure
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None):
         """Wait for pattern (a regex) after the cursor; return the match.

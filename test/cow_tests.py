@@ -1,0 +1,34 @@
+"""Copy-on-write suite: cowtest passes on one CPU and on three, and the
+kernel's COW counters (cowstat) show the work it did.
+
+The run is `cowstat cowtest`, so one run checks both: cowtest's verdict, and
+that its forks really shared pages (faults, copies and sole-owner reuses
+happened, one child was killed for lack of memory, and every page came back).
+"""
+
+import re
+
+from harness import Suite, check
+
+COWTEST_TIMEOUT = 600   # seconds; ~35 s on an idle host
+
+suite = Suite("cow", cpus=(1, 3))
+
+
+def counters(out):
+    return {name: int(value) for name, value in re.findall(r"(?m)^(\w+) (\d+)$", out)}
+
+
+@suite.test
+def cowtest_passes_and_counters_show_sharing(m):
+    out = m.run("cowstat cowtest", timeout=COWTEST_TIMEOUT)
+    failed = re.findall(r"(?m)^.*FAILED.*$", out)
+    check("ALL COW TESTS PASSED" in out,
+          "expected ALL COW TESTS PASSED, got: %s" % ("; ".join(failed) or out[-600:]))
+    c = counters(out)
+    for name in ("cow_faults", "pages_copied", "pages_reused", "oom_kills"):
+        check(c.get(name, 0) > 0, "expected cowstat to count some %s during cowtest, got %r" % (name, c))
+    check(c.get("free_pages_before") == c.get("free_pages_after"),
+          "expected every page back after cowtest: free pages %s before, %s after"
+          % (c.get("free_pages_before"), c.get("free_pages_after")))
+    return "%(cow_faults)d faults, %(pages_copied)d copies, %(pages_reused)d reuses" % c
