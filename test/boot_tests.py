@@ -107,3 +107,9 @@ def faulting_program_is_killed_and_shell_survives(m):
           "expected a line starting 'usertrap():' from faultme, got %r" % out)
     alive = m.run("echo alive")
     expect_line(alive, "alive", "echo alive (after faultme)")
+
+
+@suite.test
+def program_written_for_the_public_lab_headers_runs(m):
+    out = m.run("abicheck")
+    expect_line(out, "abicheck: ok", "abicheck")
