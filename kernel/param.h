@@ -12,7 +12,7 @@
 #define MAXARG       32   // arguments to exec
 #define MAXOPBLOCKS  10   // blocks one file-system operation may write
 #define LOGSIZE      (MAXOPBLOCKS*3)  // blocks in the on-disk log
-#define NBUF         (MAXOPBLOCKS*3)  // buffers in the block cache
+#define NBUF         (MAXOPBLOCKS*6)  // buffers in the block cache: a full log's pinned blocks and more
 #define FSSIZE     2000   // blocks in fs.img
 #define MAXPATH     128   // longest path name, with its NUL
 #define USERSTACK     1   // pages of user stack

@@ -18,6 +18,7 @@
 #include "lib/spinlock.h"
 #include "lib/sleeplock.h"
 #include "lib/printf.h"
+#include "proc/proc.h"
 #include "fs/buf.h"
 #include "dev/virtio_disk.h"
 
@@ -59,7 +60,7 @@ binit(void)
 
 // Finds the buffer for (dev, blockno), or recycles the least recently used
 // idle one for it, and takes a reference.  Caller holds cache.lock.
-// Panics if every buffer is in use.
+// Returns 0 if every buffer is in use.
 static struct buf *
 lookup_or_recycle(uint dev, uint blockno)
 {
@@ -80,15 +81,19 @@ lookup_or_recycle(uint dev, uint blockno)
       return b;
     }
   }
-  panic("bget: all buffers in use");
+  return 0;
 }
 
 // Returns the locked buffer for (dev, blockno); its data may not be valid yet.
 static struct buf *
 bget(uint dev, uint blockno)
 {
+  struct buf *b;
   acquire(&cache.lock);
-  struct buf *b = lookup_or_recycle(dev, blockno);
+  // Every buffer busy: wait for one to go idle (see buffer_idle) rather
+  // than fail, since the holders are mid-operation and will let go.
+  while ((b = lookup_or_recycle(dev, blockno)) == 0)
+    sleep(&cache, &cache.lock);
   release(&cache.lock);
   acquiresleep(&b->lock);
   return b;
@@ -130,6 +135,7 @@ brelse(struct buf *b)
   if (b->refcnt == 0) {
     list_remove(b);
     list_push_front(b);
+    wakeup(&cache);  // bget may be waiting for an idle buffer
   }
   release(&cache.lock);
 }
@@ -150,5 +156,7 @@ bunpin(struct buf *b)
   if (b->refcnt == 0)
     panic("bunpin: buffer not pinned");
   b->refcnt--;
+  if (b->refcnt == 0)
+    wakeup(&cache);  // bget may be waiting for an idle buffer
   release(&cache.lock);
 }

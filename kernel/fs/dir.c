@@ -20,7 +20,6 @@
 #include "fs/inode.h"
 
 // Defined in inode.c: a referenced, unlocked table entry, or 0 if full.
-struct inode *iget(uint dev, uint inum);
 
 int
 namecmp(const char *a, const char *b)

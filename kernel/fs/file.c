@@ -152,18 +152,18 @@ fileread(struct file *f, uint64 addr, int n)
 
 // Writes n bytes from user address addr to inode file f at its offset, one
 // transaction per chunk.  Returns the bytes written: fewer than n if the
-// disk filled up or a copy failed after some chunks; -1 if nothing was.
+// disk filled up, the file reached its largest size or a copy failed after
+// some bytes were written; -1 if none were.
 static int
 inode_write(struct file *f, uint64 addr, int n)
 {
   int done = 0;
 
   while (done < n) {
-    int max = WRITE_CHUNK_BLOCKS * BSIZE - f->off % BSIZE;
-    int m = n - done < max ? n - done : max;
-
     begin_op();
     ilock(f->ip);
+    int max = WRITE_CHUNK_BLOCKS * BSIZE - f->off % BSIZE;
+    int m = n - done < max ? n - done : max;
     int r = writei(f->ip, 1, addr + done, f->off, m);
     if (r > 0)
       f->off += r;

@@ -35,6 +35,8 @@
 #include "fs/log.h"
 #include "fs/inode.h"
 
+#define SUPERBLOCK_BNO 1   // where the superblock lives (see fs.h)
+
 // The superblock of the one file system; set once by fsinit().
 static struct superblock sb;
 
@@ -46,7 +48,7 @@ static struct {
 static void
 readsb(int dev, struct superblock *dst)
 {
-  struct buf *b = bread(dev, 1);
+  struct buf *b = bread(dev, SUPERBLOCK_BNO);
   memmove(dst, b->data, sizeof(*dst));
   brelse(b);
 }
@@ -66,7 +68,7 @@ fsinit(int dev)
 
 // Fills block bno with zeros, as part of the current transaction.
 static void
-bzero(uint dev, uint bno)
+zero_block(uint dev, uint bno)
 {
   struct buf *b = bread(dev, bno);
   memset(b->data, 0, BSIZE);
@@ -100,7 +102,7 @@ balloc(uint dev)
     uint bno = claim_bit(b, base, sb.size);
     brelse(b);
     if (bno != 0) {
-      bzero(dev, bno);
+      zero_block(dev, bno);
       return bno;
     }
   }
@@ -402,18 +404,23 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 // growing the file if needed; off may be at most the current size.
 // Returns:
 //  - n on success;
-//  - fewer than n if the disk filled up (the bytes before that were written);
-//  - -1 if off or n is out of range, if the disk was full before any byte
-//    was written, or if copying from src failed (bytes copied before the
-//    failing block stay written, and the size covers them).
+//  - fewer than n if the disk filled up or the file reached its largest
+//    size, MAXFILE blocks (the bytes before that point were written);
+//  - -1 if off is past the end of file, if no byte could be written for
+//    either reason above, or if copying from src failed (bytes copied
+//    before the failing block stay written, and the size covers them).
 // Caller holds ip->lock and is inside a transaction.
 int
 writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 {
-  if (off > ip->size || off + n < off)
+  const uint max_size = MAXFILE * BSIZE;
+
+  if (off > ip->size)
     return -1;
-  if ((uint64)off + n > (uint64)MAXFILE * BSIZE)
-    return -1;
+  if (n == 0)
+    return 0;
+  if (n > max_size - off)
+    n = max_size - off;
 
   uint done = 0;
   int bad = 0;
@@ -440,7 +447,7 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
   // Also records any block bmap() added to ip->addrs.
   iupdate(ip);
 
-  if (bad || (done == 0 && n > 0))
+  if (bad || done == 0)
     return -1;
   return done;
 }

@@ -32,6 +32,8 @@ struct inode {
 void fsinit(int dev);     // reads the superblock and replays the log
 void iinit(void);
 struct inode *ialloc(uint dev, short type);
+// The in-memory inode for (dev, inum), referenced; 0 if the table is full.
+struct inode *iget(uint dev, uint inum);
 struct inode *idup(struct inode *ip);
 void ilock(struct inode *ip);
 void iunlock(struct inode *ip);

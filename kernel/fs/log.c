@@ -15,7 +15,9 @@
 //
 // Space: each operation writes at most MAXOPBLOCKS distinct blocks, so
 // begin_op() admits an operation only if the blocks already logged plus
-// MAXOPBLOCKS for every admitted operation still fit in the log.
+// MAXOPBLOCKS for every admitted operation still fit in the log.  The log's
+// capacity also leaves COMMIT_BUFS buffers of the cache unpinned, so that a
+// commit can always get the buffer it copies through.
 //
 // Lock rules: log.lock (a spinlock) guards outstanding, committing and the
 // in-memory header.  The commit itself runs with no lock held; committing
@@ -29,6 +31,9 @@
 #include "proc/proc.h"
 #include "fs/buf.h"
 #include "fs/log.h"
+
+// Buffers a commit uses besides the pinned ones: one log slot at a time.
+#define COMMIT_BUFS 1
 
 // The header block, on disk and in memory.
 struct logheader {
@@ -47,8 +52,15 @@ static struct {
   // fixed after initlog()
   int dev;
   int start;             // the header block; slot i is block start+1+i
-  int capacity;          // slots: at most LOGSIZE and what the disk region holds
+  int slots;             // log slots on disk (and in the header)
+  int capacity;          // blocks a group may log (see initlog)
 } log;
+
+static int
+min(int a, int b)
+{
+  return a < b ? a : b;
+}
 
 static void recover(void);
 
@@ -60,9 +72,11 @@ initlog(int dev, struct superblock *sb)
   initlock(&log.lock, "log");
   log.dev = dev;
   log.start = sb->logstart;
-  log.capacity = sb->nlog - 1;   // one block of the region is the header
-  if (log.capacity > LOGSIZE)
-    log.capacity = LOGSIZE;
+  // The first block of the disk region is the header.  A group must also
+  // leave the buffer cache room: it holds every logged block pinned until
+  // the commit.
+  log.slots = min(LOGSIZE, sb->nlog - 1);
+  log.capacity = min(log.slots, NBUF - COMMIT_BUFS);
   if (log.capacity < MAXOPBLOCKS)
     panic("initlog: log too small for one operation");
   recover();
@@ -75,7 +89,7 @@ read_head(void)
   struct buf *b = bread(log.dev, log.start);
   memmove(&log.lh, b->data, sizeof(log.lh));
   brelse(b);
-  if (log.lh.n < 0 || log.lh.n > log.capacity)
+  if (log.lh.n < 0 || log.lh.n > log.slots)
     panic("log: corrupt header");
 }
 

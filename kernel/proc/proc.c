@@ -174,7 +174,9 @@ static void start_init(void) {
   struct proc *p = myproc();
   char *argv[] = { "/init", 0 };
   fsinit(ROOTDEV);
+  begin_op();  // namei may drop inode references, which needs a transaction
   p->cwd = namei("/");
+  end_op();
   int argc = exec(argv[0], argv);
   if (argc < 0)
     panic("start_init: cannot exec /init");
