@@ -205,6 +205,12 @@ handout:
 grade:
 	./grade-lab-cow $(GRADEFLAGS)
 
+# Pack the tree into lab-cow-handin.tar.gz to hand in (see tools/handin.py);
+# it refuses while changes are uncommitted, unless FORCE=1.
+.PHONY: zipball handin
+zipball handin:
+	@$(PYTHON) tools/handin.py $(if $(filter 1,$(FORCE)),--force)
+
 clean:
 	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym
 	rm -f user/*.o user/*.d user/*.asm user/_* user/lib/*.o user/lib/*.d user/lib/usys.S

@@ -6,7 +6,10 @@ limit) and Tests (a name, points, and a check of one command's output), then
 returns Grader.main(). main() builds the tree from clean, runs each command
 the selected tests need exactly once, prints `NAME: OK (1.2s)` or
 `NAME: FAIL` and an indented reason per test, then `Score: X/Y` and, last,
-`N passed, N failed`. Its exit status is 0 only on full marks.
+`N passed, N failed`. Its exit status is 0 only on full marks. With
+`--json FILE` it also writes the same results to FILE in the format of
+Gradescope's results.json (see Report.write_json), even when it refuses to
+start or is stopped early.
 
 QEMU comes from harness.Machine, so the QEMU command line, the console
 transcript xv6.out, and the guarantee that no QEMU outlives the grader (on a
@@ -23,6 +26,7 @@ tree under each other.
 """
 
 import argparse
+import json
 import os
 import re
 import socket
@@ -248,25 +252,39 @@ def grade_cpus():
 
 # --- Reporting ----------------------------------------------------------------
 
+def gradescope_test(name, passed, points, output):
+    """One entry of results.json's tests list: all of points if passed, else none."""
+    return {"name": name, "score": points if passed else 0, "max_score": points,
+            "status": "passed" if passed else "failed", "output": output}
+
+
 class Report:
-    """Prints one result per test as it is known, then the score and the tally."""
+    """Prints one result per test as it is known, then the score and the tally.
+
+    It also keeps every result, so write_json() can save them for Gradescope.
+    """
 
     def __init__(self):
         self.score = 0
         self.possible = 0
         self.passed = 0
         self.failed = 0
+        self.started = time.monotonic()
+        self.tests = []            # gradescope_test() entries, in report order
+        self.problem = None        # why grading stopped before its end, if it did
 
     def passes(self, name, points, seconds):
         self.score += points
         self.possible += points
         self.passed += 1
+        self.tests.append(gradescope_test(name, True, points, "OK (%.1fs)" % seconds))
         print("%s: OK (%.1fs)" % (name, seconds), flush=True)
 
     def fails(self, name, points, reason):
         self.possible += points
         self.failed += 1
         lines = str(reason).rstrip().splitlines() or ["(no reason given)"]
+        self.tests.append(gradescope_test(name, False, points, "\n".join(lines)))
         print("%s: FAIL" % name)
         print("\n".join(REASON_INDENT + line for line in lines), flush=True)
 
@@ -276,6 +294,33 @@ class Report:
         print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
         full = self.failed == 0 and self.score == self.possible
         return EXIT_FULL_MARKS if full else EXIT_NOT_FULL
+
+    def write_json(self, path, selected):
+        """Write the results to path as Gradescope's results.json: score,
+        execution_time, output (a summary), visibility and tests.
+
+        A test of selected that has no result yet (grading stopped early)
+        is listed as failed and not run, so max_score stays the lab's total.
+        Written to a temporary name and renamed, so path is never half-written.
+        """
+        reported = {entry["name"] for entry in self.tests}
+        why = self.problem or "grading stopped early"
+        tests = self.tests + [gradescope_test(test.name, False, test.points, "not run: " + why)
+                              for test in selected if test.name not in reported]
+        score = sum(entry["score"] for entry in tests)
+        possible = sum(entry["max_score"] for entry in tests)
+        passed = sum(1 for entry in tests if entry["status"] == "passed")
+        summary = "Score: %d/%d\n%d passed, %d failed" % (score, possible, passed,
+                                                          len(tests) - passed)
+        if self.problem:
+            summary += "\n" + self.problem
+        results = {"score": score, "execution_time": round(time.monotonic() - self.started, 1),
+                   "output": summary, "visibility": "visible", "tests": tests}
+        partial = path + ".partial"
+        with open(partial, "w") as handle:
+            json.dump(results, handle, indent=1)
+            handle.write("\n")
+        os.replace(partial, path)
 
 
 # --- The grader ---------------------------------------------------------------
@@ -327,6 +372,8 @@ class Grader:
                             help="print the console as the tests run")
         parser.add_argument("--list", action="store_true",
                             help="list the tests and their points, then exit")
+        parser.add_argument("--json", metavar="FILE",
+                            help="also write the results to FILE as Gradescope's results.json")
         parser.add_argument("names", nargs="*", metavar="TEST",
                             help="run only these tests (default: all)")
         options = parser.parse_args(argv)
@@ -345,20 +392,33 @@ class Grader:
                 print("%s %d" % (test.name, test.points))
             return EXIT_FULL_MARKS
         harness.install_signal_handlers()
+        report = Report()
+        try:
+            return self._locked_grade(selected, options.verbose, report)
+        finally:
+            if options.json:
+                report.write_json(options.json, selected)
+
+    def _locked_grade(self, selected, verbose, report):
+        """Take the port lock, grade into report; return the exit status."""
         try:
             lock = PortLock(grade_port())
             lock.acquire()
             cpus = grade_cpus()
         except (TestFailure, PortTaken) as refusal:
-            print("grade: %s" % refusal, file=sys.stderr)
+            report.problem = "grade: %s" % refusal
+            print(report.problem, file=sys.stderr)
             return EXIT_NOT_FULL
-        report = Report()
         try:
-            self._grade(selected, options.verbose, cpus, lock, report)
+            self._grade(selected, verbose, cpus, lock, report)
         except KeyboardInterrupt:
-            print("interrupted", flush=True)
+            report.problem = "interrupted"
+            print(report.problem, flush=True)
             report.finish()
             return EXIT_INTERRUPTED
+        except SystemExit:                 # SIGTERM, through the harness's handler
+            report.problem = "stopped by a signal"
+            raise
         finally:
             lock.release()
         return report.finish()

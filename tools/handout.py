@@ -35,8 +35,11 @@ END = re.compile(r"^\s*// COW-LAB END\s*$")
 STARTER = re.compile(r"^(\s*)// COW-LAB STARTER: (.*)$")
 ANY_MARKER = "// COW-LAB"
 
-# Instructor-only files that make no sense in a student's tree.
-INSTRUCTOR_ONLY = {"test/handout_tests.py", "time.txt"}  # students write their own time.txt
+# Left out of a student's tree: the starter check, the tools for grading many
+# submissions, and time.txt (students write their own).  A path ending in /
+# stands for everything under it.
+INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
+                   "tools/gradescope/", "tools/grade-batch.py")
 TEXT_SUFFIXES = (".c", ".h", ".S")
 
 
@@ -73,6 +76,10 @@ def strip_solution(lines, path):
     return out
 
 
+def instructor_only(path):
+    return any(path == p or (p.endswith("/") and path.startswith(p)) for p in INSTRUCTOR_ONLY)
+
+
 def tracked_files(root):
     result = subprocess.run(["git", "-C", root, "ls-files", "-z"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
@@ -86,7 +93,7 @@ def write_handout(root, outdir):
         sys.exit("handout: %s already exists; remove it or pick another directory" % outdir)
     regions = 0
     for path in tracked_files(root):
-        if path in INSTRUCTOR_ONLY or not os.path.isfile(os.path.join(root, path)):
+        if instructor_only(path) or not os.path.isfile(os.path.join(root, path)):
             continue
         src, dst = os.path.join(root, path), os.path.join(outdir, path)
         os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
