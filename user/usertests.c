@@ -652,6 +652,13 @@ kill_reaped_pid_fails(void)
   expect_minus_one("kill() of a reaped child", kill(pid));
 }
 
+// init must outlive every other process, so the kernel refuses to kill it.
+static void
+kill_init_fails(void)
+{
+  expect_minus_one("kill() of init (pid 1)", kill(1));
+}
+
 // A grandchild whose parent exits goes on running under init: it answers
 // the test only after the test has reaped its parent.
 static void
@@ -1897,6 +1904,7 @@ static const struct test tests[] = {
   TEST(kill_sleeping_child, QUICK),
   TEST(kill_running_child, QUICK),
   TEST(kill_reaped_pid_fails, QUICK),
+  TEST(kill_init_fails, QUICK),
   TEST(reparent_to_init, QUICK),
   TEST(uptime_advances, QUICK),
   TEST(sleep_waits_at_least_n_ticks, QUICK),

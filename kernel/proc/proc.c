@@ -341,8 +341,10 @@ int wait(uint64 status_addr) {
 
 // Marks process pid killed; it exits when it next heads for user space.
 // A sleeping victim is woken so that it notices.  Returns 0, or -1 if no
-// such process.
+// such process, or if pid is init, which must outlive every other process.
 int kill(int pid) {
+  if (initproc && pid == initproc->pid)
+    return -1;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
     if (p->pid == pid && p->state != UNUSED) {
