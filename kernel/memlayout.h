@@ -24,6 +24,7 @@
 #define PLIC 0x0c000000L
 #define PLIC_SIZE 0x400000L
 #define PLIC_PRIORITY (PLIC + 0x0)
+#define PLIC_SOURCE_PRIORITY(irq) (PLIC_PRIORITY + (irq)*4)  // one 32-bit word per source
 #define PLIC_PENDING  (PLIC + 0x1000)
 // Each hart has a supervisor-mode context with its own enable bits,
 // priority threshold, and claim/complete register.

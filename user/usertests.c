@@ -1660,6 +1660,27 @@ unlink_nonempty_dir_fails(void)
   unlink_or_fail(DIR_A);
 }
 
+// A directory removed while it is the current directory takes no new
+// entries: nothing could ever find them, and it could never be freed.
+static void
+create_in_removed_cwd_fails(void)
+{
+  mkdir_or_fail(DIR_A);
+  chdir_or_fail(DIR_A);
+  unlink_or_fail("../" DIR_A);
+  expect_minus_one("open(O_CREATE) in a removed directory", open("f", O_CREATE | O_RDWR));
+  expect_minus_one("mkdir() in a removed directory", mkdir("d"));
+  chdir_or_fail("..");
+}
+
+// The console, like files, refuses a buffer it cannot read.
+static void
+console_write_bad_pointer_fails(void)
+{
+  expect_minus_one("write() to the console from address 0xffffffffffffffff",
+                   write(1, (void *)0xffffffffffffffffUL, 1));
+}
+
 static void
 unlink_dot_and_dotdot_fail(void)
 {
@@ -1963,6 +1984,8 @@ static const struct test tests[] = {
   TEST(link_of_missing_file_fails, QUICK),
   TEST(unlink_nonempty_dir_fails, QUICK),
   TEST(unlink_dot_and_dotdot_fail, QUICK),
+  TEST(create_in_removed_cwd_fails, QUICK),
+  TEST(console_write_bad_pointer_fails, QUICK),
   TEST(unlink_missing_fails, QUICK),
   TEST(dot_and_dotdot_navigate, QUICK),
   TEST(dirsiz_name_matches_truncated, QUICK),

@@ -48,23 +48,24 @@ void consputc(int c) {
   }
 }
 
+// Returns the bytes written, or -1 if the first byte's address is bad.
 static int console_write(int user_src, uint64 src, int n) {
-  int i;
-  for (i = 0; i < n; i++) {
+  for (int i = 0; i < n; i++) {
     char c;
     if (either_copyin(&c, user_src, src + i, 1) < 0)
-      break;
+      return i > 0 ? i : -1;
     uartputc(c);
   }
-  return i;
+  return n;
 }
 
 // Copies at most n bytes of input to dst, stopping after a newline.  Waits
-// for a complete line.  Returns the bytes copied, or -1 if killed.
+// for a complete line.  Returns the bytes copied; -1 if killed, or if the
+// first byte could not be stored at dst (it then stays for the next read).
 static int console_read(int user_dst, uint64 dst, int n) {
-  int want = n;
+  int copied = 0;
   acquire(&cons.lock);
-  while (n > 0) {
+  while (copied < n) {
     while (cons.read == cons.commit) {
       if (killed(myproc())) {
         release(&cons.lock);
@@ -72,23 +73,26 @@ static int console_read(int user_dst, uint64 dst, int n) {
       }
       sleep(&cons.read, &cons.lock);
     }
-    char c = cons.buf[cons.read++ % INPUT_SIZE];
+    char c = cons.buf[cons.read % INPUT_SIZE];
     if (c == CTRL('D')) {
-      // End of file.  If some bytes were already read, leave the Ctrl-D
-      // for the next read so that it returns 0.
-      if (n < want)
-        cons.read--;
+      // End of file.  Consumed only by a read that has no bytes yet, so
+      // a read returns what precedes it and the next read returns 0.
+      if (copied == 0)
+        cons.read++;
       break;
     }
-    if (either_copyout(user_dst, dst, &c, 1) < 0)
+    if (either_copyout(user_dst, dst + copied, &c, 1) < 0) {
+      if (copied == 0)
+        copied = -1;
       break;
-    dst++;
-    n--;
+    }
+    cons.read++;
+    copied++;
     if (c == '\n')
       break;
   }
   release(&cons.lock);
-  return want - n;
+  return copied;
 }
 
 static void erase_one(void) {
@@ -115,7 +119,7 @@ void consoleintr(int c) {
     procdump();
     break;
   case CTRL('U'):
-    while (cons.edit != cons.commit && cons.buf[(cons.edit - 1) % INPUT_SIZE] != '\n')
+    while (cons.edit != cons.commit)  // the line being typed holds no newline
       erase_one();
     break;
   case KEY_BACKSPACE:

@@ -11,8 +11,8 @@
 
 void plicinit(void) {
   // Priority 0 would mean "never"; any non-zero priority enables the source.
-  REG32(PLIC_PRIORITY + UART0_IRQ * 4) = 1;
-  REG32(PLIC_PRIORITY + VIRTIO0_IRQ * 4) = 1;
+  REG32(PLIC_SOURCE_PRIORITY(UART0_IRQ)) = 1;
+  REG32(PLIC_SOURCE_PRIORITY(VIRTIO0_IRQ)) = 1;
 }
 
 void plicinithart(void) {

@@ -19,8 +19,6 @@
 #include "proc/proc.h"
 #include "fs/inode.h"
 
-// Defined in inode.c: a referenced, unlocked table entry, or 0 if full.
-
 int
 namecmp(const char *a, const char *b)
 {

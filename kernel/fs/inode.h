@@ -13,6 +13,10 @@
 
 struct stat;
 
+// nlink is a short on disk: link() and mkdir() refuse to count past this,
+// so a link count can never wrap around and free a named inode.
+#define MAXNLINK 32767
+
 struct inode {
   uint dev;
   uint inum;

@@ -150,7 +150,7 @@ sys_link(void)
     return -1;
   }
   ilock(ip);
-  if (ip->type == T_DIR) {
+  if (ip->type == T_DIR || ip->nlink >= MAXNLINK) {
     iunlockput(ip);
     end_op();
     return -1;
@@ -266,6 +266,12 @@ create(char *path, short type, short major, short minor)
   if (dp == 0)
     return 0;
   ilock(dp);
+  // A removed directory (someone's cwd, still) takes no new entries; and a
+  // subdirectory's ".." would add a link to dp.
+  if (dp->nlink == 0 || (type == T_DIR && dp->nlink >= MAXNLINK)) {
+    iunlockput(dp);
+    return 0;
+  }
 
   struct inode *ip = dirlookup(dp, name, 0);
   if (ip != 0) {

@@ -14,8 +14,11 @@
 //     page.  If this page table is the only owner left, the copy is
 //     pointless: just turn PTE_W back on.
 //
-// Invariants: a PTE has PTE_COW only if it lacks PTE_W; a page's reference
-// count equals the number of PTEs that map it.
+// Invariants: a PTE has PTE_COW only if it lacks PTE_W.  A user page's
+// reference count equals the number of PTEs that map it, except for a
+// moment inside cow_share_page() (mapped, then counted) and uvmunmap()
+// (counted down, then unmapped), while no other code can look at either.
+// Kernel-only pages (trap frames, page-table pages, pipes) have count 1.
 //
 // Locking: none of our own.  Only the process itself (or its parent inside
 // fork, while the child cannot run) touches its page table.  The sole-owner
@@ -24,8 +27,9 @@
 // falls meanwhile, the worst case is one needless copy.
 //
 // TLBs: a process's stale read-only translations are flushed when it next
-// enters user space (userret switches satp with sfence.vma around it), so
-// no extra flush is needed here.
+// enters user space (userret in trap/trampoline.S switches satp with
+// sfence.vma around it), so no extra flush is needed here.  This relies on
+// one thread per address space: no other hart runs this page table now.
 #include "types.h"
 #include "riscv.h"
 #include "mm/cow.h"
@@ -45,8 +49,8 @@ int cow_share_page(pagetable_t child, uint64 va, pte_t *parent_pte) {
 }
 
 enum cow_result cow_resolve(pagetable_t pagetable, uint64 va) {
-  pte_t *pte = walk(pagetable, va, 0);
-  if (pte == 0 || (*pte & PTE_V) == 0 || (*pte & PTE_U) == 0 || (*pte & PTE_COW) == 0)
+  pte_t *pte = user_pte(pagetable, va);
+  if (pte == 0 || (*pte & PTE_COW) == 0)
     return COW_NOT_COW;
 
   uint64 pa = PTE2PA(*pte);

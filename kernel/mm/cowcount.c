@@ -9,10 +9,7 @@
 #include "cowstat.h"
 #include "mm/cowcount.h"
 #include "lib/printf.h"
-#include "mm/kalloc.h"
-#include "mm/usercopy.h"
 #include "proc/proc.h"
-#include "trap/sysargs.h"
 
 static struct cowstat system_counts;
 
@@ -40,27 +37,7 @@ void cowstat_add(struct cowstat *dst, struct cowstat *src) {
     *counter(dst, e) += *counter(src, e);
 }
 
-static void read_system_counts(struct cowstat *st) {
+void cowstat_system(struct cowstat *st) {
   for (enum cow_event e = 0; e < COW_EVENT_COUNT; e++)
     *counter(st, e) = __atomic_load_n(counter(&system_counts, e), __ATOMIC_RELAXED);
-}
-
-// int cowstat(int which, struct cowstat *st): 0, or -1 for an unknown
-// which or a bad pointer.
-uint64 sys_cowstat(void) {
-  int which;
-  uint64 addr;
-  argint(0, &which);
-  argaddr(1, &addr);
-
-  struct proc *p = myproc();
-  struct cowstat st;
-  switch (which) {
-  case COWSTAT_SYSTEM: read_system_counts(&st); break;
-  case COWSTAT_SELF: st = p->cow_self; break;
-  case COWSTAT_CHILDREN: st = p->cow_children; break;
-  default: return -1;
-  }
-  st.free_pages = kfreepages();
-  return copyout(p->pagetable, addr, &st, sizeof(st));
 }

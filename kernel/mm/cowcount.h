@@ -18,6 +18,7 @@ enum cow_event {
 void cow_count(enum cow_event event);
 // Adds src's counters to dst's (a reaped child's into its parent).
 void cowstat_add(struct cowstat *dst, struct cowstat *src);
-uint64 sys_cowstat(void);
+// Copies the system-wide counters into st (all but free_pages).
+void cowstat_system(struct cowstat *st);
 
 #endif

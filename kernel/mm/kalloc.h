@@ -8,7 +8,7 @@
 void kinit(void);
 // Returns a page filled with junk, or 0 when memory is exhausted.
 void *kalloc(void);
-// Gives a page back.  pa must have come from kalloc().
+// Drops one reference to a page from kalloc(); the last one frees it.
 void kfree(void *pa);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);

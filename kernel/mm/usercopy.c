@@ -23,8 +23,8 @@ enum direction { TO_USER, FROM_USER };
 
 // Kernel address of the user page holding va, or 0 if the access is not allowed.
 static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
-  pte_t *pte = walk(pagetable, va, 0);
-  if (pte == 0 || (*pte & PTE_V) == 0 || (*pte & PTE_U) == 0)
+  pte_t *pte = user_pte(pagetable, va);
+  if (pte == 0)
     return 0;
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first

@@ -10,8 +10,10 @@
 //
 // A user page table maps the process's memory from address 0 up to p->sz,
 // plus the trampoline and its trap frame at the top.  Invariant: every page
-// below p->sz is mapped (the stack guard page too, but without PTE_U), and
-// every mapped user page belongs to this address space alone.
+// below p->sz is mapped (the stack guard page too, but without PTE_U).  A
+// user page may be shared with other page tables after fork: read-only
+// pages as they are, writable ones as copy-on-write pages (mm/cow.c); the
+// page's reference count (kalloc.c) says how many tables map it.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -80,12 +82,18 @@ pte_t *walk(pagetable_t pagetable, uint64 va, int alloc) {
   return &pagetable[PX(0, va)];
 }
 
-// Physical address of the user page at va, or 0 if it is not mapped for user.
-uint64 walkaddr(pagetable_t pagetable, uint64 va) {
+// The PTE that maps va for user access (valid, with PTE_U), or 0.
+pte_t *user_pte(pagetable_t pagetable, uint64 va) {
   pte_t *pte = walk(pagetable, va, 0);
   if (pte == 0 || (*pte & PTE_V) == 0 || (*pte & PTE_U) == 0)
     return 0;
-  return PTE2PA(*pte);
+  return pte;
+}
+
+// Physical address of the user page at va, or 0 if it is not mapped for user.
+uint64 walkaddr(pagetable_t pagetable, uint64 va) {
+  pte_t *pte = user_pte(pagetable, va);
+  return pte ? PTE2PA(*pte) : 0;
 }
 
 // Maps [va, va+size) to [pa, pa+size) with permissions perm.  va and size

@@ -12,6 +12,7 @@ void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm);
 
 // Generic page-table operations.
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
+pte_t *user_pte(pagetable_t pagetable, uint64 va);
 uint64 walkaddr(pagetable_t pagetable, uint64 va);
 int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm);
 

@@ -42,8 +42,13 @@ static int load_bytes(pagetable_t pagetable, uint64 va, struct inode *ip, uint o
   return 0;
 }
 
+// File offsets and sizes must fit readi's 32-bit offsets.
+#define MAX_FILE_OFFSET 0xffffffffUL
+
 static int segment_is_sane(struct proghdr *ph, uint64 sz) {
   return ph->memsz >= ph->filesz &&
+         ph->off + ph->filesz >= ph->off &&
+         ph->off + ph->filesz <= MAX_FILE_OFFSET &&
          ph->vaddr + ph->memsz >= ph->vaddr &&   // no wrap-around
          ph->vaddr + ph->memsz <= TRAPFRAME &&
          ph->vaddr % PGSIZE == 0 &&
@@ -77,6 +82,8 @@ static int load_segments(pagetable_t pagetable, struct inode *ip, struct elfhdr 
 // or -1 if memory runs out or the arguments do not fit.
 static int build_stack(pagetable_t pagetable, uint64 *sz, char **argv, uint64 *sp, uint64 *argv_va) {
   uint64 base = PGROUNDUP(*sz);
+  if (base + (USERSTACK + 1) * PGSIZE > TRAPFRAME)
+    return -1;
   uint64 newsz = uvmalloc(pagetable, base, base + (USERSTACK + 1) * PGSIZE, PTE_W);
   if (newsz == 0)
     return -1;
@@ -130,8 +137,10 @@ static int read_program(char *path, pagetable_t pagetable, uint64 *sz, uint64 *e
            load_segments(pagetable, ip, &elf, sz) == 0;
   iunlockput(ip);
   end_op();
+  if (!ok)
+    return -1;
   *entry = elf.entry;
-  return ok ? 0 : -1;
+  return 0;
 }
 
 int exec(char *path, char **argv) {

@@ -343,7 +343,7 @@ int wait(uint64 status_addr) {
 // A sleeping victim is woken so that it notices.  Returns 0, or -1 if no
 // such process, or if pid is init, which must outlive every other process.
 int kill(int pid) {
-  if (initproc && pid == initproc->pid)
+  if (initproc && pid == initproc->pid)  // see is_init()
     return -1;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
@@ -357,6 +357,11 @@ int kill(int pid) {
     release(&p->lock);
   }
   return -1;
+}
+
+// init must outlive every other process: the kernel never kills it.
+int is_init(struct proc *p) {
+  return p == initproc;
 }
 
 void setkilled(struct proc *p) {

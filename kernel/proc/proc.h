@@ -74,6 +74,8 @@ struct trapframe {
   /* 280 */ uint64 t6;
 };
 
+#define PROC_NAME_LEN 16  // bytes of a process name, NUL included
+
 enum procstate { UNUSED, USED, SLEEPING, RUNNABLE, RUNNING, ZOMBIE };
 
 struct proc {
@@ -89,7 +91,8 @@ struct proc {
   // guarded by wait_lock
   struct proc *parent;
 
-  // private to the process
+  // private to the process; once it is a ZOMBIE, its parent's wait()
+  // frees them
   uint64 kstack;               // virtual address of its kernel stack
   uint64 sz;                   // bytes of user memory, from address 0
   pagetable_t pagetable;       // user page table
@@ -97,7 +100,7 @@ struct proc {
   struct context context;      // swtch() here to run the process
   struct file *ofile[NOFILE];  // open files
   struct inode *cwd;           // current directory
-  char name[16];               // for debugging (Ctrl-P)
+  char name[PROC_NAME_LEN];    // for debugging (Ctrl-P)
   struct cowstat cow_self;     // copy-on-write events of this process
   struct cowstat cow_children; // ... and of the children it has reaped
 };
@@ -112,6 +115,7 @@ int fork(void);
 void exit(int status) __attribute__((noreturn));
 int wait(uint64 status_addr);
 int kill(int pid);
+int is_init(struct proc *p);
 void setkilled(struct proc *p);
 int killed(struct proc *p);
 int growproc(int n);

@@ -2,7 +2,11 @@
 // arguments from the trap frame (trap/syscall.h) and returns the value the
 // user sees in a0; -1 (as uint64) on error.
 #include "types.h"
+#include "cowstat.h"
 #include "lib/spinlock.h"
+#include "mm/kalloc.h"
+#include "mm/usercopy.h"
+#include "mm/cowcount.h"
 #include "proc/proc.h"
 #include "proc/sysproc.h"
 #include "trap/trap.h"
@@ -67,4 +71,24 @@ uint64 sys_uptime(void) {
   uint t = ticks;
   release(&tickslock);
   return t;
+}
+
+// int cowstat(int which, struct cowstat *st): the copy-on-write counters
+// (kernel/cowstat.h).  0, or -1 for an unknown which or a bad pointer.
+uint64 sys_cowstat(void) {
+  int which;
+  uint64 addr;
+  argint(0, &which);
+  argaddr(1, &addr);
+
+  struct proc *p = myproc();
+  struct cowstat st;
+  switch (which) {
+  case COWSTAT_SYSTEM: cowstat_system(&st); break;
+  case COWSTAT_SELF: st = p->cow_self; break;
+  case COWSTAT_CHILDREN: st = p->cow_children; break;
+  default: return -1;
+  }
+  st.free_pages = kfreepages();
+  return copyout(p->pagetable, addr, &st, sizeof(st));
 }

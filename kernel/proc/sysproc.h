@@ -12,5 +12,6 @@ uint64 sys_getpid(void);
 uint64 sys_sbrk(void);
 uint64 sys_sleep(void);
 uint64 sys_uptime(void);
+uint64 sys_cowstat(void);
 
 #endif

@@ -12,7 +12,6 @@
 #include "mm/usercopy.h"
 #include "proc/proc.h"
 #include "proc/sysproc.h"
-#include "mm/cowcount.h"
 #include "fs/sysfile.h"
 #include "trap/sysargs.h"
 

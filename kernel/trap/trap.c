@@ -81,21 +81,26 @@ static enum interrupt devintr(uint64 scause) {
   return NOT_AN_INTERRUPT;
 }
 
+static const char *const exception_names[] = {
+  [SCAUSE_INSTRUCTION_MISALIGNED] = "instruction address misaligned",
+  [SCAUSE_INSTRUCTION_ACCESS_FAULT] = "instruction access fault",
+  [SCAUSE_ILLEGAL_INSTRUCTION] = "illegal instruction",
+  [SCAUSE_BREAKPOINT] = "breakpoint",
+  [SCAUSE_LOAD_MISALIGNED] = "load address misaligned",
+  [SCAUSE_LOAD_ACCESS_FAULT] = "load access fault",
+  [SCAUSE_STORE_MISALIGNED] = "store address misaligned",
+  [SCAUSE_STORE_ACCESS_FAULT] = "store access fault",
+  [SCAUSE_ECALL_FROM_USER] = "system call",
+  [SCAUSE_INSTRUCTION_PAGE_FAULT] = "instruction page fault",
+  [SCAUSE_LOAD_PAGE_FAULT] = "load page fault",
+  [SCAUSE_STORE_PAGE_FAULT] = "store page fault",
+};
+
 static const char *exception_name(uint64 scause) {
-  switch (scause) {
-  case 0: return "instruction address misaligned";
-  case 1: return "instruction access fault";
-  case 2: return "illegal instruction";
-  case 3: return "breakpoint";
-  case 4: return "load address misaligned";
-  case 5: return "load access fault";
-  case 6: return "store address misaligned";
-  case 7: return "store access fault";
-  case SCAUSE_INSTRUCTION_PAGE_FAULT: return "instruction page fault";
-  case SCAUSE_LOAD_PAGE_FAULT: return "load page fault";
-  case SCAUSE_STORE_PAGE_FAULT: return "store page fault";
-  default: return "unexpected exception";
-  }
+  uint64 n = sizeof(exception_names) / sizeof(exception_names[0]);
+  if (scause < n && exception_names[scause])
+    return exception_names[scause];
+  return "unexpected exception";
 }
 
 // The one line printed when a user process is killed for a fault.
@@ -108,7 +113,9 @@ static void report_user_fault(struct proc *p, uint64 scause) {
 // COW-LAB BEGIN: serve store page faults on copy-on-write pages (mm/cow.c)
 // A store page fault may be a write to a copy-on-write page.  Returns 1 if
 // it was one and has been dealt with (resolved, or the process killed for
-// lack of memory), 0 if it is an ordinary fault.
+// lack of memory, or, for init, which must not die, left to retry the store
+// once other processes have run and perhaps freed memory), 0 if it is an
+// ordinary fault.
 static int cow_fault(struct proc *p) {
   switch (cow_resolve(p->pagetable, PGROUNDDOWN(r_stval()))) {
   case COW_DONE:
@@ -116,6 +123,10 @@ static int cow_fault(struct proc *p) {
     return 1;
   case COW_OUT_OF_MEMORY:
     cow_count(COW_EVENT_FAULT);
+    if (is_init(p)) {
+      yield();
+      return 1;
+    }
     cow_count(COW_EVENT_OOM_KILL);
     printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
            p->pid, p->name, (void *)r_stval());
