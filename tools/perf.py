@@ -392,8 +392,8 @@ def timing_paragraph(results):
     return ("*Time:* it does not grow with page-table pages alone. COW fork+exit+wait "
             "grows by about %.0f us per MB (%.2f us per PTE), against %.0f us per MB "
             "(%.1f us per page) for eager copying: fork's uvmcopy() still visits every PTE "
-            "(a walk of the parent's table, a mapping in the child's and a reference count "
-            "each), and exit drops every reference again. That is %.0fx less work per page "
+            "(a look-up in the parent's leaf page-table page, a mapping in the child's and a "
+            "reference count each), and exit drops every reference again. That is %.0fx less work per page "
             "than copying and freeing 4 KB, but linear in the heap's pages. Growing with "
             "page-table pages only would need the child to share the parent's leaf "
             "page-table pages themselves, which this design does not do."
@@ -419,8 +419,8 @@ def fault_paragraph(results):
     else:
         text += "."
     if copy > reuse:
-        text += (" A copy costs %s more than a reuse: kalloc()'s junk fill and the 4 KB "
-                 "copy, both byte-at-a-time loops in kernel/lib/string.c." % us(copy - reuse))
+        text += (" A copy costs %s more than a reuse: a kalloc(), its junk fill and the "
+                 "4 KB copy (8-byte loops in kernel/lib/string.c)." % us(copy - reuse))
     return text + (" The eager kernel pays for a copy, and one more junk fill when exit frees "
                    "the page, for every page at every fork; its write loops then take no "
                    "fault at all.")

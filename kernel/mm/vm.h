@@ -14,6 +14,7 @@ void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm);
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 pte_t *user_pte(pagetable_t pagetable, uint64 va);
 uint64 walkaddr(pagetable_t pagetable, uint64 va);
+pte_t *walk_in_order(pagetable_t pagetable, uint64 va, int alloc, pte_t **leaf);
 int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm);
 
 // User address spaces.  Functions that allocate return 0 (or -1) on
