@@ -636,6 +636,23 @@ kill_sleeping_child(void)
   kill_child_in(sleep_long);
 }
 
+// Blocks reading a pipe that nobody will ever write: only the kill's
+// wakeup can end this sleep (a timed sleep() wakes every tick anyway).
+static void
+read_silent_pipe(void)
+{
+  int fds[2];
+  char c;
+  pipe_or_fail(fds);
+  read(fds[0], &c, 1);
+}
+
+static void
+kill_child_blocked_in_pipe_read(void)
+{
+  kill_child_in(read_silent_pipe);
+}
+
 static void
 kill_running_child(void)
 {
@@ -895,6 +912,9 @@ for_each_bad_address(void (*check)(uint64))
 
   for (int i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
     check(fixed[i]);
+  // Above MAXVA but equal to a valid buffer in Sv39's low 39 bits: a
+  // kernel that ignored the high bits would reach buf through it.
+  check((uint64)buf + (1UL << 39));
   check(PGROUNDUP((uint64)sbrk(0)) + PGSIZE);
   check(stack_guard_page());
 }
@@ -1124,6 +1144,28 @@ exec_non_elf_fails(void)
 
   make_file(JUNK_EXE, junk, sizeof(junk));
   expect_minus_one("exec() of a file that is not ELF", exec(JUNK_EXE, argv));
+  unlink_or_fail(JUNK_EXE);
+}
+
+// A copy of a real program with one byte of its ELF magic changed must not
+// run: the magic is what says the rest can be trusted as ELF.
+static void
+exec_bad_magic_fails(void)
+{
+  char chunk[512];
+  char *argv[] = {JUNK_EXE, 0};
+  int in = open_or_fail(ECHO, O_RDONLY);
+  int out = open_or_fail(JUNK_EXE, O_CREATE | O_WRONLY | O_TRUNC);
+  int n, first = 1;
+  while ((n = read(in, chunk, sizeof(chunk))) > 0) {
+    if (first)
+      chunk[0] ^= 0xff;  // 0x7f 'E' 'L' 'F' becomes 0x80 'E' 'L' 'F'
+    first = 0;
+    write_exactly(out, chunk, n);
+  }
+  close(in);
+  close(out);
+  expect_exec_fails("exec() of a program whose ELF magic is wrong", JUNK_EXE, argv);
   unlink_or_fail(JUNK_EXE);
 }
 
@@ -1923,6 +1965,7 @@ static const struct test tests[] = {
   TEST(copyout_into_forked_page_is_private, QUICK),
   TEST(fork_until_table_full, QUICK),
   TEST(kill_sleeping_child, QUICK),
+  TEST(kill_child_blocked_in_pipe_read, QUICK),
   TEST(kill_running_child, QUICK),
   TEST(kill_reaped_pid_fails, QUICK),
   TEST(kill_init_fails, QUICK),
@@ -1954,6 +1997,7 @@ static const struct test tests[] = {
   TEST(exec_passes_arguments, QUICK),
   TEST(exec_missing_file_fails, QUICK),
   TEST(exec_non_elf_fails, QUICK),
+  TEST(exec_bad_magic_fails, QUICK),
   TEST(exec_truncated_elf_fails, QUICK),
   TEST(exec_too_many_args_fails, QUICK),
   TEST(exec_arg_longer_than_page_fails, QUICK),
