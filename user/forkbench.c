@@ -217,12 +217,9 @@ static enum outcome trial_child_write(struct bench *b, struct sample *s) {
 // fork; the child exits at once; the parent waits, then writes every page.
 static enum outcome trial_parent_write(struct bench *b, struct sample *s) {
   uint64 start = now();
-  int pid = fork();
-  if (pid < 0)
-    return TRIAL_FORK_FAILED;
-  if (pid == 0)
-    exit(0);
-  enum outcome result = reap();
+  enum outcome result = trial_fork_exit_wait(b, s);
+  if (result == TRIAL_FORK_FAILED)
+    return result;
   s->loop = touch_pages(b);
   s->total = now() - start;
   return result;
