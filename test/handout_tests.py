@@ -1,10 +1,11 @@
-"""The starter tree, checked as a student receives it.
+"""The solved tree and the starter tree, as the grader sees them.
 
 tools/handout.py (`make handout`) writes the lab's starter tree: the sources
 with the solution regions cut out, fork copying memory eagerly.  The starter
 must still build with -Werror, boot and pass usertests, while the grader must
-fail it on cowtest's simple and three.  That failure is our proof that the
-grader can tell a kernel without copy-on-write from one with it.
+fail it on cowtest's simple and three.  That failure, beside full
+marks on the solved tree, is our proof that the grader can tell a kernel
+without copy-on-write from one with it.
 
 This suite is instructor-only: the handout leaves it out.
 """
@@ -16,13 +17,13 @@ import sys
 import tempfile
 
 from harness import REPO, Suite, check
-from grade_tests import RESULT, run_grader
+from grade_tests import RESULT, SCORE, run_grader, tree_copy
 
 suite = Suite("handout", cpus=(3,), boot=False)
 
 HANDOUT_TOOL = os.path.join(REPO, "tools", "handout.py")
 HANDOUT_TIMEOUT = 60        # seconds to write the starter tree
-STARTER_GRADE_TIMEOUT = 2400
+GRADE_TIMEOUT = 2400        # seconds for a whole grade
 MARKER = "COW-LAB"
 MUST_FAIL = ("simple", "three")
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
@@ -58,6 +59,18 @@ def files_containing(tree, text):
 
 
 @suite.test
+def solved_tree_scores_full_marks(m):
+    with tree_copy() as tree:
+        status, output, seconds = run_grader(tree, [], GRADE_TIMEOUT, m.cpus)
+    scores = [SCORE.match(line) for line in output.splitlines()]
+    score = next((match.groups() for match in scores if match), None)
+    check(score is not None and score[0] == score[1] and status == 0,
+          "expected full marks and exit status 0 on the solved tree, got %s and %d:\n%s"
+          % ("%s/%s" % score if score else "no score", status, output[-1500:]))
+    return "%s/%s in %.0fs" % (score + (seconds,))
+
+
+@suite.test
 def starter_keeps_no_solution(m):
     with starter_tree() as tree:
         leftovers = files_containing(tree, MARKER)
@@ -73,7 +86,7 @@ def starter_keeps_no_solution(m):
 @suite.test
 def grader_fails_cow_tests_on_starter(m):
     with starter_tree() as tree:
-        status, output, seconds = run_grader(tree, [], STARTER_GRADE_TIMEOUT, m.cpus)
+        status, output, seconds = run_grader(tree, [], GRADE_TIMEOUT, m.cpus)
     results = {}
     for line in output.splitlines():
         match = RESULT.match(line)
