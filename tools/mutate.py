@@ -1,0 +1,1000 @@
+#!/usr/bin/env python3
+"""Mutation testing: break the kernel on purpose and check that a test notices.
+
+Usage: python3 tools/mutate.py [--list] [--cpus N] [--jobs N] [--keep]
+                                [--markdown] [-v] [NAME ...]
+
+Each mutation (MUTATIONS below) is one small, deliberate kernel bug written
+as exact (file, old text, new text) replacements. The tool
+  0. copies the tree (what `git ls-files --cached --others --exclude-standard`
+     lists, so new untracked files count) into a scratch directory, checks
+     that every selected mutation's old text occurs there exactly once (else
+     the source drifted: stop), builds it and runs every check on it, the
+     baseline: if anything fails there, nothing can be judged, so it stops;
+  1. for each mutation: copies the built baseline, applies the replacements
+     and runs make (a mutant that does not build is a bug in this tool);
+  2. boots the mutant through that copy's test/harness.py and runs, in this
+     order: each cowtest test on its own, cowstat (the system-wide COW
+     counters must all have moved), `usertests -q`, the mutation's extra
+     (slow) usertests, `grind 7 40`; mkfs/fsck on the disk image of every
+     machine once it is killed; for file-system mutations, kill points of
+     test/crash_tests.py (crash, fsck, reboot, check the files);
+  3. records what caught it: a FAILED verdict, a failure message before an
+     OK verdict, a verdict that never came because the kernel panicked, hung
+     or QEMU died during that test, a leak report, an unclean fsck, a file
+     damaged by a crash.
+A machine that panicked or hung is replaced by a fresh one (fresh disk); the
+usertests that never ran are run again there (MAX_RESUMES times at most), so
+one crash does not hide what the later tests would see. After MAX_TIMEOUTS
+hangs a mutant's remaining checks are skipped: it is caught already, and
+every hang costs minutes.
+
+The table at the end gives each mutation and what caught it. A mutation
+caught by nothing SURVIVED, and the exit status is 1. An equivalent mutation
+changes nothing the tests may rely on (its reason is printed); it is
+reported but never counted as a survivor. Exit status 2: the tool failed
+(baseline failure, drifted source, a mutant that does not build).
+
+Each mutant runs in a worker process (this script with --worker), because
+test/harness.py binds itself to the tree it is loaded from; --jobs N runs N
+workers at once, each on its own scratch copy.
+"""
+
+
+import argparse
+import collections
+import concurrent.futures
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TOOLS_DIR)
+
+DEFAULT_CPUS = 3
+MAX_CPUS = 8                  # NCPU in kernel/param.h
+BUILD_TIMEOUT = 900           # seconds for one `make`
+WORKER_TIMEOUT = 5400         # seconds for all the checks of one mutant
+BUILD_TAIL_LINES = 25         # lines of a failed build quoted in the error
+RESULT_PREFIX = "MUTATE-RESULT "
+GRIND_SEED = 7
+GRIND_ITERATIONS = 40
+MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+
+EXIT_ALL_CAUGHT = 0
+EXIT_SURVIVORS = 1
+EXIT_TOOL_ERROR = 2
+
+
+class ToolError(Exception):
+    """The tool cannot go on: drifted source, a failed build, a bad baseline."""
+
+
+# --- The mutations ----------------------------------------------------------
+
+Edit = collections.namedtuple("Edit", "path old new")
+
+
+class Mutation(collections.namedtuple(
+        "Mutation", "name group summary edits extra crash equivalent")):
+    """One deliberate bug.
+
+    edits: Edit replacements, each old text found exactly once in its file.
+    extra: more usertests names to run (slow tests that exercise the bug).
+    crash: how many crash-recovery kill points to run (file-system bugs).
+    equivalent: None, or why no test can see this change in behaviour.
+    """
+
+
+def mutation(name, group, summary, *edits, extra=(), crash=0, equivalent=None):
+    """A Mutation; each edit is a (path, old, new) tuple."""
+    return Mutation(name, group, summary, tuple(Edit(*e) for e in edits),
+                    tuple(extra), crash, equivalent)
+
+
+# Kill points for file-system bugs: test/crash_tests.py's sample. A bug in
+# the log only shows when a kill lands while a commit is being installed,
+# which takes more tries.
+CRASH_SAMPLE = 4
+CRASH_LOG = 16
+
+
+USERCOPY = "kernel/mm/usercopy.c"
+VM = "kernel/mm/vm.c"
+COW = "kernel/mm/cow.c"
+KALLOC = "kernel/mm/kalloc.c"
+EXEC = "kernel/proc/exec.c"
+PROC = "kernel/proc/proc.c"
+SYSCALL = "kernel/trap/syscall.c"
+TRAP = "kernel/trap/trap.c"
+SYSFILE = "kernel/fs/sysfile.c"
+PIPE = "kernel/fs/pipe.c"
+DIR = "kernel/fs/dir.c"
+INODE = "kernel/fs/inode.c"
+LOG = "kernel/fs/log.c"
+
+MUTATIONS = (
+    # --- Copying between user and kernel memory.
+    mutation(
+        "copyin_skips_pte_u", "copy", "copyin reads pages without PTE_U",
+        (USERCOPY,
+         "  pte_t *pte = user_pte(pagetable, va);\n  if (pte == 0)\n    return 0;\n",
+         "  pte_t *pte = dir == FROM_USER ? walk(pagetable, va, 0) : user_pte(pagetable, va);\n"
+         "  if (pte == 0 || (*pte & PTE_V) == 0)\n    return 0;\n")),
+    mutation(
+        "copyout_skips_pte_w", "copy", "copyout writes read-only (non-COW) pages",
+        (USERCOPY,
+         "  if (dir == TO_USER && (*pte & PTE_W) == 0) {",
+         "  if (dir == TO_USER && (*pte & PTE_W) == 0 && (*pte & PTE_COW)) {")),
+    mutation(
+        "copyinstr_ignores_max", "copy", "copyinstr copies past max bytes",
+        (USERCOPY,
+         "off < PGSIZE && max > 0; off++, max--)",
+         "off < PGSIZE; off++, max--)")),
+    mutation(
+        "fetchaddr_ignores_fault", "copy", "fetchaddr reads a bad address as 0",
+        (SYSCALL,
+         "  return copyin(myproc()->pagetable, ip, addr, sizeof(*ip));",
+         "  *ip = 0;\n  copyin(myproc()->pagetable, ip, addr, sizeof(*ip));\n  return 0;")),
+    mutation(
+        "walk_ignores_maxva", "copy", "walk() has no MAXVA check (high bits alias low pages)",
+        (VM,
+         "  if (va >= MAXVA)\n    return 0;\n  for (int level = 2;",
+         "  for (int level = 2;")),
+    # --- Address-space layout, sbrk and faults.
+    mutation(
+        "exec_text_writable", "memory", "exec maps every segment writable",
+        (EXEC,
+         "  if (flags & ELF_PROG_FLAG_WRITE)\n    perm |= PTE_W;",
+         "  perm |= PTE_W;")),
+    mutation(
+        "exec_no_stack_guard", "memory", "exec leaves the stack guard page user-accessible",
+        (EXEC, "  uvmclear(pagetable, base);  // the guard page: user access faults\n", "")),
+    mutation(
+        "sbrk_shrink_keeps_pages", "memory", "uvmdealloc returns newsz without unmapping",
+        (VM, "  if (first < last)\n    uvmunmap(", "  if (first < last && 0)\n    uvmunmap(")),
+    mutation(
+        "sbrk_below_zero_allowed", "memory", "growproc lets sbrk shrink below address 0",
+        (PROC, "    if ((uint64)-(long)n > sz)\n      return -1;\n", "")),
+    mutation(
+        "growproc_ignores_trapframe_limit", "memory", "growproc has no TRAPFRAME limit",
+        (PROC, "if (sz + n > TRAPFRAME || (sz = uvmalloc", "if ((sz = uvmalloc"),
+        equivalent="unreachable: sbrk's int argument and 128 MiB of RAM keep a process "
+                   "far below TRAPFRAME (2^38 - 8 KiB), so uvmalloc fails first"),
+    mutation(
+        "exec_skips_elf_magic", "exec", "exec runs files without the ELF magic number",
+        (EXEC, "           elf.magic == ELF_MAGIC &&\n", "")),
+    # --- Processes.
+    mutation(
+        "kill_does_not_wake_sleepers", "process", "kill leaves a sleeping victim asleep",
+        (PROC, "      if (p->state == SLEEPING)\n        p->state = RUNNABLE;\n", "")),
+    mutation(
+        "wait_skips_status_copyout", "process", "wait returns without storing the status",
+        (PROC,
+         "        if (status_addr != 0 &&\n"
+         "            copyout(p->pagetable, status_addr, &pp->xstate, "
+         "sizeof(pp->xstate)) < 0) {",
+         "        if (status_addr != 0 && 0) {")),
+    mutation(
+        "reparent_skipped", "process", "exit leaves its children with a dead parent",
+        (PROC, "      pp->parent = initproc;\n      wakeup(initproc);", "      wakeup(initproc);")),
+    mutation(
+        "exit_keeps_files_open", "process", "exit does not close the process's files",
+        (PROC, "      fileclose(p->ofile[fd]);\n      p->ofile[fd] = 0;",
+         "      p->ofile[fd] = 0;")),
+    # --- File descriptors.
+    mutation(
+        "fdalloc_overflows_table", "fd", "fdalloc hands out descriptor NOFILE (one past the table)",
+        (SYSFILE,
+         "  for (int fd = 0; fd < NOFILE; fd++) {\n    if (p->ofile[fd] == 0) {",
+         "  for (int fd = 0; fd <= NOFILE; fd++) {\n    if (p->ofile[fd] == 0) {")),
+    mutation(
+        "write_only_fd_readable", "fd", "open makes O_WRONLY files readable",
+        (SYSFILE, "  f->readable = !(omode & O_WRONLY);", "  f->readable = 1;")),
+    mutation(
+        "negative_count_accepted", "fd", "read/write accept a negative byte count",
+        (SYSFILE, "  if (*n < 0)\n    return -1;\n  return argfd(0, 0, pf);",
+         "  return argfd(0, 0, pf);")),
+    # --- Pipes.
+    mutation(
+        "pipe_write_ignores_closed_reader", "pipe", "pipewrite succeeds with the read end closed",
+        (PIPE, "    if (!pi->readopen || killed(p)) {", "    if (killed(p)) {")),
+    mutation(
+        "pipe_close_does_not_wake_reader", "pipe", "closing the write end leaves readers asleep",
+        (PIPE, "    pi->writeopen = 0;\n    wakeup(&pi->nread);", "    pi->writeopen = 0;")),
+    # --- Files, directories, links.
+    mutation(
+        "open_trunc_ignored", "file", "open ignores O_TRUNC",
+        (SYSFILE, "  if ((omode & O_TRUNC) && ip->type == T_FILE)\n    itrunc(ip);\n", "")),
+    mutation(
+        "balloc_no_zero", "file", "balloc hands out blocks without zeroing them",
+        (INODE, "  memset(b->data, 0, BSIZE);\n  log_write(b);", "  log_write(b);"),
+        extra=("largest_file",), crash=CRASH_SAMPLE),
+    mutation(
+        "itrunc_leaks_indirect", "file", "itrunc never frees the indirect block",
+        (INODE, "    brelse(b);\n    bfree(ip->dev, ip->addrs[NDIRECT]);", "    brelse(b);"),
+        extra=("largest_file",), crash=CRASH_SAMPLE),
+    mutation(
+        "unlink_nonempty_dir", "dir", "unlink removes non-empty directories",
+        (SYSFILE, "ok = ip->type != T_DIR || isdirempty(ip);",
+         "ok = ip->type != T_DIR || isdirempty(ip) >= 0;"),
+        crash=CRASH_SAMPLE),
+    mutation(
+        "dirlink_allows_duplicates", "dir", "dirlink adds a name that already exists",
+        (DIR, "  if (dirscan(dp, name, &de, &off))\n    return -1;\n", ""),
+        crash=CRASH_SAMPLE),
+    mutation(
+        "link_of_directory_allowed", "dir", "link accepts a directory",
+        (SYSFILE, "  if (ip->type == T_DIR || ip->nlink >= MAXNLINK) {",
+         "  if (ip->nlink >= MAXNLINK) {"),
+        crash=CRASH_SAMPLE),
+    # --- The log (crash atomicity).
+    mutation(
+        "log_write_bypasses_log", "log", "log_write writes the block home at once (bwrite)",
+        (LOG, "log_write(struct buf *b)\n{\n  acquire(&log.lock);",
+         "log_write(struct buf *b)\n{\n  bwrite(b);\n  return;\n  acquire(&log.lock);"),
+        crash=CRASH_LOG),
+    mutation(
+        "recovery_skips_install", "log", "boot clears a committed log without installing it",
+        (LOG, "  read_head();\n  install(1);\n  clear_log();", "  read_head();\n  clear_log();"),
+        crash=CRASH_LOG),
+    # --- Copy-on-write fork.
+    mutation(
+        "cow_makes_readonly_pages_cow", "cow",
+        "fork marks read-only pages COW too (text becomes writable)",
+        (COW, "  if (*parent_pte & PTE_W)\n    *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;",
+         "  *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;")),
+    mutation(
+        "cow_resolve_never_copies", "cow",
+        "a COW fault just turns PTE_W back on (pages stay shared)",
+        (COW, "  if (krefcount((void *)pa) == 1) {", "  if (krefcount((void *)pa) >= 1) {")),
+    mutation(
+        "cow_copy_leaks_old_page", "cow", "a COW copy keeps its reference to the shared page",
+        (COW, "  kfree((void *)pa);  // drop this page table's reference to the shared page\n",
+         "")),
+    mutation(
+        "kfree_ignores_refcount", "cow", "kfree frees a page other page tables still map",
+        (KALLOC, "  if (left > 0)\n    return;  // other owners still use it\n", "")),
+    mutation(
+        "copyout_refuses_cow_pages", "cow", "copyout fails on a COW page instead of copying it",
+        (USERCOPY,
+         "    if ((*pte & PTE_COW) && cow_resolve(pagetable, va) == COW_DONE) {\n"
+         "      cow_count(COW_EVENT_COPYOUT_BREAK);\n"
+         "      return (char *)PTE2PA(*pte);  // the PTE now maps this process's own copy\n"
+         "    }\n", "")),
+    mutation(
+        "copyout_writes_shared_page", "cow", "copyout writes into a COW page in place",
+        (USERCOPY, "  if (dir == TO_USER && (*pte & PTE_W) == 0) {",
+         "  if (dir == TO_USER && (*pte & (PTE_W | PTE_COW)) == 0) {")),
+    mutation(
+        "cow_store_fault_unhandled", "cow", "usertrap kills on every store fault, COW or not",
+        (TRAP, "} else if (scause == SCAUSE_STORE_PAGE_FAULT && cow_fault(p)) {",
+         "} else if (scause == SCAUSE_STORE_PAGE_FAULT && 0 && cow_fault(p)) {")),
+    mutation(
+        "cow_sole_owner_copies", "cow",
+        "a COW fault copies even when this process is the sole owner",
+        (COW, "  if (krefcount((void *)pa) == 1) {", "  if (krefcount((void *)pa) == 0) {"),
+        equivalent="a performance change only: the copy is correct, just needless; "
+                   "only the cowstat pages_reused counter (and forkbench) can tell"),
+)
+
+MUTATIONS_BY_NAME = {m.name: m for m in MUTATIONS}
+
+
+# --- Scratch trees ------------------------------------------------------------
+
+def make_environment():
+    """os.environ without the variables an enclosing make passes down."""
+    return {k: v for k, v in os.environ.items() if k not in MAKE_ENVIRONMENT}
+
+
+def source_files(repo):
+    """Paths (relative to repo) of the files git tracks or would track."""
+    result = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
+    if result.returncode != 0:
+        raise ToolError("git ls-files failed in %s: %s" % (repo, result.stderr.decode().strip()))
+    paths = sorted(set(p for p in result.stdout.decode().split("\0") if p))
+    return [p for p in paths if os.path.isfile(os.path.join(repo, p))]
+
+
+def copy_sources(repo, tree):
+    """Copy repo's source files (source_files) into the new directory tree."""
+    for path in source_files(repo):
+        target = os.path.join(tree, path)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copy2(os.path.join(repo, path), target)
+
+
+def replaced(text, edit, name):
+    """text with edit applied; ToolError unless edit.old occurs exactly once."""
+    count = text.count(edit.old)
+    if count != 1:
+        raise ToolError("mutation %s: the text to replace occurs %d times in %s "
+                        "(expected once; has the source drifted?):\n%s"
+                        % (name, count, edit.path, edit.old))
+    return text.replace(edit.old, edit.new)
+
+
+def apply_edits(tree, mut, write=True):
+    """Apply mut's edits to the files under tree (or, without write, just check them)."""
+    contents = {}
+    for edit in mut.edits:
+        path = os.path.join(tree, edit.path)
+        if path not in contents:
+            if not os.path.isfile(path):
+                raise ToolError("mutation %s: no file %s" % (mut.name, edit.path))
+            with open(path) as f:
+                contents[path] = f.read()
+        contents[path] = replaced(contents[path], edit, mut.name)
+    if write:
+        for path, text in contents.items():
+            with open(path, "w") as f:
+                f.write(text)
+
+
+def build(tree, what):
+    """Run make in tree; ToolError, quoting the end of its output, if it fails."""
+    try:
+        result = subprocess.run(["make", "-j2"], cwd=tree, env=make_environment(),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, timeout=BUILD_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise ToolError("%s: make took more than %d s" % (what, BUILD_TIMEOUT))
+    if result.returncode != 0:
+        tail = "\n".join(result.stdout.splitlines()[-BUILD_TAIL_LINES:])
+        raise ToolError("%s does not build (a bug in the mutation):\n%s" % (what, tail))
+
+
+# --- The checks (run inside a worker, on a booted mutant) ---------------------
+
+# A check runs one shell command. timeout bounds the whole command; idle
+# bounds the wait for each line of output, so a hung test is noticed without
+# waiting out the whole timeout. names: the tests the command runs.
+Check = collections.namedtuple("Check", "kind command timeout idle names")
+
+USERTESTS_TIMEOUT, USERTESTS_IDLE = 1800, 150   # seconds; quiet gaps are < 30 s
+COWTEST_TIMEOUT, COWTEST_IDLE = 600, 150
+COWSTAT_TIMEOUT = 60
+GRIND_TIMEOUT = 180          # grind prints only at the end; ~5 s unloaded
+MAX_RESUMES = 3              # restarts of a usertests run after crashes
+MAX_TIMEOUTS = 2             # hangs of one mutant before its other checks are skipped
+MAX_COMMAND_CHARS = 100      # user/sh.c reads lines of at most 128 bytes
+HART_WAIT = 30               # seconds to wait for every hart's start line after boot
+COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
+
+USERTEST_ENTRY = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
+COWTEST_ENTRY = re.compile(r'\{ "(\w+)", test_\w+,')
+USERTEST_VERDICT = re.compile(r"(?m)^test (\S+): (OK|FAILED)$")
+USERTEST_MESSAGE = re.compile(r"(?m)^  \S.*$")     # usertests indents what went wrong
+USERTESTS_LEAK = "FAILED -- lost some free pages"
+GRIND_FAILURE = re.compile(r"(?m)^.*(expected|FAILED|died).*$")
+HART_LINE = re.compile(r"hart (\d+) starting")     # may be cut into another line
+
+
+def test_names(tree, source, entry):
+    """The names entry (a regex) finds in user/source, in order."""
+    with open(os.path.join(tree, "user", source)) as f:
+        found = entry.findall(f.read())
+    if not found:
+        raise ToolError("no test table found in user/%s (has it changed?)" % source)
+    return found
+
+
+def usertests_checks(names, first_command=None):
+    """Checks running the usertests names, a command line's worth each.
+
+    first_command: run all of names as this one command instead (usertests -q).
+    """
+    if first_command:
+        return [Check("usertests", first_command, USERTESTS_TIMEOUT, USERTESTS_IDLE, names)]
+    chunks, line = [], []
+    for name in names:
+        if line and len(" ".join(["usertests"] + line + [name])) > MAX_COMMAND_CHARS:
+            chunks.append(line)
+            line = []
+        line.append(name)
+    if line:
+        chunks.append(line)
+    return [Check("usertests", " ".join(["usertests"] + chunk), USERTESTS_TIMEOUT,
+                  USERTESTS_IDLE, chunk) for chunk in chunks]
+
+
+def plan_checks(tree, extra):
+    """The checks for a mutant, in the order they run."""
+    usertests = test_names(tree, "usertests.c", USERTEST_ENTRY)
+    quick = [name for name, speed in usertests if speed == "QUICK"]
+    checks = [Check("cowtest", "cowtest " + name, COWTEST_TIMEOUT, COWTEST_IDLE, [name])
+              for name in test_names(tree, "cowtest.c", COWTEST_ENTRY)]
+    checks.append(Check("cowstat", "cowstat", COWSTAT_TIMEOUT, COWSTAT_TIMEOUT, []))
+    checks += usertests_checks(quick, "usertests -q")
+    checks += usertests_checks(list(extra))
+    checks.append(Check("grind", "grind %d %d" % (GRIND_SEED, GRIND_ITERATIONS),
+                        GRIND_TIMEOUT, GRIND_TIMEOUT, []))
+    return checks
+
+
+class Findings:
+    """What caught a mutant: labels in order, each with one line of detail."""
+
+    def __init__(self):
+        self.caught = collections.OrderedDict()
+        self.notes = []
+
+    def add(self, label, detail=""):
+        if label not in self.caught:
+            self.caught[label] = detail.strip()[:200]
+
+    def as_dict(self):
+        return {"caught": list(self.caught.items()), "notes": self.notes}
+
+
+def last_line(text):
+    lines = [line for line in text.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+def stopped(reason, output):
+    """Detail for a verdict that never came: why, and the last line printed."""
+    return "%s; last line: %r" % (reason, last_line(output))
+
+
+def judge_usertests(check, output, ended, findings):
+    """Read a usertests run's verdicts; ended says how it stopped early, or is None.
+
+    A test fails with FAILED, or with a message (an indented line) before an
+    OK verdict: that happens when wait() itself is broken. Returns the
+    tests that never ran, to be run again on a fresh machine.
+    """
+    segment_start = 0
+    seen = set()
+    for match in USERTEST_VERDICT.finditer(output):
+        name, result = match.groups()
+        messages = USERTEST_MESSAGE.findall(output, segment_start, match.start())
+        segment_start = match.end()
+        seen.add(name)
+        if result == "FAILED":
+            findings.add("usertests:" + name, messages[0] if messages
+                         else "FAILED without a message")
+        elif messages:
+            findings.add("usertests:%s[message, verdict OK]" % name, messages[0])
+    if USERTESTS_LEAK in output:
+        findings.add("usertests:leak", USERTESTS_LEAK)
+    missing = [name for name in check.names if name not in seen]
+    if missing:
+        # Tests run one at a time in table order: the first without a
+        # verdict was running (or, if it is the first, the free-page count
+        # before it) when the run stopped.
+        reason = ended or "no verdict"
+        findings.add("usertests:%s[%s]" % (missing[0], reason.split(":")[0]),
+                     stopped(reason, output))
+        return missing[1:]
+    if ended:
+        findings.add("usertests[%s]" % ended.split(":")[0], stopped(ended, output))
+    elif "ALL TESTS PASSED" not in output and "FAILED" not in output:
+        findings.add("usertests[no final verdict]", stopped("no verdict", output))
+    return []
+
+
+def judge_cowtest(check, output, ended, findings):
+    name = check.names[0]
+    failed = re.search(r"(?m)^%s(?: \(run \d+\))?: FAILED: (.*)$" % re.escape(name), output)
+    if failed:
+        findings.add("cowtest:" + name, failed.group(1))
+    elif not re.search(r"(?m)^%s: ok$" % re.escape(name), output):
+        # Without its own verdict, cowtest may still have said why (say,
+        # "cowtest: FAILED: ..." from the free-memory probe it runs first).
+        reason = ended or "no verdict"
+        said = re.search(r"(?m)^.*FAILED: .*$", output)
+        findings.add("cowtest:%s[%s]" % (name, reason.split(":")[0]),
+                     said.group(0) if said else stopped(reason, output))
+    return []
+
+
+def judge_cowstat(check, output, ended, findings):
+    if ended:
+        findings.add("cowstat[%s]" % ended.split(":")[0], ended)
+        return []
+    counts = {k: int(v) for k, v in re.findall(r"(?m)^(\w+) (\d+)$", output)}
+    for name in COWSTAT_COUNTERS:
+        if counts.get(name, 0) == 0:
+            findings.add("cowstat:" + name, "expected some %s after cowtest, got %r"
+                         % (name, counts.get(name)))
+    return []
+
+
+def judge_grind(check, output, ended, findings):
+    if re.search(r"(?m)^grind: seed %d iterations %d ok$" % (GRIND_SEED, GRIND_ITERATIONS),
+                 output):
+        return []
+    reason = GRIND_FAILURE.search(output)
+    label = "grind[%s]" % ended.split(":")[0] if ended else "grind"
+    findings.add(label, reason.group(0) if reason else stopped(ended or "no verdict", output))
+    return []
+
+
+JUDGES = {"usertests": judge_usertests, "cowtest": judge_cowtest,
+          "cowstat": judge_cowstat, "grind": judge_grind}
+
+
+def short_problem(failure):
+    """'panic: ...', 'timeout: ...' or 'exit: ...': how a harness expect() failed."""
+    problem = getattr(failure, "problem", str(failure))
+    if "panic" in problem:
+        return "panic: " + problem
+    if "timed out" in problem:
+        return "timeout: " + problem
+    return "exit: " + problem
+
+
+def wait_for_all_harts(harness):
+    """Make harness boots also wait for every hart's start line.
+
+    The other harts print "hart N starting" whenever QEMU gets round to
+    them, which on a loaded host can be after the first prompt, in the
+    middle of a command's output. Waiting for the lines keeps them out.
+    """
+    original = harness.Machine.boot
+
+    def boot(machine, *args, **kwargs):
+        seconds = original(machine, *args, **kwargs)
+        deadline = time.monotonic() + HART_WAIT
+        while (len(set(HART_LINE.findall(machine.output))) < machine.cpus - 1
+               and time.monotonic() < deadline):
+            time.sleep(0.05)
+        return seconds
+
+    harness.Machine.boot = boot
+
+
+class Session:
+    """Machines for a run of checks: one at a time, replaced after a crash.
+
+    Each machine boots on a fresh copy of fs.img; when it is retired (killed)
+    its image must pass fsck.
+    """
+
+    def __init__(self, harness, tree, cpus, findings):
+        self.harness = harness
+        self.fsck = os.path.join(tree, "mkfs", "fsck")
+        self.cpus = cpus
+        self.findings = findings
+        self.machine = None
+        self.boots = 0
+        self.timeouts = 0
+        self.boot_failed = False
+
+    def booted(self):
+        """The current machine, booting a new one if needed; None if boot fails."""
+        if self.machine is None:
+            self.boots += 1
+            self.machine = self.harness.Machine(cpus=self.cpus, label="mutant boot %d" % self.boots)
+            try:
+                self.machine.boot()
+            except self.harness.TestFailure as failure:
+                problem = short_problem(failure)
+                self.findings.add("boot[%s]" % problem.split(":")[0], problem)
+                self.boot_failed = True
+                self.retire()
+                return None
+        return self.machine
+
+    def retire(self):
+        """Kill the current machine and fsck its disk image."""
+        if self.machine is None:
+            return
+        self.machine.kill()
+        image = self.machine.fs_image
+        self.machine = None
+        result = subprocess.run([self.fsck, image], stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, universal_newlines=True)
+        if result.returncode != 0:
+            problems = [line for line in result.stdout.splitlines()
+                        if line.strip() and not line.startswith("fsck:")]
+            self.findings.add("fsck", problems[0] if problems else last_line(result.stdout))
+        os.remove(image)
+
+    def run(self, check):
+        """Run check's command: (output, None), (output so far, problem), or
+        (None, problem) if no machine boots."""
+        machine = self.booted()
+        if machine is None:
+            return None, "boot failed"
+        deadline = time.monotonic() + check.timeout
+        start = machine.cursor
+        try:
+            machine.send_line(check.command)
+            machine.expect(re.escape(check.command + "\n"), check.idle,
+                           "the echo of `%s`" % check.command)
+            start = machine.cursor
+            while True:
+                left = deadline - time.monotonic()
+                match = machine.expect(r"\n|\$ ", max(0, min(check.idle, left)),
+                                       "output of `%s`" % check.command)
+                if match.group() != "\n":
+                    return machine.output[start:match.start()], None
+        except self.harness.TestFailure as failure:
+            output = machine.output[start:]
+            self.retire()
+            problem = short_problem(failure)
+            if problem.startswith("timeout"):
+                self.timeouts += 1
+            return output, problem
+
+
+def run_usertests(session, check, findings):
+    """Run a usertests check; after a crash, run the tests that never ran on
+    a fresh machine, at most MAX_RESUMES times."""
+    queue = [check]
+    resumes = 0
+    while queue and not session.boot_failed:
+        current = queue.pop(0)
+        output, ended = session.run(current)
+        if output is None:
+            return
+        leftover = judge_usertests(current, output, ended, findings)
+        if not leftover:
+            continue
+        leftover += [name for later in queue for name in later.names]
+        if resumes == MAX_RESUMES or session.timeouts >= MAX_TIMEOUTS:
+            findings.notes.append("usertests: %d tests never ran, from %s on"
+                                  % (len(leftover), leftover[0]))
+            return
+        resumes += 1
+        queue = usertests_checks(leftover)
+
+
+def run_plan(session, checks, findings):
+    """Run checks in order on the session's machines."""
+    cowtest_boot = None
+    for index, check in enumerate(checks):
+        if session.boot_failed:
+            return
+        if session.timeouts >= MAX_TIMEOUTS:
+            findings.notes.append("skipped after %d hangs: %s" % (
+                session.timeouts, ", ".join(c.command for c in checks[index:])))
+            return
+        if check.kind == "cowstat":
+            # The system-wide counters only mean something if every
+            # cowtest test ran on the machine still running.
+            if session.machine is None or session.boots != cowtest_boot:
+                findings.notes.append("cowstat skipped: the machine restarted")
+                continue
+        if check.kind == "cowtest" and cowtest_boot is None:
+            if session.booted() is None:
+                return
+            cowtest_boot = session.boots
+        if check.kind == "usertests":
+            run_usertests(session, check, findings)
+            continue
+        output, ended = session.run(check)
+        if output is not None:
+            JUDGES[check.kind](check, output, ended, findings)
+
+
+def crash_check(cpus, npoints, findings):
+    """Run npoints kill points of test/crash_tests.py (the sample ones
+    first); stop at the first that leaves a damaged file system."""
+    os.environ["XV6_CRASH_POINTS"] = str(npoints)
+    try:
+        import crash_tests
+        points = crash_tests.kill_points()[1]
+        run_point = crash_tests.run_point
+    except (ImportError, AttributeError) as error:
+        findings.notes.append("crash check unavailable: %s" % error)
+        return
+    pending = 0
+    for index, point in enumerate(points):
+        try:
+            was_pending, problems = run_point(cpus, point, "mutant crash point %d" % index)
+        except crash_tests.TestFailure as failure:
+            was_pending, problems = False, [getattr(failure, "problem", str(failure))]
+        pending += was_pending
+        if problems:
+            findings.add("crash", "kill point %d %s: %s" % (index, tuple(point),
+                                                           problems[0].splitlines()[0]))
+            return
+    findings.notes.append("crash: %d kill points, %d with a committed log pending"
+                          % (len(points), pending))
+
+
+def run_worker(tree, cpus, extra, crash_points):
+    """Run every check on the built tree; return the findings as a dict."""
+    sys.path.insert(0, os.path.join(tree, "test"))
+    import harness
+    wait_for_all_harts(harness)
+    harness.reset_transcript()
+    findings = Findings()
+    session = Session(harness, tree, cpus, findings)
+    try:
+        run_plan(session, plan_checks(tree, extra), findings)
+    finally:
+        session.retire()
+    if crash_points and not session.boot_failed and session.timeouts < MAX_TIMEOUTS:
+        crash_check(cpus, crash_points, findings)
+    return findings.as_dict()
+
+
+# --- Running mutants from the main process ------------------------------------
+
+Result = collections.namedtuple("Result", "name caught notes seconds error")
+
+_workers = set()             # worker processes still running
+_workers_lock = threading.Lock()
+
+
+def run_checks(tree, cpus, extra, crash_points, verbose):
+    """Run a worker on tree; return its findings dict."""
+    command = [sys.executable, os.path.abspath(__file__), "--worker", tree,
+               "--cpus", str(cpus), "--worker-extra", json.dumps(list(extra)),
+               "--worker-crash", str(crash_points)]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               universal_newlines=True)
+    with _workers_lock:
+        _workers.add(process)
+    try:
+        output, _ = process.communicate(timeout=WORKER_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        output, _ = process.communicate()
+        raise ToolError("worker on %s ran longer than %d s" % (tree, WORKER_TIMEOUT))
+    finally:
+        with _workers_lock:
+            _workers.discard(process)
+    lines = output.splitlines()
+    results = [line for line in lines if line.startswith(RESULT_PREFIX)]
+    if not results:
+        raise ToolError("worker on %s failed:\n%s" % (tree, "\n".join(lines[-BUILD_TAIL_LINES:])))
+    if verbose:
+        for line in lines:
+            if not line.startswith(RESULT_PREFIX):
+                print("  | " + line)
+    return json.loads(results[-1][len(RESULT_PREFIX):])
+
+
+def run_mutant(base, mut, cpus, keep, verbose):
+    """Copy the built base tree, mutate it, build it and run the checks."""
+    started = time.monotonic()
+    tree = base + "-" + mut.name
+    shutil.copytree(base, tree, symlinks=True)
+    try:
+        apply_edits(tree, mut)
+        build(tree, "mutant " + mut.name)
+        found = run_checks(tree, cpus, mut.extra, mut.crash, verbose)
+        return Result(mut.name, found["caught"], found["notes"],
+                      time.monotonic() - started, None)
+    except ToolError as error:
+        return Result(mut.name, [], [], time.monotonic() - started, str(error))
+    finally:
+        if not keep:
+            shutil.rmtree(tree, ignore_errors=True)
+
+
+def all_extra():
+    """Every extra usertests name some mutation asks for, in table order."""
+    names = []
+    for mut in MUTATIONS:
+        names.extend(name for name in mut.extra if name not in names)
+    return names
+
+
+def run_baseline(base, cpus, verbose):
+    """Build the unmodified tree and run every check the mutants may run."""
+    started = time.monotonic()
+    build(base, "the unmodified tree")
+    crash_points = max(mut.crash for mut in MUTATIONS)
+    found = run_checks(base, cpus, all_extra(), crash_points, verbose)
+    seconds = time.monotonic() - started
+    if found["caught"]:
+        raise ToolError("the baseline (unmodified tree) fails, so no mutant can be judged:\n"
+                        + "\n".join("  %s: %s" % item for item in found["caught"]))
+    return seconds, found["notes"]
+
+
+# --- Reporting ------------------------------------------------------------------
+
+def verdict(mut, result):
+    """One word for a result: caught, SURVIVED, equivalent, ERROR."""
+    if result.error:
+        return "ERROR"
+    if mut.equivalent:
+        return "equivalent"
+    return "caught" if result.caught else "SURVIVED"
+
+
+MAX_LISTED = 3               # tests of one program named in the table; -v lists all
+
+
+def caught_text(result):
+    """What caught result, briefly: per program, the first few tests."""
+    if result.error:
+        return result.error.splitlines()[0]
+    by_program = collections.OrderedDict()
+    for label, _ in result.caught:
+        program, _, test = label.partition(":")
+        by_program.setdefault(program, [])
+        if test:
+            by_program[program].append(test)
+    parts = []
+    for program, tests in by_program.items():
+        shown = ", ".join(tests[:MAX_LISTED])
+        if len(tests) > MAX_LISTED:
+            shown += " +%d more" % (len(tests) - MAX_LISTED)
+        parts.append("%s (%s)" % (program, shown) if tests else program)
+    return "; ".join(parts) or "-"
+
+
+def print_table(results, markdown):
+    rows = [(r.name, MUTATIONS_BY_NAME[r.name].group, verdict(MUTATIONS_BY_NAME[r.name], r),
+             "%d" % r.seconds, caught_text(r)) for r in results]
+    header = ("mutation", "group", "result", "s", "caught by")
+    if markdown:
+        print("| %s |" % " | ".join(header))
+        print("|%s|" % "|".join("---" for _ in header))
+        for row in rows:
+            print("| %s |" % " | ".join(row))
+        return
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header) - 1)]
+    for row in [header] + rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
+
+
+def print_details(results):
+    for r in results:
+        mut = MUTATIONS_BY_NAME[r.name]
+        print("%s: %s" % (r.name, mut.summary))
+        if mut.equivalent:
+            print("    equivalent: %s" % mut.equivalent)
+        for label, detail in r.caught:
+            print("    %s: %s" % (label, detail))
+        for note in r.notes:
+            print("    note: %s" % note)
+        if r.error:
+            print("    error: %s" % r.error)
+
+
+def list_mutations():
+    for mut in MUTATIONS:
+        tags = []
+        if mut.crash:
+            tags.append("+%d crash points" % mut.crash)
+        if mut.extra:
+            tags.append("+usertests " + " ".join(mut.extra))
+        if mut.equivalent:
+            tags.append("equivalent")
+        print("%-34s %-8s %s%s" % (mut.name, mut.group, mut.summary,
+                                   "  [%s]" % "; ".join(tags) if tags else ""))
+
+
+# --- Main -----------------------------------------------------------------------
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Break the kernel on purpose and check that the tests notice.")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="mutations to run (default: all; see --list)")
+    parser.add_argument("--list", action="store_true", help="list the mutations and exit")
+    parser.add_argument("--cpus", type=int, default=DEFAULT_CPUS,
+                        choices=range(1, MAX_CPUS + 1), metavar="N",
+                        help="harts per QEMU (default %d)" % DEFAULT_CPUS)
+    parser.add_argument("--jobs", type=int, default=1, metavar="N",
+                        help="mutants run at once, each in its own scratch copy (default 1)")
+    parser.add_argument("--keep", action="store_true",
+                        help="keep the scratch trees (their xv6.out has the consoles)")
+    parser.add_argument("--markdown", action="store_true", help="print the table in Markdown")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="show the workers' output and each finding's detail")
+    parser.add_argument("--worker", metavar="TREE", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-extra", default="[]", help=argparse.SUPPRESS)
+    parser.add_argument("--worker-crash", type=int, default=0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    unknown = [name for name in args.names if name not in MUTATIONS_BY_NAME]
+    if unknown:
+        parser.error("no mutation named %s (see --list)" % ", ".join(unknown))
+    return args
+
+
+def worker_main(args):
+    found = run_worker(os.path.abspath(args.worker), args.cpus,
+                       json.loads(args.worker_extra), args.worker_crash)
+    print(RESULT_PREFIX + json.dumps(found), flush=True)
+    return 0
+
+
+def stop_workers(signum, frame):
+    """SIGTERM: stop the workers (they kill their QEMUs) and exit."""
+    with _workers_lock:
+        for process in _workers:
+            process.terminate()
+    sys.exit(128 + signum)
+
+
+def run_all(args, selected, scratch):
+    """Baseline, then every selected mutant; returns the exit status."""
+    started = time.monotonic()
+    base = os.path.join(scratch, "tree")
+    copy_sources(REPO, base)
+    for mut in selected:
+        apply_edits(base, mut, write=False)   # fail on drifted source before any boot
+    print("baseline: building and checking the unmodified tree (CPUS=%d)..." % args.cpus,
+          flush=True)
+    seconds, notes = run_baseline(base, args.cpus, args.verbose)
+    print("baseline: everything passed in %d s%s" % (
+        seconds, "".join("\n  note: " + n for n in notes)), flush=True)
+
+    results = {}
+    with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(run_mutant, base, mut, args.cpus, args.keep, args.verbose): mut
+                   for mut in selected}
+        for future in concurrent.futures.as_completed(futures):
+            result = future.result()
+            results[result.name] = result
+            mut = futures[future]
+            print("[%d/%d] %s: %s (%d s) %s" % (
+                len(results), len(selected), mut.name, verdict(mut, result),
+                result.seconds, caught_text(result)), flush=True)
+    return summarize([results[mut.name] for mut in selected], args, started)
+
+
+def summarize(ordered, args, started):
+    """Print the table and the totals; return the exit status they call for."""
+    print()
+    print_table(ordered, args.markdown)
+    if args.verbose:
+        print()
+        print_details(ordered)
+    verdicts = [(r.name, verdict(MUTATIONS_BY_NAME[r.name], r)) for r in ordered]
+    counts = collections.Counter(v for _, v in verdicts)
+    survivors = [name for name, v in verdicts if v == "SURVIVED"]
+    errors = [name for name, v in verdicts if v == "ERROR"]
+    equivalent = [name for name, v in verdicts if v == "equivalent"]
+    print()
+    print("%d mutations: %d caught, %d survived, %d equivalent (not counted), "
+          "%d errors; %d s with --jobs %d, CPUS=%d"
+          % (len(ordered), counts["caught"], counts["SURVIVED"], counts["equivalent"],
+             counts["ERROR"], time.monotonic() - started, args.jobs, args.cpus))
+    for name in equivalent:
+        print("equivalent %s: %s" % (name, MUTATIONS_BY_NAME[name].equivalent))
+    if errors:
+        print("ERRORS (bugs in this tool or drifted source): " + ", ".join(errors))
+        return EXIT_TOOL_ERROR
+    if survivors:
+        print("SURVIVED (no test caught them): " + ", ".join(survivors))
+        return EXIT_SURVIVORS
+    return EXIT_ALL_CAUGHT
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.worker:
+        return worker_main(args)
+    if args.list:
+        list_mutations()
+        return 0
+    selected = [MUTATIONS_BY_NAME[n] for n in args.names] or list(MUTATIONS)
+    signal.signal(signal.SIGTERM, stop_workers)
+    scratch = tempfile.mkdtemp(prefix="mutate-")
+    try:
+        return run_all(args, selected, scratch)
+    except ToolError as error:
+        print("mutate: %s" % error, file=sys.stderr)
+        return EXIT_TOOL_ERROR
+    finally:
+        if args.keep:
+            print("scratch trees kept in %s" % scratch)
+        else:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
