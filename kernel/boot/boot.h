@@ -7,4 +7,7 @@
 
 void main(void) __attribute__((noreturn));
 
+// Harts that have reached start(), counted at reset (see main.c).
+extern volatile int harts_started;
+
 #endif

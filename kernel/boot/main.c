@@ -18,6 +18,7 @@
 #include "fs/file.h"
 
 static volatile int hart0_done = 0;
+static volatile int harts_announced = 0;  // other harts past init_other_hart()
 
 static void init_first_hart(void) {
   consoleinit();
@@ -55,6 +56,13 @@ void main(void) {
       ;
     __sync_synchronize();
     init_other_hart();
+    __sync_fetch_and_add(&harts_announced, 1);
   }
+  // No hart runs a process until every other hart has printed its start
+  // line, so that line never lands in the middle of a program's output.
+  // (All harts reach start() within instructions of reset, long before
+  // hart 0 is done initializing, so harts_started is complete by now.)
+  while (harts_announced < harts_started - 1)
+    ;
   scheduler();
 }

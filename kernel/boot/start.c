@@ -12,6 +12,8 @@
 // One boot stack page per hart; entry.S points sp at them.
 __attribute__((aligned(PGSIZE))) char boot_stacks[PGSIZE * NCPU];
 
+volatile int harts_started = 0;
+
 // mie.STIE: machine-level enable of the supervisor timer interrupt.
 #define MIE_STIE (1L << 5)
 // Delegate every exception and interrupt cause (bits 0..15) to supervisor mode.
@@ -43,6 +45,8 @@ static void timer_init(void) {
 }
 
 void start(void) {
+  __sync_fetch_and_add(&harts_started, 1);
+
   // mret will switch to supervisor mode and jump to main.
   w_mstatus((r_mstatus() & ~MSTATUS_MPP_MASK) | MSTATUS_MPP_S);
   w_mepc((uint64)main);
