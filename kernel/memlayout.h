@@ -1,6 +1,6 @@
 // Physical and virtual memory layout of QEMU's virt machine and this kernel.
 //
-// Physical addresses (from QEMU's hw/riscv/virt.c):
+// Physical addresses (as QEMU's virt board places its devices):
 //   0x02000000  CLINT (timer)
 //   0x0C000000  PLIC (interrupt controller)
 //   0x10000000  UART0

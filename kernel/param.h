@@ -16,5 +16,6 @@
 #define FSSIZE     2000   // blocks in fs.img
 #define MAXPATH     128   // longest path name, with its NUL
 #define USERSTACK     1   // pages of user stack
+#define TIMER_INTERVAL 1000000  // cycles of QEMU's 10 MHz time counter between clock ticks (0.1 s)
 
 #endif

@@ -1,6 +1,6 @@
-// System call numbers. user/usys.S is generated from this file, so a new
-// call needs only a line here, a handler in kernel/trap/syscall.c and a
-// prototype in user/user.h.
+// System call numbers.  user/lib/gen_usys.py writes the user stubs from
+// this file, so a new call needs only a line here, a handler in
+// kernel/sys/syscall.c's table and a prototype in user/user.h.
 #ifndef XV6_SYSCALL_H
 #define XV6_SYSCALL_H
 

@@ -3,7 +3,8 @@ kernel's COW counters (cowstat) show the work it did.
 
 The run is `cowstat cowtest`, so one run checks both: cowtest's verdict, and
 that its forks really shared pages (faults, copies and sole-owner reuses
-happened, one child was killed for lack of memory, and every page came back).
+happened, one child was killed for lack of memory, and every page came back),
+and that the counters add up: every fault is one copy, reuse or out-of-memory.
 """
 
 import re
@@ -28,6 +29,11 @@ def cowtest_passes_and_counters_show_sharing(m):
     c = counters(out)
     for name in ("cow_faults", "pages_copied", "pages_reused", "oom_kills"):
         check(c.get(name, 0) > 0, "expected cowstat to count some %s during cowtest, got %r" % (name, c))
+    outcomes = c.get("pages_copied", 0) + c.get("pages_reused", 0) + c.get("out_of_memory", 0)
+    check(c.get("cow_faults") == outcomes,
+          "expected every COW fault to end in exactly one copy, reuse or out-of-memory: "
+          "cow_faults %s, but pages_copied + pages_reused + out_of_memory = %d (%r)"
+          % (c.get("cow_faults"), outcomes, c))
     check(c.get("free_pages_before") == c.get("free_pages_after"),
           "expected every page back after cowtest: free pages %s before, %s after"
           % (c.get("free_pages_before"), c.get("free_pages_after")))

@@ -72,6 +72,7 @@ FAULT = re.compile(r"(?m)^fault pagetable 0x([0-9a-f]+) va 0x([0-9a-f]+) pte 0x(
 PTEWALK = re.compile(r"(?m)^va 0x([0-9a-f]+): pte 0x([0-9a-f]+) pa 0x[0-9a-f]+ \(level 0\)$")
 FRAME = re.compile(r"(?m)^#\d+\s+(?:0x[0-9a-f]+ in )?(\w+) \(")
 VMPRINT_HEADER = re.compile(r"(?m)^page table 0x([0-9a-f]+)$")
+PAGE_SIZE = 4096
 # A leaf line of vmprint: " .. .. ..9: pte 0x... pa 0x... va 0x9000 [VRU C]".
 VMPRINT_LEAF = r"(?m)^(?: \.\.)+\d+: pte 0x([0-9a-f]+) pa 0x[0-9a-f]+ va 0x%x \[([A-Z ]*)\]$"
 
@@ -176,8 +177,9 @@ def fault(gdb_output):
 
 
 def vmprint_leaf(console, va):
-    """(pte, flags) of vmprint's line for va on the console."""
-    match = re.search(VMPRINT_LEAF % va, console)
+    """(pte, flags) of vmprint's line for the page holding va on the console
+    (cow_resolve's va is the faulting address itself; vmprint names pages)."""
+    match = re.search(VMPRINT_LEAF % (va & ~(PAGE_SIZE - 1)), console)
     if match is None:
         raise TestFailure("expected vmprint to print a line for va 0x%x; console:\n%s"
                           % (va, console[-2000:]))

@@ -78,7 +78,7 @@ def starter_keeps_no_solution(m):
         todos = files_containing(tree, "TODO (COW lab)")
         check(os.path.join("kernel", "mm", "cow.c") in todos,
               "expected a COW-lab TODO in kernel/mm/cow.c; TODOs are in %s" % todos)
-        solution = files_containing(tree, "cow_share_page(new")
+        solution = files_containing(tree, "cow_share_page(parent")
         check(not solution, "expected uvmcopy's call to cow_share_page to be gone, found in %s" % solution)
         return "TODOs in %d files" % len(todos)
 

@@ -14,6 +14,7 @@ static void print_counters(struct cowstat *st) {
   printf("cow_faults %lu\n", st->cow_faults);
   printf("pages_copied %lu\n", st->pages_copied);
   printf("pages_reused %lu\n", st->pages_reused);
+  printf("out_of_memory %lu\n", st->out_of_memory);
   printf("copyout_breaks %lu\n", st->copyout_breaks);
   printf("oom_kills %lu\n", st->oom_kills);
 }
@@ -58,6 +59,7 @@ int main(int argc, char *argv[]) {
     .cow_faults = after.cow_faults - before.cow_faults,
     .pages_copied = after.pages_copied - before.pages_copied,
     .pages_reused = after.pages_reused - before.pages_reused,
+    .out_of_memory = after.out_of_memory - before.out_of_memory,
     .copyout_breaks = after.copyout_breaks - before.copyout_breaks,
     .oom_kills = after.oom_kills - before.oom_kills,
   };

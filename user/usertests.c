@@ -38,7 +38,7 @@
 #define EXEC_RETURNED 93  // exit status of a child whose exec() returned
 
 #define SBRK_FAILED ((char *)-1)
-#define CONSOLE_MAJOR 1   // device number of the console (abi.md)
+#define CONSOLE_MAJOR 1   // device number of the console (docs/abi.md)
 #define HEX 16
 #define DECIMAL 10
 
@@ -729,7 +729,7 @@ sleep_waits_at_least_n_ticks(void)
   expect_at_least("the ticks slept by sleep(5)", SLEEP_TICKS, uptime() - start);
 }
 
-// Makes system call num directly, as the stubs in usys.S do.
+// Makes system call num directly, as the generated stubs do (user/lib/gen_usys.py).
 static long
 raw_syscall(long num)
 {

@@ -5,9 +5,12 @@
 #include "param.h"
 #include "riscv.h"
 #include "boot/boot.h"
+#include "lib/cpu.h"
 #include "lib/printf.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
+#include "sched/clock.h"
+#include "sched/sched.h"
 #include "proc/proc.h"
 #include "trap/trap.h"
 #include "dev/console.h"
@@ -20,21 +23,26 @@
 static volatile int hart0_done = 0;
 static volatile int harts_announced = 0;  // other harts past init_other_hart()
 
+// Lower layers offer functions that upper ones register or call; the
+// registrations that connect a lower layer to an upper one happen here.
 static void init_first_hart(void) {
   consoleinit();
+  printf_set_writer(consputc);
   printfinit();
   printf("\nxv6-cow kernel is booting\n\n");
   kinit();          // physical page allocator
   kvminit();        // kernel page table
+  proc_mapstacks(kernel_pagetable);
   kvminithart();    // turn on paging
   procinit();       // process table
-  trapinit();       // trap vectors
-  trapinithart();
+  clockinit();      // tick counter
+  trapinithart();   // trap vector
   plicinit();       // interrupt controller
   plicinithart();
   binit();          // buffer cache
   iinit();          // inode table
   fileinit();       // file table
+  devsw[CONSOLE] = (struct devsw){ .read = console_read, .write = console_write };
   virtio_disk_init();
   userinit();       // first user process
 }

@@ -19,8 +19,8 @@
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "mm/usercopy.h"
-#include "proc/proc.h"
-#include "fs/file.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 #include "dev/uart.h"
 #include "dev/console.h"
 
@@ -49,7 +49,7 @@ void consputc(int c) {
 }
 
 // Returns the bytes written, or -1 if the first byte's address is bad.
-static int console_write(int user_src, uint64 src, int n) {
+int console_write(int user_src, uint64 src, int n) {
   for (int i = 0; i < n; i++) {
     char c;
     if (either_copyin(&c, user_src, src + i, 1) < 0)
@@ -62,7 +62,7 @@ static int console_write(int user_src, uint64 src, int n) {
 // Copies at most n bytes of input to dst, stopping after a newline.  Waits
 // for a complete line.  Returns the bytes copied; -1 if killed, or if the
 // first byte could not be stored at dst (it then stays for the next read).
-static int console_read(int user_dst, uint64 dst, int n) {
+int console_read(int user_dst, uint64 dst, int n) {
   int copied = 0;
   acquire(&cons.lock);
   while (copied < n) {
@@ -138,6 +138,4 @@ void consoleintr(int c) {
 void consoleinit(void) {
   initlock(&cons.lock, "console");
   uartinit();
-  devsw[CONSOLE].read = console_read;
-  devsw[CONSOLE].write = console_write;
 }

@@ -4,7 +4,7 @@
 // it when served, which lets that source interrupt again.
 #include "types.h"
 #include "memlayout.h"
-#include "proc/proc.h"
+#include "lib/cpu.h"
 #include "dev/plic.h"
 
 #define REG32(addr) (*(volatile uint32 *)(addr))

@@ -12,7 +12,7 @@
 #include "memlayout.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
-#include "proc/proc.h"
+#include "sched/sched.h"
 #include "dev/uart.h"
 #include "dev/console.h"
 

@@ -3,9 +3,9 @@
 //
 // Each request is a chain of three descriptors (header, data, status), so
 // VIRTQ_SIZE / 3 requests can be in flight.  virtio_disk_rw() queues a
-// chain, notifies the device and sleeps on the buffer until the interrupt
-// handler, seeing the chain in the used ring, clears b->disk.  The process
-// that queued a chain frees its descriptors.
+// chain, notifies the device and sleeps on the request until the interrupt
+// handler, seeing the chain in the used ring, clears its in_flight flag.
+// The process that queued a chain frees its descriptors.
 //
 // The queue areas come from kalloc() and the buffers live in kernel memory;
 // both are mapped at their physical addresses, which is what the device is
@@ -22,8 +22,7 @@
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/kalloc.h"
-#include "proc/proc.h"
-#include "fs/buf.h"
+#include "sched/sched.h"
 #include "dev/virtio.h"
 #include "dev/virtio_disk.h"
 
@@ -51,7 +50,7 @@ static struct {
 
   // One per possible chain, indexed by the chain's first descriptor.
   struct request {
-    struct buf *b;               // 0 when no request is in flight
+    volatile int in_flight;      // queued, and the device is not done yet
     struct virtio_blk_req header;
     volatile uint8 status;       // written by the device
   } req[VIRTQ_SIZE];
@@ -217,10 +216,8 @@ submit(int head)
   reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
-// Reads block b->blockno into b->data (write == 0) or writes b->data to it,
-// sleeping until the disk is done.  Caller holds b->lock; must be a process.
 void
-virtio_disk_rw(struct buf *b, int write)
+virtio_disk_rw(uint blockno, uchar *data, int write)
 {
   int d[CHAIN_LEN];
 
@@ -231,21 +228,19 @@ virtio_disk_rw(struct buf *b, int write)
   struct request *r = &disk.req[d[0]];
   r->header.type = write ? VIRTIO_BLK_T_OUT : VIRTIO_BLK_T_IN;
   r->header.reserved = 0;
-  r->header.sector = (uint64)b->blockno * SECTORS_PER_BLOCK;
+  r->header.sector = (uint64)blockno * SECTORS_PER_BLOCK;
   r->status = STATUS_PENDING;
-  r->b = b;
 
   uint16 data_flags = write ? 0 : VIRTQ_DESC_F_WRITE;
   set_desc(d[0], &r->header, sizeof(r->header), VIRTQ_DESC_F_NEXT, d[1]);
-  set_desc(d[1], b->data, BSIZE, data_flags | VIRTQ_DESC_F_NEXT, d[2]);
+  set_desc(d[1], data, BSIZE, data_flags | VIRTQ_DESC_F_NEXT, d[2]);
   set_desc(d[2], (void *)&r->status, sizeof(r->status), VIRTQ_DESC_F_WRITE, 0);
 
-  b->disk = 1;
+  r->in_flight = 1;
   submit(d[0]);
-  while (b->disk)
-    sleep(b, &disk.lock);
+  while (r->in_flight)
+    sleep(r, &disk.lock);
 
-  r->b = 0;
   free_chain(d[0]);
   release(&disk.lock);
 }
@@ -272,13 +267,13 @@ virtio_disk_intr(void)
   while (disk.used_seen != used_idx()) {
     __sync_synchronize();   // read the entry only after seeing the index
     uint32 id = disk.used->ring[disk.used_seen % VIRTQ_SIZE].id;
-    if (id >= VIRTQ_SIZE || disk.req[id].b == 0)
+    if (id >= VIRTQ_SIZE || !disk.req[id].in_flight)
       panic("virtio_disk_intr: unknown request");
     struct request *r = &disk.req[id];
     if (r->status != VIRTIO_BLK_S_OK)
       panic("virtio_disk_intr: disk request failed");
-    r->b->disk = 0;
-    wakeup(r->b);
+    r->in_flight = 0;
+    wakeup(r);
     disk.used_seen++;
   }
 

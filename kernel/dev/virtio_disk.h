@@ -2,11 +2,14 @@
 #ifndef KERNEL_DEV_VIRTIO_DISK_H
 #define KERNEL_DEV_VIRTIO_DISK_H
 
-struct buf;
+#include "types.h"
 
 void virtio_disk_init(void);
-// Reads b->blockno into b->data, or writes it out; sleeps until done.
-void virtio_disk_rw(struct buf *b, int write);
+// The block interface the buffer cache (fs/bio.c) uses: reads disk block
+// blockno into data[0..BSIZE) (write == 0) or writes data to it, sleeping
+// until the disk is done.  The caller must be a process and must keep data
+// unchanged and in place until this returns.
+void virtio_disk_rw(uint blockno, uchar *data, int write);
 void virtio_disk_intr(void);
 
 #endif

@@ -16,9 +16,9 @@
 #include "param.h"
 #include "fs.h"
 #include "lib/spinlock.h"
-#include "lib/sleeplock.h"
+#include "sched/sleeplock.h"
 #include "lib/printf.h"
-#include "proc/proc.h"
+#include "sched/sched.h"
 #include "fs/buf.h"
 #include "dev/virtio_disk.h"
 
@@ -106,7 +106,7 @@ bread(uint dev, uint blockno)
 {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
-    virtio_disk_rw(b, 0);
+    virtio_disk_rw(b->blockno, b->data, 0);
     b->valid = 1;
   }
   return b;
@@ -118,7 +118,7 @@ bwrite(struct buf *b)
 {
   if (!holdingsleep(&b->lock))
     panic("bwrite: buffer not locked");
-  virtio_disk_rw(b, 1);
+  virtio_disk_rw(b->blockno, b->data, 1);
 }
 
 // Unlocks b and drops the caller's reference; an idle buffer becomes the

@@ -8,11 +8,10 @@
 
 #include "types.h"
 #include "fs.h"
-#include "lib/sleeplock.h"
+#include "sched/sleeplock.h"
 
 struct buf {
   int valid;              // data[] holds the block's contents
-  int disk;               // the disk driver owns the buffer while this is set
   uint dev;
   uint blockno;
   struct sleeplock lock;  // held by whoever uses data[]

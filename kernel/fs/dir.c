@@ -16,7 +16,7 @@
 #include "stat.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "proc/proc.h"
+#include "sched/process.h"
 #include "fs/inode.h"
 
 int

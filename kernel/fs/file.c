@@ -15,7 +15,7 @@
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "mm/usercopy.h"
-#include "proc/proc.h"
+#include "sched/process.h"
 #include "fs/log.h"
 #include "fs/inode.h"
 #include "fs/pipe.h"

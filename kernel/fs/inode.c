@@ -27,7 +27,7 @@
 #include "fs.h"
 #include "stat.h"
 #include "lib/spinlock.h"
-#include "lib/sleeplock.h"
+#include "sched/sleeplock.h"
 #include "lib/printf.h"
 #include "lib/string.h"
 #include "mm/usercopy.h"

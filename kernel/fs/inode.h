@@ -9,7 +9,7 @@
 
 #include "types.h"
 #include "fs.h"
-#include "lib/sleeplock.h"
+#include "sched/sleeplock.h"
 
 struct stat;
 

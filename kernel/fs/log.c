@@ -28,7 +28,7 @@
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "lib/string.h"
-#include "proc/proc.h"
+#include "sched/sched.h"
 #include "fs/buf.h"
 #include "fs/log.h"
 

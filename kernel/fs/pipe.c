@@ -17,7 +17,8 @@
 #include "lib/printf.h"
 #include "mm/kalloc.h"
 #include "mm/usercopy.h"
-#include "proc/proc.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 #include "fs/file.h"
 #include "fs/pipe.h"
 

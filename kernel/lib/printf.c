@@ -1,7 +1,8 @@
 // Kernel printf and panic.
 //
-// printf writes synchronously to the UART (consputc polls), so it works in
-// interrupt handlers and before interrupts are on.  A lock keeps lines from
+// printf writes each byte through the writer boot registers (the console's
+// consputc, which polls the UART), so it works in interrupt handlers and
+// before interrupts are on.  Until a writer is registered, output is dropped.  A lock keeps lines from
 // different harts apart; panic skips the lock, since the hart that holds it
 // may be the one that is failing.
 #include <stdarg.h>
@@ -10,9 +11,17 @@
 #include "riscv.h"
 #include "lib/printf.h"
 #include "lib/spinlock.h"
-#include "dev/console.h"
 
 volatile int panicked = 0;
+
+static void discard(int c) {
+}
+
+static void (*putc)(int c) = discard;
+
+void printf_set_writer(void (*writer)(int c)) {
+  putc = writer;
+}
 
 static struct {
   struct spinlock lock;
@@ -30,7 +39,7 @@ static void print_string(const char *s) {
   if (s == 0)
     s = "(null)";
   for (; *s; s++)
-    consputc(*s);
+    putc(*s);
 }
 
 // Prints x in the given base; when is_signed, x holds a signed value.
@@ -47,13 +56,13 @@ static void print_number(uint64 x, int base, int is_signed) {
   if (neg)
     buf[i++] = '-';
   while (--i >= 0)
-    consputc(buf[i]);
+    putc(buf[i]);
 }
 
 static void print_pointer(uint64 p) {
   print_string("0x");
   for (int shift = 60; shift >= 0; shift -= 4)
-    consputc(digits[(p >> shift) & 0xf]);
+    putc(digits[(p >> shift) & 0xf]);
 }
 
 // Prints one conversion; fmt points just after the '%'.  Returns how many
@@ -83,16 +92,16 @@ static int print_conversion(const char *fmt, va_list *ap) {
     print_string(va_arg(*ap, const char *));
     break;
   case 'c':
-    consputc(va_arg(*ap, int));
+    putc(va_arg(*ap, int));
     break;
   case '%':
-    consputc('%');
+    putc('%');
     break;
   case 0:  // a lone '%' at the end
     return used - 1;
   default:  // unknown: show it as written
-    consputc('%');
-    consputc(c);
+    putc('%');
+    putc(c);
     break;
   }
   return used;
@@ -107,7 +116,7 @@ int printf(const char *fmt, ...) {
   va_start(ap, fmt);
   for (const char *p = fmt; *p; p++) {
     if (*p != '%')
-      consputc(*p);
+      putc(*p);
     else
       p += print_conversion(p + 1, &ap);
   }

@@ -9,7 +9,7 @@
 #include "riscv.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
-#include "proc/proc.h"
+#include "lib/cpu.h"
 
 void initlock(struct spinlock *lk, const char *name) {
   lk->name = name;

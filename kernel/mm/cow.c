@@ -6,17 +6,21 @@
 //     and gain PTE_COW; the page's reference count (kalloc.c) goes up by one.
 //     Pages that were never writable (text, read-only data) are shared as
 //     they are and never become COW: writing them stays a fatal fault.
-//  2. The first store to the page by either process is a store page fault;
+//  2. The first store to the page by either process is a store page fault:
 //     usertrap() calls cow_resolve().  The kernel's own writes into user
 //     memory (copyout) call it too, since they bypass the user's PTE_W check.
-//  3. cow_resolve(): if other owners remain, copy the page into a new one,
-//     map that writable (without PTE_COW) and drop one reference on the old
-//     page.  If this page table is the only owner left, the copy is
-//     pointless: just turn PTE_W back on.
+//  3. cow_resolve() decides, and hands the outcome to one function each:
+//     reuse_page() when this page table is the only owner left (just turn
+//     PTE_W back on, copy nothing); copy_page() when others still share it
+//     (map a private copy, drop one reference on the old page); and
+//     out_of_memory() when no page is free for the copy.
+//
+// Counting: each outcome is counted where it is decided, so for every
+// counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
 //
 // Invariants: a PTE has PTE_COW only if it lacks PTE_W.  A user page's
 // reference count equals the number of PTEs that map it, except for a
-// moment inside cow_share_page() (mapped, then counted) and uvmunmap()
+// moment inside cow_share_page() (counted, then mapped) and uvmunmap()
 // (counted down, then unmapped), while no other code can look at either.
 // Kernel-only pages (trap frames, page-table pages, pipes) have count 1.
 //
@@ -32,38 +36,74 @@
 // one thread per address space: no other hart runs this page table now.
 #include "types.h"
 #include "riscv.h"
+#include "lib/printf.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 #include "mm/cow.h"
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 
 // COW-LAB BEGIN: implement cow_share_page() and cow_resolve(), following the story told at the top of this file
-int cow_share_page(pagetable_t child, uint64 va, pte_t *parent_pte) {
-  if (*parent_pte & PTE_W)
-    *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;
-  uint64 pa = PTE2PA(*parent_pte);
-  if (mappages(child, va, PGSIZE, pa, PTE_FLAGS(*parent_pte)) != 0)
-    return -1;
-  kref((void *)pa);
-  return 0;
+void cow_share_page(pte_t *parent, pte_t *child) {
+  if (*parent & PTE_W)
+    *parent = (*parent & ~PTE_W) | PTE_COW;
+  kref((void *)PTE2PA(*parent));
+  *child = *parent;
 }
 
-enum cow_result cow_resolve(pagetable_t pagetable, uint64 va) {
-  pte_t *pte = user_pte(pagetable, va);
-  if (pte == 0 || (*pte & PTE_COW) == 0)
-    return COW_NOT_COW;
+// The page's last owner writes it: give write permission back, copy nothing.
+static enum cow_result reuse_page(pte_t *pte) {
+  *pte = (*pte | PTE_W) & ~PTE_COW;
+  cow_count(COW_EVENT_REUSE);
+  return COW_DONE;
+}
 
-  uint64 pa = PTE2PA(*pte);
-  int flags = (PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW;
-  if (krefcount((void *)pa) == 1) {
-    *pte = PA2PTE(pa) | flags;  // sole owner: reuse the page, copy nothing
-    cow_count(COW_EVENT_REUSE);
-    return COW_DONE;
-  }
-  if (map_page_copy(pagetable, PGROUNDDOWN(va), pa, flags) != 0)
+// Others still share the page: map a private, writable copy instead, and
+// drop this page table's reference to the shared one.
+static enum cow_result copy_page(pte_t *pte) {
+  void *shared = (void *)PTE2PA(*pte);
+  void *copy = kalloc_copy(shared);
+  if (copy == 0)
     return COW_OUT_OF_MEMORY;
-  kfree((void *)pa);  // drop this page table's reference to the shared page
+  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
+  kfree(shared);
   cow_count(COW_EVENT_COPY);
   return COW_DONE;
+}
+
+// No page for the copy; the PTE is left as it was.  The kernel's own write
+// just fails (copyout returns -1).  A user store kills the process, except
+// init, which must never exit: it yields, and its store faults again once
+// others have run and perhaps freed memory.
+static enum cow_result out_of_memory(uint64 va, enum cow_writer writer) {
+  cow_count(COW_EVENT_OUT_OF_MEMORY);
+  struct proc *p = myproc();
+  if (writer == COW_KERNEL_WRITE)
+    return COW_OUT_OF_MEMORY;
+  if (is_init(p)) {
+    yield();
+    return COW_OUT_OF_MEMORY;
+  }
+  cow_count(COW_EVENT_OOM_KILL);
+  printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
+         p->pid, p->name, (void *)va);
+  setkilled(p);
+  return COW_OUT_OF_MEMORY;
+}
+
+enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer writer) {
+  pte_t *pte = user_pte(pagetable, PGROUNDDOWN(va));
+  if (pte == 0 || (*pte & PTE_COW) == 0)
+    return COW_NOT_COW;
+  cow_count(COW_EVENT_FAULT);
+  if (writer == COW_KERNEL_WRITE)
+    cow_count(COW_EVENT_COPYOUT_BREAK);
+
+  if (krefcount((void *)PTE2PA(*pte)) == 1)
+    return reuse_page(pte);
+  if (copy_page(pte) == COW_DONE)
+    return COW_DONE;
+  return out_of_memory(va, writer);
 }
 // COW-LAB END

@@ -10,19 +10,28 @@
 // Set on a page that was writable and is now shared read-only by fork.
 #define PTE_COW (1L << 8)
 
+// Who wants to write to a copy-on-write page.
+enum cow_writer {
+  COW_USER_STORE,    // the process itself: a store page fault (usertrap)
+  COW_KERNEL_WRITE,  // the kernel on its behalf (copyout)
+};
+
 enum cow_result {
-  COW_DONE,           // the page at va is now writable by this process
+  COW_DONE,           // the page at va is now writable by this page table
   COW_NOT_COW,        // va is not a copy-on-write page: a real fault
   COW_OUT_OF_MEMORY,  // it is, but there was no page to copy it into
 };
 
-// Maps the page that *parent_pte maps into child at va as well, turning a
-// writable page into a COW page in both.  Returns 0, or -1 when out of memory.
-int cow_share_page(pagetable_t child, uint64 va, pte_t *parent_pte);
+// Fork's step for one page: the child's PTE *child maps the page that the
+// parent's PTE *parent maps, and a writable page becomes copy-on-write in
+// both.  *child must be empty.
+void cow_share_page(pte_t *parent, pte_t *child);
 
-// Makes the COW page at va writable for the owner of pagetable: copies it,
-// or, if this page table is its only owner, just gives write permission back.
-enum cow_result cow_resolve(pagetable_t pagetable, uint64 va);
+// The one entry point for a write to a copy-on-write page at va: copies
+// the page, or gives write permission back when this page table is its only
+// owner.  Out of memory, a user store kills the current process (init
+// instead yields, and its store is retried); a kernel write just fails.
+enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer writer);
 // COW-LAB END
 
 #endif

@@ -9,7 +9,7 @@
 #include "cowstat.h"
 #include "mm/cowcount.h"
 #include "lib/printf.h"
-#include "proc/proc.h"
+#include "sched/process.h"
 
 static struct cowstat system_counts;
 
@@ -19,6 +19,7 @@ static uint64 *counter(struct cowstat *st, enum cow_event event) {
   case COW_EVENT_FAULT: return &st->cow_faults;
   case COW_EVENT_COPY: return &st->pages_copied;
   case COW_EVENT_REUSE: return &st->pages_reused;
+  case COW_EVENT_OUT_OF_MEMORY: return &st->out_of_memory;
   case COW_EVENT_COPYOUT_BREAK: return &st->copyout_breaks;
   case COW_EVENT_OOM_KILL: return &st->oom_kills;
   default: panic("cow counter: unknown event");

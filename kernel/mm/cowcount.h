@@ -9,6 +9,7 @@ enum cow_event {
   COW_EVENT_FAULT,
   COW_EVENT_COPY,
   COW_EVENT_REUSE,
+  COW_EVENT_OUT_OF_MEMORY,
   COW_EVENT_COPYOUT_BREAK,
   COW_EVENT_OOM_KILL,
   COW_EVENT_COUNT  // how many kinds of event there are

@@ -113,6 +113,13 @@ int krefcount(void *pa) {
 }
 // COW-LAB END
 
+void *kalloc_copy(const void *src) {
+  void *copy = kalloc();
+  if (copy)
+    memmove(copy, src, PGSIZE);
+  return copy;
+}
+
 uint64 kfreepages(void) {
   acquire(&kmem.lock);
   uint64 n = kmem.nfree;

@@ -10,6 +10,9 @@ void kinit(void);
 void *kalloc(void);
 // Drops one reference to a page from kalloc(); the last one frees it.
 void kfree(void *pa);
+// Returns a new page holding a copy of the page at src, or 0 when memory is
+// exhausted.  The caller maps it; the page at src is left as it was.
+void *kalloc_copy(const void *src);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);
 

@@ -15,9 +15,8 @@
 #include "lib/string.h"
 #include "mm/vm.h"
 #include "mm/cow.h"
-#include "mm/cowcount.h"
 #include "mm/usercopy.h"
-#include "proc/proc.h"
+#include "sched/process.h"
 
 enum direction { TO_USER, FROM_USER };
 
@@ -28,10 +27,8 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     return 0;
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
-    if ((*pte & PTE_COW) && cow_resolve(pagetable, va) == COW_DONE) {
-      cow_count(COW_EVENT_COPYOUT_BREAK);
-      return (char *)PTE2PA(*pte);  // the PTE now maps this process's own copy
-    }
+    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)
+      return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy
     // COW-LAB END
     return 0;
   }

@@ -5,8 +5,9 @@
 // address; everything else is built on it.
 //
 // The kernel page table maps devices and RAM at their physical addresses
-// (the direct map), the trampoline at the top, and each process's kernel
-// stack below it with an unmapped guard page in between.
+// (the direct map) and the trampoline at the top; boot then adds each
+// process's kernel stack below it, with an unmapped guard page in between
+// (proc_mapstacks).
 //
 // A user page table maps the process's memory from address 0 up to p->sz,
 // plus the trampoline and its trap frame at the top.  Invariant: every page
@@ -22,7 +23,6 @@
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 #include "mm/cow.h"
-#include "proc/proc.h"
 
 pagetable_t kernel_pagetable;
 
@@ -52,7 +52,6 @@ void kvminit(void) {
   kvmmap(kpt, KERNBASE, KERNBASE, (uint64)etext - KERNBASE, PTE_R | PTE_X);
   kvmmap(kpt, (uint64)etext, (uint64)etext, PHYSTOP - (uint64)etext, PTE_R | PTE_W);
   kvmmap(kpt, TRAMPOLINE, (uint64)trampoline, PGSIZE, PTE_R | PTE_X);
-  proc_mapstacks(kpt);
   kernel_pagetable = kpt;
 }
 
@@ -204,35 +203,31 @@ void uvmfree(pagetable_t pagetable, uint64 sz) {
   freewalk(pagetable);
 }
 
-// Points the PTE for va at a new page holding a copy of the page at pa,
-// with permissions flags.  Any page the PTE mapped before is not freed.
-// Returns 0, or -1 when out of memory.
-int map_page_copy(pagetable_t pagetable, uint64 va, uint64 pa, int flags) {
-  char *mem = kalloc();
-  if (mem == 0)
-    return -1;
-  memmove(mem, (char *)pa, PGSIZE);
-  pte_t *pte = walk(pagetable, va, 1);
-  if (pte == 0) {
-    kfree(mem);
-    return -1;
-  }
-  *pte = PA2PTE(mem) | flags | PTE_V;
+// Fork's step for one page: the child's empty PTE *child gets the page
+// that the parent's PTE *parent maps.  Returns 0, or -1 when out of memory
+// (with *child still empty).
+static int fork_page(pte_t *parent, pte_t *child) {
+  // COW-LAB BEGIN: share the page copy-on-write instead of copying it
+  cow_share_page(parent, child);
   return 0;
+  // COW-LAB END
+  // COW-LAB STARTER: void *copy = kalloc_copy((void *)PTE2PA(*parent));
+  // COW-LAB STARTER: if (copy == 0)
+  // COW-LAB STARTER:   return -1;
+  // COW-LAB STARTER: *child = PA2PTE(copy) | PTE_FLAGS(*parent);
+  // COW-LAB STARTER: return 0;
 }
 
 // Gives the child (new) the parent's (old) first sz bytes of memory, for
 // fork.  Returns 0, or -1 with nothing left mapped in new.
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz) {
-  pte_t *leaf = 0;
+  pte_t *old_leaf = 0, *new_leaf = 0;
   for (uint64 va = 0; va < sz; va += PGSIZE) {
-    pte_t *pte = walk_in_order(old, va, 0, &leaf);
-    if (pte == 0 || (*pte & PTE_V) == 0)
+    pte_t *parent = walk_in_order(old, va, 0, &old_leaf);
+    if (parent == 0 || (*parent & PTE_V) == 0)
       panic("uvmcopy: page not mapped");
-    // COW-LAB BEGIN: share each page copy-on-write instead of copying it
-    if (cow_share_page(new, va, pte) != 0) {
-    // COW-LAB END
-    // COW-LAB STARTER: if (map_page_copy(new, va, PTE2PA(*pte), PTE_FLAGS(*pte)) != 0) {
+    pte_t *child = walk_in_order(new, va, 1, &new_leaf);
+    if (child == 0 || fork_page(parent, child) != 0) {
       uvmunmap(new, 0, va / PGSIZE, 1);
       return -1;
     }

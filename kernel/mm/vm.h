@@ -6,6 +6,7 @@
 #include "riscv.h"
 
 // The kernel page table, shared by every hart.
+extern pagetable_t kernel_pagetable;
 void kvminit(void);
 void kvminithart(void);
 void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm);
@@ -23,7 +24,6 @@ pagetable_t uvmcreate(void);
 uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm);
 uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz);
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz);
-int map_page_copy(pagetable_t pagetable, uint64 va, uint64 pa, int flags);
 void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
 void uvmfree(pagetable_t pagetable, uint64 sz);
 void uvmclear(pagetable_t pagetable, uint64 va);

@@ -18,16 +18,13 @@
 #include "mm/vm.h"
 #include "mm/usercopy.h"
 #include "mm/cowcount.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 #include "proc/proc.h"
-#include "trap/trap.h"
+#include "trap/trap.h"  // usertrapret(): a new process leaves the kernel through it
 #include "fs/file.h"
 #include "fs/inode.h"
 #include "fs/log.h"
-
-struct cpu cpus[NCPU];
-struct proc proc[NPROC];
-
-static struct proc *initproc;
 
 static int nextpid = 1;
 static struct spinlock pid_lock;
@@ -56,23 +53,6 @@ void procinit(void) {
     proc[i].state = UNUSED;
     proc[i].kstack = KSTACK(i);
   }
-}
-
-// The hart we run on.  Interrupts must be off, or the process could move
-// to another hart right after reading it.
-int cpuid(void) {
-  return r_tp();
-}
-
-struct cpu *mycpu(void) {
-  return &cpus[cpuid()];
-}
-
-struct proc *myproc(void) {
-  push_off();
-  struct proc *p = mycpu()->proc;
-  pop_off();
-  return p;
 }
 
 static int allocpid(void) {
@@ -357,37 +337,4 @@ int kill(int pid) {
     release(&p->lock);
   }
   return -1;
-}
-
-// init must outlive every other process: the kernel never kills it.
-int is_init(struct proc *p) {
-  return p == initproc;
-}
-
-void setkilled(struct proc *p) {
-  acquire(&p->lock);
-  p->killed = 1;
-  release(&p->lock);
-}
-
-int killed(struct proc *p) {
-  acquire(&p->lock);
-  int k = p->killed;
-  release(&p->lock);
-  return k;
-}
-
-// Lists the processes on the console (Ctrl-P).  Takes no locks, so that it
-// still works on a wedged system; what it prints may be slightly stale.
-void procdump(void) {
-  static const char *names[] = {
-    [UNUSED] "unused", [USED] "used", [SLEEPING] "sleep",
-    [RUNNABLE] "runble", [RUNNING] "run", [ZOMBIE] "zombie",
-  };
-  printf("\n");
-  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p->state == UNUSED)
-      continue;
-    printf("%d %s %s\n", p->pid, names[p->state], p->name);
-  }
 }

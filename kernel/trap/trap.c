@@ -14,30 +14,24 @@
 #include "param.h"
 #include "memlayout.h"
 #include "riscv.h"
-#include "boot/boot.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
+#include "sched/clock.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 #include "proc/proc.h"
 #include "mm/cow.h"
-#include "mm/cowcount.h"
 #include "trap/trap.h"
-#include "trap/sysargs.h"
+#include "sys/sysargs.h"
 #include "dev/plic.h"
 #include "dev/uart.h"
 #include "dev/virtio_disk.h"
-
-struct spinlock tickslock;
-uint ticks;
 
 extern char trampoline[], uservec[], userret[];  // trampoline.S
 void kernelvec(void);                             // kernelvec.S
 
 // What devintr() found.
 enum interrupt { NOT_AN_INTERRUPT = 0, DEVICE_INTERRUPT, TIMER_INTERRUPT };
-
-void trapinit(void) {
-  initlock(&tickslock, "ticks");
-}
 
 void trapinithart(void) {
   w_stvec((uint64)kernelvec);
@@ -47,12 +41,8 @@ static void clockintr(void) {
   if (panicked)  // another hart panicked: stop here for good
     for (;;)
       asm volatile("wfi");
-  if (cpuid() == 0) {
-    acquire(&tickslock);
-    ticks++;
-    wakeup(&ticks);
-    release(&tickslock);
-  }
+  if (cpuid() == 0)
+    clock_tick();
   w_stimecmp(r_time() + TIMER_INTERVAL);  // also clears the pending interrupt
 }
 
@@ -110,33 +100,17 @@ static void report_user_fault(struct proc *p, uint64 scause) {
          (void *)r_sepc(), (void *)r_stval());
 }
 
-// COW-LAB BEGIN: serve store page faults on copy-on-write pages (mm/cow.c)
-// A store page fault may be a write to a copy-on-write page.  Returns 1 if
-// it was one and has been dealt with (resolved, or the process killed for
-// lack of memory, or, for init, which must not die, left to retry the store
-// once other processes have run and perhaps freed memory), 0 if it is an
-// ordinary fault.
-static int cow_fault(struct proc *p) {
-  switch (cow_resolve(p->pagetable, PGROUNDDOWN(r_stval()))) {
-  case COW_DONE:
-    cow_count(COW_EVENT_FAULT);
+// Exceptions that are not the program's mistake.  Returns 1 if the
+// exception scause was one and has been dealt with (perhaps by killing the
+// process for lack of memory), 0 if it is a real fault.
+static int fault_served(struct proc *p, uint64 scause) {
+  // COW-LAB BEGIN: a store page fault may be a write to a copy-on-write page (mm/cow.c)
+  if (scause == SCAUSE_STORE_PAGE_FAULT &&
+      cow_resolve(p->pagetable, r_stval(), COW_USER_STORE) != COW_NOT_COW)
     return 1;
-  case COW_OUT_OF_MEMORY:
-    cow_count(COW_EVENT_FAULT);
-    if (is_init(p)) {
-      yield();
-      return 1;
-    }
-    cow_count(COW_EVENT_OOM_KILL);
-    printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
-           p->pid, p->name, (void *)r_stval());
-    setkilled(p);
-    return 1;
-  default:
-    return 0;
-  }
+  // COW-LAB END
+  return 0;
 }
-// COW-LAB END
 
 // Entered from uservec with the kernel page table and stack in place.
 void usertrap(void) {
@@ -155,13 +129,7 @@ void usertrap(void) {
     p->trapframe->epc += 4;  // resume after the ecall instruction
     intr_on();               // sepc and scause are saved; interrupts are safe
     syscall();
-  } else if ((which = devintr(scause)) != NOT_AN_INTERRUPT) {
-    // served
-  // COW-LAB BEGIN: send store page faults to the copy-on-write handler
-  } else if (scause == SCAUSE_STORE_PAGE_FAULT && cow_fault(p)) {
-    // a write to a copy-on-write page: served
-  // COW-LAB END
-  } else {
+  } else if ((which = devintr(scause)) == NOT_AN_INTERRUPT && !fault_served(p, scause)) {
     report_user_fault(p, scause);
     setkilled(p);
   }

@@ -14,9 +14,9 @@
 #include "riscv.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
-#include "proc/proc.h"
-
-extern struct proc proc[NPROC];
+#include "lib/cpu.h"
+#include "sched/process.h"
+#include "sched/sched.h"
 
 // Runs the first RUNNABLE process found in p's slot order; returns whether
 // one ran.

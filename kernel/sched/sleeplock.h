@@ -1,7 +1,7 @@
 // Sleep locks: long-held locks (disk buffers, inodes) whose waiters sleep
 // instead of spinning.  Only processes may take them, never interrupt handlers.
-#ifndef KERNEL_LIB_SLEEPLOCK_H
-#define KERNEL_LIB_SLEEPLOCK_H
+#ifndef KERNEL_SCHED_SLEEPLOCK_H
+#define KERNEL_SCHED_SLEEPLOCK_H
 
 #include "lib/spinlock.h"
 

@@ -1,7 +1,7 @@
 // System call dispatch and argument fetching.  (Not "syscall.h": that name
 // is the ABI header kernel/syscall.h, which holds the numbers.)
-#ifndef KERNEL_TRAP_SYSARGS_H
-#define KERNEL_TRAP_SYSARGS_H
+#ifndef KERNEL_SYS_SYSARGS_H
+#define KERNEL_SYS_SYSARGS_H
 
 #include "types.h"
 

@@ -18,12 +18,12 @@
 #include "mm/kalloc.h"
 #include "mm/usercopy.h"
 #include "proc/proc.h"
-#include "trap/sysargs.h"
+#include "sys/sysargs.h"
 #include "fs/log.h"
 #include "fs/inode.h"
 #include "fs/file.h"
 #include "fs/pipe.h"
-#include "fs/sysfile.h"
+#include "sys/sysfile.h"
 
 // Fetches the nth argument as a file descriptor of the current process.
 // Returns 0 and sets *pfd (if pfd is not 0) and *pf, or -1 if it is not open.

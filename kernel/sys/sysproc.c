@@ -1,5 +1,5 @@
 // System calls about processes and time.  Each handler fetches its
-// arguments from the trap frame (trap/syscall.h) and returns the value the
+// arguments from the trap frame (sys/sysargs.h) and returns the value the
 // user sees in a0; -1 (as uint64) on error.
 #include "types.h"
 #include "cowstat.h"
@@ -8,9 +8,10 @@
 #include "mm/usercopy.h"
 #include "mm/cowcount.h"
 #include "proc/proc.h"
-#include "proc/sysproc.h"
-#include "trap/trap.h"
-#include "trap/sysargs.h"
+#include "sys/sysproc.h"
+#include "sched/clock.h"
+#include "sched/sched.h"
+#include "sys/sysargs.h"
 
 uint64 sys_exit(void) {
   int status;

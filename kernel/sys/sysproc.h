@@ -1,6 +1,6 @@
 // System calls about processes and time (handlers in sysproc.c).
-#ifndef KERNEL_PROC_SYSPROC_H
-#define KERNEL_PROC_SYSPROC_H
+#ifndef KERNEL_SYS_SYSPROC_H
+#define KERNEL_SYS_SYSPROC_H
 
 #include "types.h"
 

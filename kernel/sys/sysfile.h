@@ -1,8 +1,8 @@
 // The file-system system calls.  Each takes its arguments from the calling
-// process's trap frame (trap/syscall.h) and returns the value for a0: the
+// process's trap frame (sys/sysargs.h) and returns the value for a0: the
 // result, or -1 on any error, including a bad user pointer.
-#ifndef KERNEL_FS_SYSFILE_H
-#define KERNEL_FS_SYSFILE_H
+#ifndef KERNEL_SYS_SYSFILE_H
+#define KERNEL_SYS_SYSFILE_H
 
 #include "types.h"
 

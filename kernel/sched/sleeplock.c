@@ -1,8 +1,9 @@
 // Sleep locks.  A waiter sleeps on the lock itself; release wakes them all and
 // one wins.  lk->lk (a spinlock) only protects the fields during the check.
 #include "types.h"
-#include "lib/sleeplock.h"
-#include "proc/proc.h"
+#include "sched/process.h"
+#include "sched/sched.h"
+#include "sched/sleeplock.h"
 
 void initsleeplock(struct sleeplock *lk, const char *name) {
   initlock(&lk->lk, "sleep lock");

@@ -11,9 +11,9 @@
 #include "lib/string.h"
 #include "mm/usercopy.h"
 #include "proc/proc.h"
-#include "proc/sysproc.h"
-#include "fs/sysfile.h"
-#include "trap/sysargs.h"
+#include "sys/sysproc.h"
+#include "sys/sysfile.h"
+#include "sys/sysargs.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SYSCALL_ARGS 6

@@ -1,0 +1,53 @@
+// The process table and what every layer may ask of a process: which one
+// is running here, and whether it has been killed.  Creating and ending
+// processes is proc/proc.c's business.
+//
+// Lock rules: p->lock guards p->killed (see sched/process.h for the rest).
+#include "types.h"
+#include "param.h"
+#include "lib/cpu.h"
+#include "lib/printf.h"
+#include "lib/spinlock.h"
+#include "sched/process.h"
+
+struct proc proc[NPROC];
+struct proc *initproc;
+
+struct proc *myproc(void) {
+  push_off();  // so that we cannot move to another hart while looking
+  struct proc *p = mycpu()->proc;
+  pop_off();
+  return p;
+}
+
+int is_init(struct proc *p) {
+  return p == initproc;
+}
+
+void setkilled(struct proc *p) {
+  acquire(&p->lock);
+  p->killed = 1;
+  release(&p->lock);
+}
+
+int killed(struct proc *p) {
+  acquire(&p->lock);
+  int k = p->killed;
+  release(&p->lock);
+  return k;
+}
+
+// Lists the processes on the console (Ctrl-P).  Takes no locks, so that it
+// still works on a wedged system; what it prints may be slightly stale.
+void procdump(void) {
+  static const char *names[] = {
+    [UNUSED] "unused", [USED] "used", [SLEEPING] "sleep",
+    [RUNNABLE] "runble", [RUNNING] "run", [ZOMBIE] "zombie",
+  };
+  printf("\n");
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    if (p->state == UNUSED)
+      continue;
+    printf("%d %s %s\n", p->pid, names[p->state], p->name);
+  }
+}

@@ -1,0 +1,157 @@
+"""Structure suite: the rules of the source tree that no compiler checks.
+
+- Layers: every #include in kernel/ reaches only its own layer or a lower
+  one, as kernel/layers.txt declares (with the upward edges it allows).
+- Comment paths: every repository path that a comment or a doc names
+  exists, so the text never sends a reader to a file that is gone.
+- House style: the C sources are as .clang-format formats them.
+
+Run alone: python3 test/run.py structure
+"""
+
+import os
+import re
+import shutil
+import subprocess
+
+from harness import REPO, Suite, check
+
+KERNEL = os.path.join(REPO, "kernel")
+LAYERS_FILE = os.path.join(KERNEL, "layers.txt")
+BASE = "(kernel/*.h)"          # the headers below every layer
+INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
+ALLOW = re.compile(r"^allow\s+(\w+)\s*->\s*(\w+)\b")
+
+suite = Suite("structure", cpus=(1,), boot=False)
+
+
+def tracked_files(*patterns):
+    """Repository-relative paths of the files git tracks that match patterns."""
+    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
+                          "--"] + list(patterns),
+                         cwd=REPO, capture_output=True, text=True, check=True).stdout
+    return sorted(path for path in out.splitlines() if os.path.exists(os.path.join(REPO, path)))
+
+
+# --- Layers -------------------------------------------------------------------
+
+def read_layers(path=LAYERS_FILE):
+    """(rank of each layer, allowed (from, to) edges) from the declaration."""
+    ranks, allowed = {}, set()
+    with open(path) as f:
+        for line in f:
+            line = line.split("#", 1)[0].strip()
+            if not line:
+                continue
+            edge = ALLOW.match(line)
+            if edge:
+                allowed.add(edge.groups())
+            else:
+                ranks[line.split()[0]] = len(ranks)
+    return ranks, allowed
+
+
+def layer_of(kernel_path):
+    """The layer of a path relative to kernel/: its folder, or BASE."""
+    return kernel_path.split("/")[0] if "/" in kernel_path else BASE
+
+
+def upward_includes(ranks, allowed):
+    """Lines 'file: includes header (layer A is below layer B)' for each violation."""
+    problems = []
+    for path in tracked_files("kernel/*.c", "kernel/*.h", "kernel/*.S"):
+        source = os.path.relpath(path, "kernel")
+        from_layer = layer_of(source)
+        if from_layer != BASE and from_layer not in ranks:
+            problems.append("%s: folder %s is not declared in kernel/layers.txt"
+                            % (path, from_layer))
+            continue
+        with open(os.path.join(REPO, path)) as f:
+            headers = INCLUDE.findall(f.read())
+        for header in headers:
+            to_layer = layer_of(header)
+            if to_layer == BASE or to_layer == from_layer:
+                continue
+            if from_layer == BASE:
+                problems.append("%s includes %s: the headers in kernel/ must include only "
+                                "each other" % (path, header))
+            elif to_layer not in ranks:
+                problems.append("%s includes %s: no layer %s in kernel/layers.txt"
+                                % (path, header, to_layer))
+            elif ranks[to_layer] > ranks[from_layer] and (from_layer, to_layer) not in allowed:
+                problems.append("%s includes %s: layer %s is below %s" % (path, header,
+                                                                          from_layer, to_layer))
+    return problems
+
+
+@suite.test
+def kernel_includes_reach_only_lower_layers(m):
+    ranks, allowed = read_layers()
+    problems = upward_includes(ranks, allowed)
+    check(not problems,
+          "expected every #include to reach down (kernel/layers.txt), found %d reaching up:\n"
+          "%s\nMove what the lower file needs down, or let the upper layer register it "
+          "(as boot/main.c does); allow an edge only when the two layers call each other "
+          "by nature." % (len(problems), "\n".join(problems)))
+    return "%d layers, %d allowed upward edge(s)" % (len(ranks), len(allowed))
+
+
+# --- Paths named in comments and docs -----------------------------------------
+
+# A path-like word: folders and a file name with an extension we keep in git.
+PATH_WORD = re.compile(r"(?<![\w./:<>*@-])((?:[\w.-]+/)*[\w-]+\.(?:c|h|S|py|md|ld|sh|txt|tmpl))"
+                       r"(?![\w/*])")
+C_COMMENT = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
+HASH_COMMENT = re.compile(r"(?m)#[^\n]*$")
+# Where a name in a file under kernel/ may be relative to (kernel code says
+# "mm/cow.c"); anywhere else, names are relative to the repository or to the
+# file's own folder.
+PLACEHOLDER = re.compile(r"(^|/)(NAME|SUITE|FILE)(?![A-Za-z])")  # user/NAME.c, test/SUITE_tests.py
+
+
+def comments_of(path, text):
+    """The comment text of a source file, or the whole text of a doc."""
+    if path.endswith((".c", ".h", ".S", ".ld")):
+        return "\n".join(C_COMMENT.findall(text))
+    if path.endswith((".py", ".sh")) or os.path.basename(path) in ("Makefile", "run"):
+        return "\n".join(HASH_COMMENT.findall(text))
+    return text
+
+
+def path_exists(name, source, basenames):
+    if PLACEHOLDER.search(name):
+        return True
+    if "/" not in name:
+        return name in basenames
+    folders = [REPO, os.path.join(REPO, os.path.dirname(source)), KERNEL]
+    return any(os.path.exists(os.path.join(folder, name)) for folder in folders)
+
+
+def missing_paths(files):
+    """'file:line: name' for each path named in files' comments that does not exist."""
+    basenames = {os.path.basename(path) for path in tracked_files()}
+    problems = []
+    for path in files:
+        with open(os.path.join(REPO, path), errors="replace") as f:
+            text = f.read()
+        for match in PATH_WORD.finditer(comments_of(path, text)):
+            name = match.group(1)
+            if not path_exists(name, path, basenames):
+                line = text.count("\n", 0, text.find(name)) + 1
+                problems.append("%s:%d: %s" % (path, line, name))
+    return problems
+
+
+def commented_files():
+    return tracked_files("*.c", "*.h", "*.S", "*.ld", "*.py", "*.sh", "*.md", "Makefile",
+                         "README", ".ci/run", "grade-lab-cow")
+
+
+@suite.test
+def paths_named_in_comments_and_docs_exist(m):
+    files = commented_files()
+    problems = missing_paths(files)
+    check(not problems,
+          "expected every repository path named in a comment or doc to exist, "
+          "found %d that do not:\n%s" % (len(problems), "\n".join(problems)))
+    return "%d files read" % len(files)
