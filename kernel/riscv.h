@@ -86,10 +86,20 @@ static inline void intr_on(void)  { w_sstatus(r_sstatus() | SSTATUS_SIE); }
 static inline void intr_off(void) { w_sstatus(r_sstatus() & ~SSTATUS_SIE); }
 static inline int intr_get(void)  { return (r_sstatus() & SSTATUS_SIE) != 0; }
 
-// General registers the kernel reads or sets by hand.
-static inline uint64 r_tp(void) { uint64 x; asm volatile("mv %0, tp" : "=r"(x)); return x; }
+// r_NAME() reads general register reg: tp (the kernel keeps the hart number
+// there), fp (s0, the frame pointer, for backtraces) and sp (the stack
+// pointer; the public labs' user tests call r_sp() too).
+#define REGISTER_READER(name, reg)              \
+  static inline uint64 r_##name(void) {         \
+    uint64 x;                                   \
+    asm volatile("mv %0, " #reg : "=r"(x));     \
+    return x;                                   \
+  }
+REGISTER_READER(tp, tp)
+REGISTER_READER(fp, s0)
+REGISTER_READER(sp, sp)
+
 static inline void w_tp(uint64 x) { asm volatile("mv tp, %0" : : "r"(x)); }
-static inline uint64 r_fp(void) { uint64 x; asm volatile("mv %0, s0" : "=r"(x)); return x; }
 
 // Throw away every cached translation on this hart.
 static inline void sfence_vma(void) { asm volatile("sfence.vma zero, zero"); }
