@@ -57,6 +57,7 @@ a tmpfs are made 0755 (--perms), so the sandbox user can walk to them.
 """
 
 import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -117,6 +118,16 @@ def kept_environment(environment):
             if name in KEPT_VARIABLES or name.startswith(KEPT_PREFIXES)}
 
 
+def homes():
+    """The instructor's home folders: $HOME, and the one the password file names."""
+    found = [os.environ.get("HOME", "")]
+    try:
+        found.append(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        pass                       # a uid with no entry has no home to hide
+    return found
+
+
 def inside(path, folder):
     """Whether path lies strictly inside folder."""
     return path.startswith(folder.rstrip("/") + "/")
@@ -136,8 +147,8 @@ class Sandbox:
     """A bwrap jail in which only scratch (a folder) is writable.
 
     hidden: folders the code inside must not see (each becomes an empty
-    tmpfs); $HOME and the folder holding scratch (where the other
-    submissions' scratch folders are) are always hidden.
+    tmpfs); the instructor's home (homes()) and the folder holding scratch
+    (where the other submissions' scratch folders are) are always hidden.
     """
 
     def __init__(self, scratch, hidden=(), bwrap=None):
@@ -145,7 +156,7 @@ class Sandbox:
         self.bwrap = bwrap or find_bwrap()
         self.as_root = os.geteuid() == 0
         self.tmpfs = ["/tmp"] + [path for path in outermost(
-            list(hidden) + [os.path.expanduser("~"), os.path.dirname(self.scratch)])
+            list(hidden) + homes() + [os.path.dirname(self.scratch)])
             if not inside(path, "/tmp") and path != "/tmp"]
 
     def _give_scratch_away(self):
