@@ -9,8 +9,9 @@ The instructor's grading files are laid over the tree first
 What the sandbox protects against, for the code of one submission:
 - writing anywhere but its own scratch folder: the host is bound read-only,
   /tmp is a private tmpfs, and only the scratch folder is bound writable;
-- reading the other submissions, the batch's other scratch folders, the
-  instructor's tree, the logs folder and $HOME: each is covered by an empty
+- reading the folders the caller names (grade-batch: the submissions, the
+  logs, the CSV's folder, the instructor's tree), the instructor's home and
+  the other scratch folders beside this one: each is covered by an empty
   tmpfs (the Python that runs the grader is bound back, read-only, when it
   lives under one of them, as a pyenv in $HOME does);
 - the network: a network namespace of its own, with only a loopback (so
@@ -34,8 +35,10 @@ What it does not protect against:
 - reading what the host shows every user: /usr, /etc (not /etc/shadow
   unless the sandbox user may read it), other users' world-readable files;
 - kernel bugs in namespaces or bwrap itself: this is a seatbelt, not a VM;
-- a submission that games the grader from inside the kernel (that is the
-  grader's business, not the sandbox's).
+- a submission tampering with its own grade: its tree (with the grader's
+  files laid over it) and its results.json are in the writable scratch
+  folder. The sandbox protects the instructor and the other submissions,
+  not the honesty of this submission's score.
 
 Who runs inside. RLIMIT_NPROC never binds the real root user, so a fork
 bomb run as root would be unbounded. The sandbox therefore never runs a
