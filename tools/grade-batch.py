@@ -2,7 +2,7 @@
 """Grade a folder of COW-lab submissions into one CSV file.
 
     tools/grade-batch.py SUBMISSIONS --out results.csv [--jobs N] [--timeout S]
-                         [--tests simple,three] [--logs DIR]
+                         [--tests simple,three] [--logs DIR] [--unsandboxed]
 
 Each visible entry of SUBMISSIONS is one submission: a tree, or a .tar.gz,
 .tgz, .tar or .zip of one (see tools/submission.py, which also puts the
@@ -10,6 +10,12 @@ instructor's grading files over each). Every submission is graded in a
 temporary folder of its own, by its own grade-lab-cow with its own QEMU and
 GRADE_PORT, up to --jobs at a time. A broken build, a hung kernel or a
 malformed archive costs only that submission its row's score.
+
+Each grader (the submission's build, its host programs and its QEMU) runs in
+a bubblewrap sandbox (tools/sandbox.py): no network, the host read-only,
+only its scratch folder writable, SUBMISSIONS, --logs, the CSV's folder,
+this tree and $HOME hidden, and limits on processes, memory and time.
+Without bwrap it refuses to start, unless told --unsandboxed.
 
 The CSV has one row per submission, in name order, with the columns
 name, score, max_score, status (graded, build_failed, timeout or error),
@@ -26,9 +32,11 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import submission  # noqa: E402  (needs the path above)
+import sandbox  # noqa: E402  (needs the path above)
+import submission  # noqa: E402
 
 DEFAULT_JOBS = 2
+EXIT_NO_SANDBOX = 2
 EXIT_INTERRUPTED = 130
 LOG_NAME = "grader.log"
 RESULTS_NAME = "results.json"
@@ -49,11 +57,20 @@ def parse(argv):
     parser.add_argument("--tests", metavar="NAMES",
                         help="comma-separated tests to run (default: all of them)")
     parser.add_argument("--logs", metavar="DIR", help="keep each grader's output in DIR/NAME.log")
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="run the submissions' code with your rights, without bubblewrap")
     options = parser.parse_args(argv)
     if not os.path.isdir(options.submissions):
         parser.error("%s is not a folder" % options.submissions)
     if options.jobs < 1 or options.timeout <= 0:
         parser.error("--jobs and --timeout must be positive")
+    options.bwrap = None
+    if not options.unsandboxed:
+        try:
+            options.bwrap = sandbox.find_bwrap()
+        except sandbox.SandboxMissing as missing:
+            print("grade-batch: refusing to grade: %s" % missing, file=sys.stderr)
+            sys.exit(EXIT_NO_SANDBOX)
     options.tests = options.tests.split(",") if options.tests else None
     try:
         options.columns = submission.lab_tests(names=options.tests)
@@ -70,6 +87,15 @@ def log_file(options, name, workdir):
     return os.path.join(workdir, LOG_NAME)
 
 
+def sandbox_for(options, workdir):
+    """The Sandbox for a grade in workdir, or None under --unsandboxed."""
+    if options.bwrap is None:
+        return None
+    hidden = [options.submissions, options.logs, os.path.dirname(os.path.abspath(options.out)),
+              submission.SOURCE]
+    return sandbox.Sandbox(workdir, hidden, options.bwrap)
+
+
 def grade_one(options, ports, path):
     """Grade the submission at path; return its CSV row as a dict."""
     name = submission.submission_name(path)
@@ -81,7 +107,7 @@ def grade_one(options, ports, path):
             results_path = os.path.join(workdir, RESULTS_NAME)
             status, note = submission.grade(path, results_path, workdir, log,
                                             names=options.tests, timeout=options.timeout,
-                                            port=port)
+                                            port=port, sandbox=sandbox_for(options, workdir))
             results = submission.load_results(results_path) or {}
     except Exception as problem:             # a bug here costs one row, not the batch
         status, note, results = submission.ERROR, "%s: %s" % (type(problem).__name__, problem), {}

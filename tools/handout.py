@@ -39,7 +39,8 @@ ANY_MARKER = "// COW-LAB"
 # submissions, and time.txt (students write their own).  A path ending in /
 # stands for everything under it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
-                   "tools/gradescope/", "tools/grade-batch.py")
+                   "tools/gradescope/", "tools/grade-batch.py", "tools/sandbox.py",
+                   "test/sandbox_tests.py", "test/hostile_probe.py")
 TEXT_SUFFIXES = (".c", ".h", ".S")
 
 

@@ -231,8 +231,9 @@ def kill_group(leader):
         pass                          # the group is already empty
 
 
-def run_grader(tree, args, timeout, port, log):
-    """Run tree's grader with args, its output going to the open file log.
+def run_grader(tree, args, timeout, port, log, sandbox=None):
+    """Run tree's grader with args, its output going to the open file log,
+    inside sandbox (a tools/sandbox.py Sandbox) if one is given.
 
     Returns its exit status, or None if it was still running after timeout
     seconds: then it got SIGTERM, and SIGKILL GRACE_SECONDS later.
@@ -241,12 +242,16 @@ def run_grader(tree, args, timeout, port, log):
     """
     environment = make_environment()
     environment["GRADE_PORT"] = str(port)
+    command = [sys.executable, GRADER] + args
+    streams = dict(stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                   start_new_session=True)
     with _running_lock:
         if _stopping:
             raise SubmissionError("grading was stopped")
-        process = subprocess.Popen([sys.executable, GRADER] + args, cwd=tree, env=environment,
-                                   stdin=subprocess.DEVNULL, stdout=log,
-                                   stderr=subprocess.STDOUT, start_new_session=True)
+        if sandbox is None:
+            process = subprocess.Popen(command, cwd=tree, env=environment, **streams)
+        else:
+            process = sandbox.popen(command, tree, environment, **streams)
         _running.add(process.pid)
     try:
         return process.wait(timeout)
@@ -324,12 +329,13 @@ def status_of(results):
 
 
 def grade(submission, results_path, workdir, log, source=SOURCE, names=None,
-          timeout=DEFAULT_TIMEOUT, port=None):
+          timeout=DEFAULT_TIMEOUT, port=None, sandbox=None):
     """Grade submission in workdir (an empty folder) and write results_path.
 
     names: the tests to run (default all); log: an open file for the
-    grader's output. Returns (status, note): status from STATUSES, note
-    a one-line reason when it is not GRADED, else "".
+    grader's output; sandbox: where to run the grader (see run_grader).
+    Returns (status, note): status from STATUSES, note a one-line reason
+    when it is not GRADED, else "".
     """
     tests = lab_tests(source, names)
     tree = os.path.join(workdir, "tree")
@@ -344,7 +350,7 @@ def grade(submission, results_path, workdir, log, source=SOURCE, names=None,
     args = ["--json", os.path.abspath(results_path)]
     if names is not None:
         args += [name for name, _ in tests]
-    exit_status = run_grader(tree, args, timeout, port or free_port(), log)
+    exit_status = run_grader(tree, args, timeout, port or free_port(), log, sandbox)
     results = load_results(results_path)
     if exit_status is None:
         note = "timed out after %gs" % timeout
