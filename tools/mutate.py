@@ -43,6 +43,7 @@ import crash_tests  # noqa: E402  (needs the path above)
 import handin  # noqa: E402
 import harness  # noqa: E402
 from gradelib import Command, Output  # noqa: E402
+from perf import table  # noqa: E402
 
 DEFAULT_CPUS = 3
 MAX_CPUS = 8                  # NCPU in kernel/param.h
@@ -731,15 +732,13 @@ def caught_text(result):
 
 def print_table(results, markdown):
     header = ("mutation", "group", "result", "s", "caught by")
-    rows = [header] + [(r.name, MUTATIONS_BY_NAME[r.name].group, verdict(r), "%d" % r.seconds,
-                        caught_text(r)) for r in results]
+    rows = [(r.name, MUTATIONS_BY_NAME[r.name].group, verdict(r), "%d" % r.seconds,
+             caught_text(r)) for r in results]
     if markdown:
-        rows.insert(1, ("---",) * len(header))
-        for row in rows:
-            print(("| %s |" % " | ".join(row)).replace("| --- |", "|---|").replace(" --- ", "---"))
+        print(table(header, rows))
         return
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header) - 1)]
-    for row in rows:
+    widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header) - 1)]
+    for row in [header] + rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)) + "  " + row[-1])
 
 
