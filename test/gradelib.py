@@ -34,11 +34,10 @@ import time
 import harness
 from harness import REASON_INDENT, TestFailure, check
 from ports import PortLock, PortTaken, grade_port
-from report import EXIT_FULL_MARKS, EXIT_NOT_FULL, Report
+from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
 
 DEFAULT_CPUS = 3
 CONSOLE_TAIL_LINES = 8    # console lines quoted when a test's line is missing
-EXIT_INTERRUPTED = 130
 PROMPT_OR_NEWLINE = "\n|" + re.escape(harness.PROMPT)
 
 

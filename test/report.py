@@ -18,6 +18,7 @@ from harness import REASON_INDENT, TestFailure, check
 
 EXIT_FULL_MARKS = 0
 EXIT_NOT_FULL = 1
+EXIT_INTERRUPTED = 130     # stopped by Ctrl-C, as a shell reports SIGINT
 
 RESULT = re.compile(r"(\S+): (?:OK \(\d+\.\ds\)|(FAIL))$")
 SCORE = re.compile(r"Score: (\d+)/(\d+)$")

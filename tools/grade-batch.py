@@ -30,9 +30,9 @@ sys.path[:0] = [TOOLS, os.path.join(os.path.dirname(TOOLS), "test")]
 import graderun  # noqa: E402  (needs the path above)
 import submission  # noqa: E402
 from ports import PortPool  # noqa: E402
+from report import EXIT_INTERRUPTED  # noqa: E402
 
 DEFAULT_JOBS = 2
-EXIT_INTERRUPTED = 130
 LOG_NAME = "grader.log"
 RESULTS_NAME = "results.json"
 FIXED_COLUMNS = ("name", "score", "max_score", "status")

@@ -671,7 +671,7 @@ def run_mutant(base, mut, cpus, keep, verbose):
     """Copy the built base tree, mutate it, build it and run the checks."""
     started = time.monotonic()
     tree = base + "-" + mut.name
-    shutil.copytree(base, tree, symlinks=True)
+    harness.copy_tree(base, tree)
     try:
         for path, text in mutated_files(tree, mut).items():
             with open(path, "w") as f:
