@@ -111,8 +111,9 @@ def run_grader(tree, args, timeout, cpus, port=None):
         log.seek(0)
         output = log.read()
     if status is None:
-        raise TestFailure("`%s` still running after %gs; its output:\n%s"
-                          % (" ".join(AS_STUDENT + args), harness.scaled(timeout), output))
+        raise TestFailure("`%s` still running after %gs; the end of its output:\n%s"
+                          % (" ".join(AS_STUDENT + args), harness.scaled(timeout),
+                             output[-harness.TAIL_CHARS:]))
     return status, output, time.monotonic() - started
 
 
