@@ -22,7 +22,8 @@ import sys
 import time
 
 from harness import REPO, Suite, TestFailure, check, make_environment
-from grade_tests import free_port, listed_tests, tree_copy
+from graderun import listed_tests, tree_copy
+from ports import free_port
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import classroom  # noqa: E402  (needs the path above)

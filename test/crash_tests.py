@@ -43,7 +43,7 @@ import re
 import subprocess
 import time
 
-from harness import REPO, Machine, Suite, TestFailure, check, fresh_image
+from harness import REPO, Machine, Suite, TestFailure, check, fresh_image, scaled
 
 suite = Suite("crash", cpus=(3,), boot=False)
 
@@ -87,7 +87,7 @@ def kill_points():
 def fsck(image):
     """Run mkfs/fsck on image; return (clean, output)."""
     result = subprocess.run([FSCK, image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            timeout=FSCK_TIMEOUT)
+                            timeout=scaled(FSCK_TIMEOUT))
     # A damaged directory can hold any bytes, and fsck prints its names.
     return result.returncode == 0, result.stdout.decode("utf-8", "replace")
 

@@ -27,11 +27,11 @@ after a failed session no other starts.
 import os
 import re
 import shutil
-import socket
 import subprocess
 import tempfile
 
-from harness import REPO, Suite, TestFailure, check
+from harness import REPO, Suite, TestFailure, check, scaled
+from ports import free_port
 
 suite = Suite("gdb", cpus=(1, 3), boot=False)
 
@@ -52,7 +52,7 @@ PREAMBLE = """set pagination off
 set confirm off
 set tcp auto-retry on
 set tcp connect-timeout %d
-""" % CONNECT_TIMEOUT
+""" % scaled(CONNECT_TIMEOUT)
 
 # After the template (which has connected to QEMU). At the breakpoint,
 # pagetable and va are cow_resolve's arguments.
@@ -77,13 +77,6 @@ PAGE_SIZE = 4096
 VMPRINT_LEAF = r"(?m)^(?: \.\.)+\d+: pte 0x([0-9a-f]+) pa 0x[0-9a-f]+ va 0x%x \[([A-Z ]*)\]$"
 
 _sessions = {}           # cpus -> (gdb output, console output), or its TestFailure
-
-
-def free_port():
-    """A TCP port nobody listens on right now (the kernel picks it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def kernel_defines(symbol):
@@ -122,15 +115,16 @@ def run_session(m, directory):
                                    stderr=subprocess.STDOUT)
         m.boot(BOOT_TIMEOUT)
         m.send_line(COMMAND)
-        gdb.wait(timeout=SESSION_TIMEOUT)
+        gdb.wait(timeout=scaled(SESSION_TIMEOUT))
     except subprocess.TimeoutExpired:
-        problem = "gdb did not finish within %ds of typing `%s`" % (SESSION_TIMEOUT, COMMAND)
+        problem = "gdb did not finish within %gs of typing `%s`" % (scaled(SESSION_TIMEOUT),
+                                                                   COMMAND)
     except TestFailure as failure:
         problem = str(failure)
     finally:
         if gdb is not None and gdb.poll() is None:
             gdb.kill()
-            gdb.wait(timeout=KILL_TIMEOUT)
+            gdb.wait(timeout=scaled(KILL_TIMEOUT))
         m.kill()                                  # also waits for the console reader
     with open(log_path) as log:
         output = log.read()

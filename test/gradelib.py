@@ -6,7 +6,7 @@ limit) and Tests (a name, points, and a check of one command's output), then
 returns Grader.main(). main() builds the tree from clean, runs each command
 the selected tests need exactly once, prints `NAME: OK (1.2s)` or
 `NAME: FAIL` and an indented reason per test, then `Score: X/Y` and, last,
-`N passed, N failed`. Its exit status is 0 only on full marks. With
+`N passed, N failed` (report.py writes it). Its exit status is 0 only on full marks. With
 `--json FILE` it also writes the same results to FILE in the format of
 Gradescope's results.json (see Report.write_json), even when it refuses to
 start or is stopped early.
@@ -17,8 +17,8 @@ timeout, Ctrl-C or SIGTERM) are the harness's. Each command gets a machine of
 its own, booted from a fresh copy of fs.img, so one command that wrecks the
 kernel cannot fail another command's tests.
 
-Port lock: every QEMU the grader starts listens for gdb on one TCP port,
-GRADE_PORT or else the Makefile's GDBPORT. While no QEMU of ours holds that
+Port lock (ports.py): every QEMU the grader starts listens for gdb on one TCP
+port, GRADE_PORT or else the Makefile's GDBPORT. While no QEMU of ours holds that
 port, the grader holds it with a bound socket. A second grader of the same
 user (or a `make qemu-gdb`) therefore finds it taken and the grader refuses to
 start, before it touches the tree, instead of both cleaning and building the
@@ -26,25 +26,18 @@ tree under each other.
 """
 
 import argparse
-import json
 import os
 import re
-import socket
-import subprocess
 import sys
 import time
 
 import harness
-from harness import REPO, TestFailure, check
+from harness import REASON_INDENT, TestFailure, check
+from ports import PortLock, PortTaken, grade_port
+from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
 
 DEFAULT_CPUS = 3
-BUILD_TIMEOUT = 1800      # seconds for make clean + make (may install the toolchain)
-BUILD_TAIL_LINES = 25     # lines of build output quoted when the build fails
 CONSOLE_TAIL_LINES = 8    # console lines quoted when a test's line is missing
-REASON_INDENT = "    "
-EXIT_FULL_MARKS = 0
-EXIT_NOT_FULL = 1
-EXIT_INTERRUPTED = 130
 PROMPT_OR_NEWLINE = "\n|" + re.escape(harness.PROMPT)
 
 
@@ -109,14 +102,17 @@ class Output:
 class Command:
     """A shell command line typed once at the prompt of a freshly booted kernel.
 
-    timeout bounds the command (boot time not included); result is a regex
-    for the lines that end one result, which Output.duration() uses.
+    timeout bounds the command (boot time not included); idle, if given,
+    bounds each wait for its next line, so a hang shows before timeout
+    (tools/mutate.py uses it); result is a regex for the lines that end
+    one result, which Output.duration() uses.
     """
 
-    def __init__(self, line, timeout, result=""):
+    def __init__(self, line, timeout, result="", idle=None):
         self.line = line
         self.timeout = timeout
         self.result = result
+        self.idle = idle
 
     def read(self, machine, output):
         """Type the command on machine; record each line it prints into output.
@@ -124,14 +120,14 @@ class Command:
         Raises TestFailure (from the harness) if the prompt does not come back.
         """
         started = time.monotonic()
-        deadline = started + self.timeout
+        ends = harness.deadline(self.timeout)
         machine.send_line(self.line)
-        machine.expect(re.escape(self.line + "\n"), self.timeout,
-                       "the echo of `%s`" % self.line)
+        machine.expect(re.escape(self.line + "\n"), what="the echo of `%s`" % self.line,
+                       until=self._next_wait(ends))
         start = machine.cursor
         while True:
-            match = machine.expect(PROMPT_OR_NEWLINE, max(0.0, deadline - time.monotonic()),
-                                   "the prompt after `%s`" % self.line)
+            match = machine.expect(PROMPT_OR_NEWLINE, what="the prompt after `%s`" % self.line,
+                                   until=self._next_wait(ends))
             output.seconds = time.monotonic() - started
             text = machine.output[start:match.start()]
             if match.group() != "\n":
@@ -140,6 +136,10 @@ class Command:
                 return
             output.lines.append((output.seconds, text))
             start = match.end()
+
+    def _next_wait(self, ends):
+        """When the next wait runs out: at ends, or sooner after idle seconds."""
+        return ends if self.idle is None else min(ends, harness.deadline(self.idle))
 
 
 class Test:
@@ -201,126 +201,11 @@ def usertests_group(word):
     return check_group
 
 
-# --- Port lock ----------------------------------------------------------------
-
-class PortTaken(Exception):
-    """The grader's QEMU port is in use by someone else."""
-
-
-class PortLock:
-    """Holds TCP port with a bound socket while no QEMU of ours does."""
-
-    def __init__(self, port):
-        self.port = port
-        self._socket = None
-
-    def acquire(self):
-        """Bind the port; raise PortTaken if something else has it."""
-        if self._socket is not None:
-            return
-        candidate = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        try:
-            candidate.bind(("", self.port))
-        except OSError:
-            candidate.close()
-            raise PortTaken(
-                "another grade run or `make qemu-gdb` is using port %d; wait for it "
-                "to finish or set GRADE_PORT to a free port" % self.port)
-        self._socket = candidate
-
-    def release(self):
-        """Let the port go (so QEMU can take it). Idempotent."""
-        if self._socket is not None:
-            self._socket.close()
-            self._socket = None
-
-
-def grade_port():
-    """The port for QEMU's gdb stub: GRADE_PORT, else the Makefile's GDBPORT."""
-    text = os.environ.get("GRADE_PORT") or harness.make_print("print-gdbport")
-    check(text.isdigit() and 0 < int(text) < 65536,
-          "GRADE_PORT must be a TCP port number, not %r" % text)
-    return int(text)
-
-
 def grade_cpus():
     """The hart count for QEMU: CPUS from the environment (make grade CPUS=n), else 3."""
     text = os.environ.get("CPUS") or str(DEFAULT_CPUS)
     check(text.isdigit(), "CPUS must be a number, not %r" % text)
     return int(text)
-
-
-# --- Reporting ----------------------------------------------------------------
-
-def gradescope_test(name, passed, points, output):
-    """One entry of results.json's tests list: all of points if passed, else none."""
-    return {"name": name, "score": points if passed else 0, "max_score": points,
-            "status": "passed" if passed else "failed", "output": output}
-
-
-class Report:
-    """Prints one result per test as it is known, then the score and the tally.
-
-    It also keeps every result, so write_json() can save them for Gradescope.
-    """
-
-    def __init__(self):
-        self.score = 0
-        self.possible = 0
-        self.passed = 0
-        self.failed = 0
-        self.started = time.monotonic()
-        self.tests = []            # gradescope_test() entries, in report order
-        self.problem = None        # why grading stopped before its end, if it did
-
-    def passes(self, name, points, seconds):
-        self.score += points
-        self.possible += points
-        self.passed += 1
-        self.tests.append(gradescope_test(name, True, points, "OK (%.1fs)" % seconds))
-        print("%s: OK (%.1fs)" % (name, seconds), flush=True)
-
-    def fails(self, name, points, reason):
-        self.possible += points
-        self.failed += 1
-        lines = str(reason).rstrip().splitlines() or ["(no reason given)"]
-        self.tests.append(gradescope_test(name, False, points, "\n".join(lines)))
-        print("%s: FAIL" % name)
-        print("\n".join(REASON_INDENT + line for line in lines), flush=True)
-
-    def finish(self):
-        """Print the score and the tally; return the exit status."""
-        print("Score: %d/%d" % (self.score, self.possible))
-        print("%d passed, %d failed" % (self.passed, self.failed), flush=True)
-        full = self.failed == 0 and self.score == self.possible
-        return EXIT_FULL_MARKS if full else EXIT_NOT_FULL
-
-    def write_json(self, path, selected):
-        """Write the results to path as Gradescope's results.json: score,
-        execution_time, output (a summary), visibility and tests.
-
-        A test of selected that has no result yet (grading stopped early)
-        is listed as failed and not run, so max_score stays the lab's total.
-        Written to a temporary name and renamed, so path is never half-written.
-        """
-        reported = {entry["name"] for entry in self.tests}
-        why = self.problem or "grading stopped early"
-        tests = self.tests + [gradescope_test(test.name, False, test.points, "not run: " + why)
-                              for test in selected if test.name not in reported]
-        score = sum(entry["score"] for entry in tests)
-        possible = sum(entry["max_score"] for entry in tests)
-        passed = sum(1 for entry in tests if entry["status"] == "passed")
-        summary = "Score: %d/%d\n%d passed, %d failed" % (score, possible, passed,
-                                                          len(tests) - passed)
-        if self.problem:
-            summary += "\n" + self.problem
-        results = {"score": score, "execution_time": round(time.monotonic() - self.started, 1),
-                   "output": summary, "visibility": "visible", "tests": tests}
-        partial = path + ".partial"
-        with open(partial, "w") as handle:
-            json.dump(results, handle, indent=1)
-            handle.write("\n")
-        os.replace(partial, path)
 
 
 # --- The grader ---------------------------------------------------------------
@@ -329,17 +214,8 @@ def build():
     """`make clean` then `make`; return the seconds taken, or raise TestFailure
     quoting the end of the build's output."""
     started = time.monotonic()
-    jobs = "-j%d" % (os.cpu_count() or 1)
-    # -s: on failure, the quoted tail is the errors, not the compile commands.
-    for step in (["make", "-s", "clean"], ["make", "-s", jobs]):
-        result = subprocess.run(step, cwd=REPO, env=harness.make_environment(),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=BUILD_TIMEOUT)
-        if result.returncode != 0:
-            tail = result.stdout.rstrip().splitlines()[-BUILD_TAIL_LINES:]
-            raise TestFailure("`%s` failed (exit status %d):\n%s" % (
-                " ".join(step), result.returncode,
-                "\n".join(REASON_INDENT + line for line in tail)))
+    harness.make("clean")
+    harness.make()
     return time.monotonic() - started
 
 
@@ -366,8 +242,9 @@ class Grader:
         parser = argparse.ArgumentParser(
             description=self.description,
             epilog="Environment: CPUS (harts, default %d), GRADE_PORT (QEMU's gdb port, "
-                   "default the Makefile's GDBPORT). The console is saved to xv6.out."
-                   % DEFAULT_CPUS)
+                   "default the Makefile's GDBPORT), %s (multiplies every time limit, "
+                   "default 1; say 3 on a slow machine). The console is saved to xv6.out."
+                   % (DEFAULT_CPUS, harness.TIME_SCALE_VARIABLE))
         parser.add_argument("-v", "--verbose", action="store_true",
                             help="print the console as the tests run")
         parser.add_argument("--list", action="store_true",
@@ -397,7 +274,7 @@ class Grader:
             return self._locked_grade(selected, options.verbose, report)
         finally:
             if options.json:
-                report.write_json(options.json, selected)
+                report.write_json(options.json, [(test.name, test.points) for test in selected])
 
     def _locked_grade(self, selected, verbose, report):
         """Take the port lock, grade into report; return the exit status."""

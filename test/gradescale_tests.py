@@ -22,10 +22,11 @@ import sys
 import tarfile
 import tempfile
 
-from harness import REPO, Suite, check, make_environment
-from grade_tests import (REASON_INDENT, Report, check_consistent, listed_tests, run_grader,
-                         tree_copy)
+from grade_tests import check_consistent
+from graderun import listed_tests, run_grader, tree_copy
 from handout_tests import starter_tree
+from harness import REASON_INDENT, REPO, Suite, check, copy_tree, make_environment, scaled
+from report import PrintedReport
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import submission  # noqa: E402  (needs the path above)
@@ -142,11 +143,6 @@ def check_agrees(results, report):
 
 # --- Submissions --------------------------------------------------------------
 
-def copy_tree(tree, destination):
-    shutil.copytree(tree, destination, symlinks=True)
-    return destination
-
-
 def break_build(tree):
     """Put a syntax error at the end of one kernel C file of tree."""
     victim = sorted(glob.glob(os.path.join(tree, "kernel", "*", "*.c")))[0]
@@ -191,7 +187,8 @@ def run(command, cwd, timeout, **environment):
     env = make_environment()
     env.update(environment)
     result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True, timeout=timeout)
+                            stderr=subprocess.STDOUT, universal_newlines=True,
+                            timeout=scaled(timeout))
     return result.returncode, result.stdout
 
 
@@ -223,7 +220,7 @@ def grader_json_is_gradescope_results_and_matches_the_report(m):
         path = os.path.join(os.path.dirname(tree), "results.json")
         status, output, seconds = run_grader(tree, ["--json", path] + list(QUICK_TESTS),
                                              GRADE_TIMEOUT, m.cpus)
-        report = Report(output)
+        report = PrintedReport(output)
         check_consistent(report, tests, status)
         results = valid_results(path)
     check_agrees(results, report)

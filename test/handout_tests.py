@@ -16,8 +16,9 @@ import subprocess
 import sys
 import tempfile
 
-from harness import REPO, Suite, check
-from grade_tests import RESULT, SCORE, run_grader, tree_copy
+from graderun import run_grader, tree_copy
+from harness import REPO, Suite, check, scaled
+from report import RESULT, SCORE
 
 suite = Suite("handout", cpus=(3,), boot=False)
 
@@ -36,7 +37,7 @@ def starter_tree():
         tree = os.path.join(scratch, "starter")
         result = subprocess.run([sys.executable, HANDOUT_TOOL, tree], cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=HANDOUT_TIMEOUT)
+                                universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
         check(result.returncode == 0, "expected tools/handout.py to succeed, got:\n" + result.stdout)
         yield tree
 

@@ -20,6 +20,15 @@ SIGINT or SIGTERM, so no QEMU outlives the test run.
 
 Suites: a test module creates a Suite and registers functions on it with
 @suite.test; test/run.py imports every test/*_tests.py and runs SUITES.
+
+Building: make() runs make in a tree and turns a failure into a
+TestFailure quoting the end of its output; make_print() reads a print-*
+target. Both leave out what an enclosing make passes down.
+
+Time limits: every limit in the harness, the grader and the suites is
+multiplied by XV6_TIME_SCALE (default 1), where the limit is enforced
+(scaled(), deadline()), so a slow machine can grade and test with, say,
+XV6_TIME_SCALE=3. Numbers in failure messages are the scaled ones.
 """
 
 import atexit
@@ -45,6 +54,9 @@ BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
 COMMAND_TIMEOUT = 30     # seconds for a shell command, unless a test says more
 KILL_TIMEOUT = 10        # seconds to wait for a killed QEMU to be reaped
 MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
+BUILD_TIMEOUT = 1800     # seconds for a build (it may install the toolchain)
+BUILD_TAIL_LINES = 25    # lines of a failed build's output quoted
+REASON_INDENT = "    "   # indents quoted output under a failure reason
 TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
 CONSOLE_ONLY_OPTIONS = "-monitor none"
@@ -52,10 +64,38 @@ PANIC = re.compile(r"(?m)^panic: ")
 # Variables by which an enclosing `make test` would pass its jobserver and
 # flags to our own `make print-qemu-cmd`.
 MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
+TIME_SCALE_VARIABLE = "XV6_TIME_SCALE"
 
 
 class TestFailure(AssertionError):
     """A test's expectation was not met; the message says what and why."""
+
+
+# --- Time limits --------------------------------------------------------------
+
+def _time_scale():
+    text = os.environ.get(TIME_SCALE_VARIABLE, "1")
+    try:
+        scale = float(text)
+    except ValueError:
+        scale = 0
+    if not scale > 0:
+        sys.exit("%s must be a positive number (the factor for every time limit), not %r"
+                 % (TIME_SCALE_VARIABLE, text))
+    return scale
+
+
+TIME_SCALE = _time_scale()
+
+
+def scaled(seconds):
+    """A time limit of seconds, on this machine: times XV6_TIME_SCALE."""
+    return seconds * TIME_SCALE
+
+
+def deadline(seconds):
+    """The time.monotonic() at which a limit of seconds (scaled) runs out."""
+    return time.monotonic() + scaled(seconds)
 
 
 def check(condition, message):
@@ -121,6 +161,15 @@ def fresh_image(source=FS_IMAGE):
     return path
 
 
+NOT_COPIED = shutil.ignore_patterns(".git", "__pycache__")
+
+
+def copy_tree(source, destination):
+    """Copy the tree at source (not its .git or Python caches) to the new destination."""
+    shutil.copytree(source, destination, symlinks=True, ignore=NOT_COPIED)
+    return destination
+
+
 def reset_transcript():
     """Start an empty xv6.out; machines append their console output to it."""
     open(TRANSCRIPT, "wb").close()
@@ -137,10 +186,32 @@ def make_print(target, *assignments):
     result = subprocess.run(
         ["make", "-s", "--no-print-directory", target] + list(assignments),
         cwd=REPO, env=make_environment(), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        universal_newlines=True, timeout=MAKE_TIMEOUT)
+        universal_newlines=True, timeout=scaled(MAKE_TIMEOUT))
     if result.returncode != 0:
         raise TestFailure("`make %s` failed: %s" % (target, result.stderr.strip()))
     return result.stdout.strip()
+
+
+def make(*arguments, tree=REPO, timeout=BUILD_TIMEOUT):
+    """Run `make -s -jN ARGUMENTS...` in tree; raise TestFailure quoting the
+    end of its output if it fails or runs out of time.
+
+    -s: on failure, the quoted tail is the errors, not the compile commands.
+    """
+    command = ["make", "-s", "-j%d" % (os.cpu_count() or 1)] + list(arguments)
+    where = "" if tree == REPO else " in " + tree
+    try:
+        result = subprocess.run(command, cwd=tree, env=make_environment(),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, timeout=scaled(timeout))
+    except subprocess.TimeoutExpired:
+        raise TestFailure("`%s`%s ran longer than %gs" % (" ".join(command), where,
+                                                          scaled(timeout)))
+    if result.returncode != 0:
+        tail = result.stdout.rstrip().splitlines()[-BUILD_TAIL_LINES:]
+        raise TestFailure("`%s`%s failed (exit status %d):\n%s" % (
+            " ".join(command), where, result.returncode,
+            "\n".join(REASON_INDENT + line for line in tail)))
 
 
 def qemu_command(cpus, fs_image, extra=""):
@@ -260,15 +331,18 @@ class Machine:
         failure.problem = problem          # the message without the tail
         return failure
 
-    def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None):
+    def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None, until=None):
         """Wait for pattern (a regex) after the cursor; return the match.
 
-        Moves the cursor past the match. Raises TestFailure, quoting the end
-        of the console, on timeout, on a kernel panic, or if QEMU exits.
+        Waits timeout seconds (scaled), or until the time.monotonic() until
+        if given (a limit shared by several waits, from deadline()). Moves
+        the cursor past the match. Raises TestFailure, quoting the end of
+        the console, on timeout, on a kernel panic, or if QEMU exits.
         """
         regex = re.compile(pattern)
         what = what or repr(regex.pattern)
-        deadline = time.monotonic() + timeout
+        ends = deadline(timeout) if until is None else until
+        limit = round(ends - time.monotonic(), 1)      # for the message
         with self._changed:
             while True:
                 match = regex.search(self._text, self.cursor)
@@ -279,21 +353,22 @@ class Machine:
                     raise self._failure("kernel panic while waiting for %s" % what)
                 if self._eof:
                     raise self._failure("QEMU exited while waiting for %s" % what)
-                remaining = deadline - time.monotonic()
+                remaining = ends - time.monotonic()
                 if remaining <= 0:
-                    raise self._failure("timed out after %gs waiting for %s" % (timeout, what))
+                    raise self._failure("timed out after %gs waiting for %s"
+                                        % (max(0, limit), what))
                 self._changed.wait(remaining)
 
     def settle(self, quiet=0.3, timeout=COMMAND_TIMEOUT):
         """Wait until the console has printed nothing for quiet seconds."""
-        deadline = time.monotonic() + timeout
+        ends = deadline(timeout)
         with self._changed:
-            while time.monotonic() < deadline:
+            while time.monotonic() < ends:
                 length = len(self._text)
                 self._changed.wait(quiet)
                 if len(self._text) == length:
                     return
-        raise self._failure("console still busy after %gs" % timeout)
+        raise self._failure("console still busy after %gs" % scaled(timeout))
 
     def send(self, text):
         """Type text on the console, in one write."""
@@ -316,12 +391,12 @@ class Machine:
         the command line is echoed (wait for background jobs with expect()
         or settle() first).
         """
-        deadline = time.monotonic() + timeout
+        ends = deadline(timeout)
         self.send_line(command)
-        self.expect(re.escape(command + "\n"), timeout, "the echo of `%s`" % command)
+        self.expect(re.escape(command + "\n"), what="the echo of `%s`" % command, until=ends)
         start = self.cursor
-        prompt = self.expect(re.escape(PROMPT), max(0, deadline - time.monotonic()),
-                             "the prompt after `%s`" % command)
+        prompt = self.expect(re.escape(PROMPT), what="the prompt after `%s`" % command,
+                             until=ends)
         return self.output[start:prompt.start()]
 
     def kill(self, wait=True):
@@ -337,10 +412,10 @@ class Machine:
             return                                # still in _live: reaped at exit
         _live.discard(self)
         try:
-            process.wait(timeout=KILL_TIMEOUT)
+            process.wait(timeout=scaled(KILL_TIMEOUT))
         except subprocess.TimeoutExpired:
             print("harness: QEMU pid %d survived SIGKILL" % process.pid, file=sys.stderr)
-        self._reader.join(timeout=KILL_TIMEOUT)
+        self._reader.join(timeout=scaled(KILL_TIMEOUT))
         for pipe in (process.stdin, process.stdout):
             try:
                 pipe.close()

@@ -31,13 +31,16 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import sandbox  # noqa: E402  (needs the path above)
+TOOLS = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [TOOLS, os.path.join(os.path.dirname(TOOLS), "test")]
+import graderun  # noqa: E402  (needs the path above)
+import sandbox  # noqa: E402
 import submission  # noqa: E402
+from ports import PortPool  # noqa: E402
+from report import EXIT_INTERRUPTED  # noqa: E402
 
 DEFAULT_JOBS = 2
 EXIT_NO_SANDBOX = 2
-EXIT_INTERRUPTED = 130
 LOG_NAME = "grader.log"
 RESULTS_NAME = "results.json"
 FIXED_COLUMNS = ("name", "score", "max_score", "status")
@@ -52,8 +55,8 @@ def parse(argv):
     parser.add_argument("--jobs", type=int, default=DEFAULT_JOBS,
                         help="submissions graded at once (default %d)" % DEFAULT_JOBS)
     parser.add_argument("--timeout", type=float, default=submission.DEFAULT_TIMEOUT,
-                        help="seconds for one submission's grade (default %d)"
-                             % submission.DEFAULT_TIMEOUT)
+                        help="seconds for one submission's grade (default %d), times "
+                             "XV6_TIME_SCALE" % submission.DEFAULT_TIMEOUT)
     parser.add_argument("--tests", metavar="NAMES",
                         help="comma-separated tests to run (default: all of them)")
     parser.add_argument("--logs", metavar="DIR", help="keep each grader's output in DIR/NAME.log")
@@ -134,14 +137,14 @@ def main(argv=None):
     options = parse(argv)
     paths = [os.path.join(options.submissions, entry)
              for entry in submission.visible_entries(options.submissions)]
-    ports = submission.PortPool()
+    ports = PortPool()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs)
     futures = [pool.submit(grade_one, options, ports, path) for path in paths]
     try:
         rows = [future.result() for future in futures]
     except KeyboardInterrupt:
         pool.shutdown(wait=False, cancel_futures=True)
-        submission.stop_all()
+        graderun.stop_all()
         print("grade-batch: interrupted; no CSV written", file=sys.stderr)
         return EXIT_INTERRUPTED
     pool.shutdown()

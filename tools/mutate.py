@@ -4,42 +4,23 @@
 Usage: python3 tools/mutate.py [--list] [--cpus N] [--jobs N] [--keep]
                                 [--markdown] [-v] [NAME ...]
 
-Each mutation (MUTATIONS below) is one small, deliberate kernel bug written
-as exact (file, old text, new text) replacements. The tool
-  0. copies the tree (what `git ls-files --cached --others --exclude-standard`
-     lists, so new untracked files count) into a scratch directory, checks
-     that every selected mutation's old text occurs there exactly once (else
-     the source drifted: stop), builds it and runs every check on it, the
-     baseline: if anything fails there, nothing can be judged, so it stops;
-  1. for each mutation: copies the built baseline, applies the replacements
-     and runs make (a mutant that does not build is a bug in this tool);
-  2. boots the mutant through that copy's test/harness.py and runs, in this
-     order: each cowtest test on its own, cowstat (the system-wide COW
-     counters must all have moved), `usertests -q`, the mutation's extra
-     (slow) usertests, `grind 7 40`; mkfs/fsck on the disk image of every
-     machine once it is killed; for file-system mutations, kill points of
-     test/crash_tests.py (crash, fsck, reboot, check the files);
-  3. records what caught it: a FAILED verdict, a failure message before an
-     OK verdict, a verdict that never came because the kernel panicked, hung
-     or QEMU died during that test, a leak report, an unclean fsck, a file
-     damaged by a crash.
-A machine that panicked or hung is replaced by a fresh one (fresh disk); the
-usertests that never ran are run again there (MAX_RESUMES times at most), so
-one crash does not hide what the later tests would see. After MAX_TIMEOUTS
-hangs a mutant's remaining checks are skipped: it is caught already, and
-every hang costs minutes.
+Each mutation (MUTATIONS) is one small kernel bug written as exact (file,
+old text, new text) replacements. The tool copies the tree (the files `make
+handin` would pack) to a scratch directory, stops if an old text is not
+found exactly once there (the source drifted), builds and checks the
+unmodified tree (the baseline must pass everything), then for each mutant
+copies the built baseline, applies the edits, builds it and runs the checks
+on it: each cowtest test, cowstat, `usertests -q`, the mutation's extra
+usertests, grind, fsck on every disk image, and for file-system bugs kill
+points of test/crash_tests.py. docs/mutation.md says what counts as
+caught, and holds the last full run's table.
 
-The table at the end gives each mutation and what caught it. A mutation
-caught by nothing SURVIVED, and the exit status is 1. An equivalent mutation
-changes nothing the tests may rely on (its reason is printed); it is
-reported but never counted as a survivor. Exit status 2: the tool failed
-(baseline failure, drifted source, a mutant that does not build).
-
-Each mutant runs in a worker process (this script with --worker), because
-test/harness.py binds itself to the tree it is loaded from; --jobs N runs N
-workers at once, each on its own scratch copy.
+The checks of one tree run in a worker process: that tree's own copy of
+this script (--worker), whose test/harness.py boots that tree's kernel and
+disk. --jobs N runs N workers at once. Exit status: 0 every mutant caught,
+1 one SURVIVED (equivalent ones never count), 2 the tool failed (drifted
+source, a mutant that does not build, a failing baseline).
 """
-
 
 import argparse
 import collections
@@ -57,20 +38,20 @@ import time
 
 TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TOOLS_DIR)
+sys.path[:0] = [TOOLS_DIR, os.path.join(REPO, "test")]
+import crash_tests  # noqa: E402  (needs the path above)
+import handin  # noqa: E402
+import harness  # noqa: E402
+from gradelib import Command, Output  # noqa: E402
+from perf import table  # noqa: E402
 
 DEFAULT_CPUS = 3
 MAX_CPUS = 8                  # NCPU in kernel/param.h
-BUILD_TIMEOUT = 900           # seconds for one `make`
-WORKER_TIMEOUT = 5400         # seconds for all the checks of one mutant
-BUILD_TAIL_LINES = 25         # lines of a failed build quoted in the error
+WORKER_TIMEOUT = 5400         # seconds for all the checks of one mutant (times XV6_TIME_SCALE)
 RESULT_PREFIX = "MUTATE-RESULT "
 GRIND_SEED = 7
 GRIND_ITERATIONS = 40
-MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
-
-EXIT_ALL_CAUGHT = 0
-EXIT_SURVIVORS = 1
-EXIT_TOOL_ERROR = 2
+EXIT_ALL_CAUGHT, EXIT_SURVIVORS, EXIT_TOOL_ERROR = 0, 1, 2
 
 
 class ToolError(Exception):
@@ -290,71 +271,45 @@ MUTATIONS_BY_NAME = {m.name: m for m in MUTATIONS}
 
 # --- Scratch trees ------------------------------------------------------------
 
-def make_environment():
-    """os.environ without the variables an enclosing make passes down."""
-    return {k: v for k, v in os.environ.items() if k not in MAKE_ENVIRONMENT}
-
-
-def source_files(repo):
-    """Paths (relative to repo) of the files git tracks or would track."""
-    result = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if result.returncode != 0:
-        raise ToolError("git ls-files failed in %s: %s" % (repo, result.stderr.decode().strip()))
-    paths = sorted(set(p for p in result.stdout.decode().split("\0") if p))
-    return [p for p in paths if os.path.isfile(os.path.join(repo, p))]
-
-
-def copy_sources(repo, tree):
-    """Copy repo's source files (source_files) into the new directory tree."""
-    for path in source_files(repo):
+def copy_sources(tree):
+    """Copy this tree's source files (those `make handin` packs) into the new directory tree."""
+    for path in handin.files_to_hand_in():
         target = os.path.join(tree, path)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        shutil.copy2(os.path.join(repo, path), target)
+        shutil.copy2(os.path.join(REPO, path), target)
 
 
-def replaced(text, edit, name):
-    """text with edit applied; ToolError unless edit.old occurs exactly once."""
-    count = text.count(edit.old)
-    if count != 1:
-        raise ToolError("mutation %s: the text to replace occurs %d times in %s "
-                        "(expected once; has the source drifted?):\n%s"
-                        % (name, count, edit.path, edit.old))
-    return text.replace(edit.old, edit.new)
+def mutated_files(tree, mut):
+    """{path: text} of the files under tree that mut changes, with its edits applied.
 
-
-def apply_edits(tree, mut, write=True):
-    """Apply mut's edits to the files under tree (or, without write, just check them)."""
-    contents = {}
+    Raises ToolError unless each edit's old text occurs exactly once.
+    """
+    texts = {}
     for edit in mut.edits:
         path = os.path.join(tree, edit.path)
-        if path not in contents:
+        if path not in texts:
             if not os.path.isfile(path):
                 raise ToolError("mutation %s: no file %s" % (mut.name, edit.path))
             with open(path) as f:
-                contents[path] = f.read()
-        contents[path] = replaced(contents[path], edit, mut.name)
-    if write:
-        for path, text in contents.items():
-            with open(path, "w") as f:
-                f.write(text)
+                texts[path] = f.read()
+        count = texts[path].count(edit.old)
+        if count != 1:
+            raise ToolError("mutation %s: the text to replace occurs %d times in %s "
+                            "(expected once; has the source drifted?):\n%s"
+                            % (mut.name, count, edit.path, edit.old))
+        texts[path] = texts[path].replace(edit.old, edit.new)
+    return texts
 
 
 def build(tree, what):
     """Run make in tree; ToolError, quoting the end of its output, if it fails."""
     try:
-        result = subprocess.run(["make", "-j2"], cwd=tree, env=make_environment(),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=BUILD_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        raise ToolError("%s: make took more than %d s" % (what, BUILD_TIMEOUT))
-    if result.returncode != 0:
-        tail = "\n".join(result.stdout.splitlines()[-BUILD_TAIL_LINES:])
-        raise ToolError("%s does not build (a bug in the mutation):\n%s" % (what, tail))
+        harness.make(tree=tree)
+    except harness.TestFailure as failure:
+        raise ToolError("%s does not build (a bug in the mutation?): %s" % (what, failure))
 
 
-# --- The checks (run inside a worker, on a booted mutant) ---------------------
+# --- The checks (run in a worker, on its own tree) ----------------------------
 
 # A check runs one shell command. timeout bounds the whole command; idle
 # bounds the wait for each line of output, so a hung test is noticed without
@@ -368,7 +323,6 @@ GRIND_TIMEOUT = 180          # grind prints only at the end; ~5 s unloaded
 MAX_RESUMES = 3              # restarts of a usertests run after crashes
 MAX_TIMEOUTS = 2             # hangs of one mutant before its other checks are skipped
 MAX_COMMAND_CHARS = 100      # user/sh.c reads lines of at most 128 bytes
-HART_WAIT = 30               # seconds to wait for every hart's start line after boot
 COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
 
 USERTEST_ENTRY = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
@@ -377,12 +331,11 @@ USERTEST_VERDICT = re.compile(r"(?m)^test (\S+): (OK|FAILED)$")
 USERTEST_MESSAGE = re.compile(r"(?m)^  \S.*$")     # usertests indents what went wrong
 USERTESTS_LEAK = "FAILED -- lost some free pages"
 GRIND_FAILURE = re.compile(r"(?m)^.*(expected|FAILED|died).*$")
-HART_LINE = re.compile(r"hart (\d+) starting")     # may be cut into another line
 
 
-def test_names(tree, source, entry):
+def test_names(source, entry):
     """The names entry (a regex) finds in user/source, in order."""
-    with open(os.path.join(tree, "user", source)) as f:
+    with open(os.path.join(REPO, "user", source)) as f:
         found = entry.findall(f.read())
     if not found:
         raise ToolError("no test table found in user/%s (has it changed?)" % source)
@@ -408,12 +361,12 @@ def usertests_checks(names, first_command=None):
                   USERTESTS_IDLE, chunk) for chunk in chunks]
 
 
-def plan_checks(tree, extra):
-    """The checks for a mutant, in the order they run."""
-    usertests = test_names(tree, "usertests.c", USERTEST_ENTRY)
-    quick = [name for name, speed in usertests if speed == "QUICK"]
+def plan_checks(extra):
+    """The checks for a tree, in the order they run."""
+    quick = [name for name, speed in test_names("usertests.c", USERTEST_ENTRY)
+             if speed == "QUICK"]
     checks = [Check("cowtest", "cowtest " + name, COWTEST_TIMEOUT, COWTEST_IDLE, [name])
-              for name in test_names(tree, "cowtest.c", COWTEST_ENTRY)]
+              for name in test_names("cowtest.c", COWTEST_ENTRY)]
     checks.append(Check("cowstat", "cowstat", COWSTAT_TIMEOUT, COWSTAT_TIMEOUT, []))
     checks += usertests_checks(quick, "usertests -q")
     checks += usertests_checks(list(extra))
@@ -432,9 +385,6 @@ class Findings:
     def add(self, label, detail=""):
         if label not in self.caught:
             self.caught[label] = detail.strip()[:200]
-
-    def as_dict(self):
-        return {"caught": list(self.caught.items()), "notes": self.notes}
 
 
 def last_line(text):
@@ -496,63 +446,38 @@ def judge_cowtest(check, output, ended, findings):
         said = re.search(r"(?m)^.*FAILED: .*$", output)
         findings.add("cowtest:%s[%s]" % (name, reason.split(":")[0]),
                      said.group(0) if said else stopped(reason, output))
-    return []
 
 
 def judge_cowstat(check, output, ended, findings):
     if ended:
         findings.add("cowstat[%s]" % ended.split(":")[0], ended)
-        return []
+        return
     counts = {k: int(v) for k, v in re.findall(r"(?m)^(\w+) (\d+)$", output)}
     for name in COWSTAT_COUNTERS:
         if counts.get(name, 0) == 0:
             findings.add("cowstat:" + name, "expected some %s after cowtest, got %r"
                          % (name, counts.get(name)))
-    return []
 
 
 def judge_grind(check, output, ended, findings):
     if re.search(r"(?m)^grind: seed %d iterations %d ok$" % (GRIND_SEED, GRIND_ITERATIONS),
                  output):
-        return []
+        return
     reason = GRIND_FAILURE.search(output)
     label = "grind[%s]" % ended.split(":")[0] if ended else "grind"
     findings.add(label, reason.group(0) if reason else stopped(ended or "no verdict", output))
-    return []
 
 
-JUDGES = {"usertests": judge_usertests, "cowtest": judge_cowtest,
-          "cowstat": judge_cowstat, "grind": judge_grind}
+JUDGES = {"cowtest": judge_cowtest, "cowstat": judge_cowstat, "grind": judge_grind}
 
 
 def short_problem(failure):
     """'panic: ...', 'timeout: ...' or 'exit: ...': how a harness expect() failed."""
     problem = getattr(failure, "problem", str(failure))
-    if "panic" in problem:
-        return "panic: " + problem
-    if "timed out" in problem:
-        return "timeout: " + problem
+    for word, kind in (("panic", "panic"), ("timed out", "timeout")):
+        if word in problem:
+            return "%s: %s" % (kind, problem)
     return "exit: " + problem
-
-
-def wait_for_all_harts(harness):
-    """Make harness boots also wait for every hart's start line.
-
-    The other harts print "hart N starting" whenever QEMU gets round to
-    them, which on a loaded host can be after the first prompt, in the
-    middle of a command's output. Waiting for the lines keeps them out.
-    """
-    original = harness.Machine.boot
-
-    def boot(machine, *args, **kwargs):
-        seconds = original(machine, *args, **kwargs)
-        deadline = time.monotonic() + HART_WAIT
-        while (len(set(HART_LINE.findall(machine.output))) < machine.cpus - 1
-               and time.monotonic() < deadline):
-            time.sleep(0.05)
-        return seconds
-
-    harness.Machine.boot = boot
 
 
 class Session:
@@ -562,9 +487,7 @@ class Session:
     its image must pass fsck.
     """
 
-    def __init__(self, harness, tree, cpus, findings):
-        self.harness = harness
-        self.fsck = os.path.join(tree, "mkfs", "fsck")
+    def __init__(self, cpus, findings):
         self.cpus = cpus
         self.findings = findings
         self.machine = None
@@ -576,10 +499,10 @@ class Session:
         """The current machine, booting a new one if needed; None if boot fails."""
         if self.machine is None:
             self.boots += 1
-            self.machine = self.harness.Machine(cpus=self.cpus, label="mutant boot %d" % self.boots)
+            self.machine = harness.Machine(cpus=self.cpus, label="mutant boot %d" % self.boots)
             try:
                 self.machine.boot()
-            except self.harness.TestFailure as failure:
+            except harness.TestFailure as failure:
                 problem = short_problem(failure)
                 self.findings.add("boot[%s]" % problem.split(":")[0], problem)
                 self.boot_failed = True
@@ -592,14 +515,12 @@ class Session:
         if self.machine is None:
             return
         self.machine.kill()
-        image = self.machine.fs_image
-        self.machine = None
-        result = subprocess.run([self.fsck, image], stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT, universal_newlines=True)
-        if result.returncode != 0:
-            problems = [line for line in result.stdout.splitlines()
+        image, self.machine = self.machine.fs_image, None
+        clean, report = crash_tests.fsck(image)
+        if not clean:
+            problems = [line for line in report.splitlines()
                         if line.strip() and not line.startswith("fsck:")]
-            self.findings.add("fsck", problems[0] if problems else last_line(result.stdout))
+            self.findings.add("fsck", problems[0] if problems else last_line(report))
         os.remove(image)
 
     def run(self, check):
@@ -608,26 +529,18 @@ class Session:
         machine = self.booted()
         if machine is None:
             return None, "boot failed"
-        deadline = time.monotonic() + check.timeout
-        start = machine.cursor
+        command = Command(check.command, check.timeout, idle=check.idle)
+        output = Output(command)
         try:
-            machine.send_line(check.command)
-            machine.expect(re.escape(check.command + "\n"), check.idle,
-                           "the echo of `%s`" % check.command)
-            start = machine.cursor
-            while True:
-                left = deadline - time.monotonic()
-                match = machine.expect(r"\n|\$ ", max(0, min(check.idle, left)),
-                                       "output of `%s`" % check.command)
-                if match.group() != "\n":
-                    return machine.output[start:match.start()], None
-        except self.harness.TestFailure as failure:
-            output = machine.output[start:]
+            command.read(machine, output)
+        except harness.TestFailure as failure:
+            text = "".join(line + "\n" for _, line in output.lines)
+            text += machine.output[machine.cursor:]
             self.retire()
             problem = short_problem(failure)
-            if problem.startswith("timeout"):
-                self.timeouts += 1
-            return output, problem
+            self.timeouts += problem.startswith("timeout")
+            return text, problem
+        return "".join(line + "\n" for _, line in output.lines), None
 
 
 def run_usertests(session, check, findings):
@@ -684,18 +597,13 @@ def crash_check(cpus, npoints, findings):
     """Run npoints kill points of test/crash_tests.py (the sample ones
     first); stop at the first that leaves a damaged file system."""
     os.environ["XV6_CRASH_POINTS"] = str(npoints)
-    try:
-        import crash_tests
-        points = crash_tests.kill_points()[1]
-        run_point = crash_tests.run_point
-    except (ImportError, AttributeError) as error:
-        findings.notes.append("crash check unavailable: %s" % error)
-        return
+    points = crash_tests.kill_points()[1]
     pending = 0
     for index, point in enumerate(points):
         try:
-            was_pending, problems = run_point(cpus, point, "mutant crash point %d" % index)
-        except crash_tests.TestFailure as failure:
+            was_pending, problems = crash_tests.run_point(cpus, point,
+                                                          "mutant crash point %d" % index)
+        except harness.TestFailure as failure:
             was_pending, problems = False, [getattr(failure, "problem", str(failure))]
         pending += was_pending
         if problems:
@@ -706,57 +614,56 @@ def crash_check(cpus, npoints, findings):
                           % (len(points), pending))
 
 
-def run_worker(tree, cpus, extra, crash_points):
-    """Run every check on the built tree; return the findings as a dict."""
-    sys.path.insert(0, os.path.join(tree, "test"))
-    import harness
-    wait_for_all_harts(harness)
+def worker_main(cpus, extra, crash_points):
+    """Run every check on this tree (built); print the findings as one JSON line."""
     harness.reset_transcript()
     findings = Findings()
-    session = Session(harness, tree, cpus, findings)
+    session = Session(cpus, findings)
     try:
-        run_plan(session, plan_checks(tree, extra), findings)
+        run_plan(session, plan_checks(extra), findings)
     finally:
         session.retire()
     if crash_points and not session.boot_failed and session.timeouts < MAX_TIMEOUTS:
         crash_check(cpus, crash_points, findings)
-    return findings.as_dict()
+    print(RESULT_PREFIX + json.dumps({"caught": list(findings.caught.items()),
+                                      "notes": findings.notes}), flush=True)
+    return 0
 
 
 # --- Running mutants from the main process ------------------------------------
 
 Result = collections.namedtuple("Result", "name caught notes seconds error")
 
-_workers = set()             # worker processes still running
+_workers = set()             # worker processes still running; guarded by _workers_lock
 _workers_lock = threading.Lock()
 
 
 def run_checks(tree, cpus, extra, crash_points, verbose):
-    """Run a worker on tree; return its findings dict."""
-    command = [sys.executable, os.path.abspath(__file__), "--worker", tree,
-               "--cpus", str(cpus), "--worker-extra", json.dumps(list(extra)),
+    """Run tree's own copy of this script as a worker; return its findings dict."""
+    command = [sys.executable, os.path.join(tree, "tools", os.path.basename(__file__)),
+               "--worker", "--cpus", str(cpus), "--worker-extra", json.dumps(list(extra)),
                "--worker-crash", str(crash_points)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                universal_newlines=True)
     with _workers_lock:
         _workers.add(process)
     try:
-        output, _ = process.communicate(timeout=WORKER_TIMEOUT)
+        output, _ = process.communicate(timeout=harness.scaled(WORKER_TIMEOUT))
     except subprocess.TimeoutExpired:
         process.terminate()
         output, _ = process.communicate()
-        raise ToolError("worker on %s ran longer than %d s" % (tree, WORKER_TIMEOUT))
+        raise ToolError("worker on %s ran longer than %g s"
+                        % (tree, harness.scaled(WORKER_TIMEOUT)))
     finally:
         with _workers_lock:
             _workers.discard(process)
     lines = output.splitlines()
     results = [line for line in lines if line.startswith(RESULT_PREFIX)]
     if not results:
-        raise ToolError("worker on %s failed:\n%s" % (tree, "\n".join(lines[-BUILD_TAIL_LINES:])))
+        raise ToolError("worker on %s failed:\n%s"
+                        % (tree, "\n".join(lines[-harness.BUILD_TAIL_LINES:])))
     if verbose:
-        for line in lines:
-            if not line.startswith(RESULT_PREFIX):
-                print("  | " + line)
+        print("\n".join("  | " + line for line in lines if not line.startswith(RESULT_PREFIX)))
     return json.loads(results[-1][len(RESULT_PREFIX):])
 
 
@@ -764,9 +671,11 @@ def run_mutant(base, mut, cpus, keep, verbose):
     """Copy the built base tree, mutate it, build it and run the checks."""
     started = time.monotonic()
     tree = base + "-" + mut.name
-    shutil.copytree(base, tree, symlinks=True)
+    harness.copy_tree(base, tree)
     try:
-        apply_edits(tree, mut)
+        for path, text in mutated_files(tree, mut).items():
+            with open(path, "w") as f:
+                f.write(text)
         build(tree, "mutant " + mut.name)
         found = run_checks(tree, cpus, mut.extra, mut.crash, verbose)
         return Result(mut.name, found["caught"], found["notes"],
@@ -778,39 +687,30 @@ def run_mutant(base, mut, cpus, keep, verbose):
             shutil.rmtree(tree, ignore_errors=True)
 
 
-def all_extra():
-    """Every extra usertests name some mutation asks for, in table order."""
-    names = []
-    for mut in MUTATIONS:
-        names.extend(name for name in mut.extra if name not in names)
-    return names
-
-
 def run_baseline(base, cpus, verbose):
-    """Build the unmodified tree and run every check the mutants may run."""
+    """Build the unmodified tree and run every check any mutant may run."""
     started = time.monotonic()
     build(base, "the unmodified tree")
-    crash_points = max(mut.crash for mut in MUTATIONS)
-    found = run_checks(base, cpus, all_extra(), crash_points, verbose)
-    seconds = time.monotonic() - started
+    extra = list(collections.OrderedDict.fromkeys(n for mut in MUTATIONS for n in mut.extra))
+    found = run_checks(base, cpus, extra, max(mut.crash for mut in MUTATIONS), verbose)
     if found["caught"]:
         raise ToolError("the baseline (unmodified tree) fails, so no mutant can be judged:\n"
-                        + "\n".join("  %s: %s" % item for item in found["caught"]))
-    return seconds, found["notes"]
+                        + "\n".join("  %s: %s" % tuple(item) for item in found["caught"]))
+    return time.monotonic() - started, found["notes"]
 
 
 # --- Reporting ------------------------------------------------------------------
 
-def verdict(mut, result):
+MAX_LISTED = 3               # tests of one program named in the table; -v lists all
+
+
+def verdict(result):
     """One word for a result: caught, SURVIVED, equivalent, ERROR."""
     if result.error:
         return "ERROR"
-    if mut.equivalent:
+    if MUTATIONS_BY_NAME[result.name].equivalent:
         return "equivalent"
     return "caught" if result.caught else "SURVIVED"
-
-
-MAX_LISTED = 3               # tests of one program named in the table; -v lists all
 
 
 def caught_text(result):
@@ -820,9 +720,7 @@ def caught_text(result):
     by_program = collections.OrderedDict()
     for label, _ in result.caught:
         program, _, test = label.partition(":")
-        by_program.setdefault(program, [])
-        if test:
-            by_program[program].append(test)
+        by_program.setdefault(program, []).extend([test] if test else [])
     parts = []
     for program, tests in by_program.items():
         shown = ", ".join(tests[:MAX_LISTED])
@@ -833,14 +731,11 @@ def caught_text(result):
 
 
 def print_table(results, markdown):
-    rows = [(r.name, MUTATIONS_BY_NAME[r.name].group, verdict(MUTATIONS_BY_NAME[r.name], r),
-             "%d" % r.seconds, caught_text(r)) for r in results]
     header = ("mutation", "group", "result", "s", "caught by")
+    rows = [(r.name, MUTATIONS_BY_NAME[r.name].group, verdict(r), "%d" % r.seconds,
+             caught_text(r)) for r in results]
     if markdown:
-        print("| %s |" % " | ".join(header))
-        print("|%s|" % "|".join("---" for _ in header))
-        for row in rows:
-            print("| %s |" % " | ".join(row))
+        print(table(header, rows))
         return
     widths = [max(len(row[i]) for row in rows + [header]) for i in range(len(header) - 1)]
     for row in [header] + rows:
@@ -851,34 +746,53 @@ def print_details(results):
     for r in results:
         mut = MUTATIONS_BY_NAME[r.name]
         print("%s: %s" % (r.name, mut.summary))
-        if mut.equivalent:
-            print("    equivalent: %s" % mut.equivalent)
-        for label, detail in r.caught:
+        lines = ([("equivalent", mut.equivalent)] if mut.equivalent else []) + list(r.caught)
+        lines += [("note", note) for note in r.notes] + ([("error", r.error)] if r.error else [])
+        for label, detail in lines:
             print("    %s: %s" % (label, detail))
-        for note in r.notes:
-            print("    note: %s" % note)
-        if r.error:
-            print("    error: %s" % r.error)
 
 
 def list_mutations():
     for mut in MUTATIONS:
-        tags = []
-        if mut.crash:
-            tags.append("+%d crash points" % mut.crash)
-        if mut.extra:
-            tags.append("+usertests " + " ".join(mut.extra))
-        if mut.equivalent:
-            tags.append("equivalent")
+        tags = (["+%d crash points" % mut.crash] if mut.crash else []) + \
+               (["+usertests " + " ".join(mut.extra)] if mut.extra else []) + \
+               (["equivalent"] if mut.equivalent else [])
         print("%-34s %-8s %s%s" % (mut.name, mut.group, mut.summary,
                                    "  [%s]" % "; ".join(tags) if tags else ""))
+
+
+def summarize(ordered, args, started):
+    """Print the table and the totals; return the exit status they call for."""
+    print()
+    print_table(ordered, args.markdown)
+    if args.verbose:
+        print()
+        print_details(ordered)
+    verdicts = collections.OrderedDict((r.name, verdict(r)) for r in ordered)
+    counts = collections.Counter(verdicts.values())
+    print("\n%d mutations: %d caught, %d survived, %d equivalent (not counted), "
+          "%d errors; %d s with --jobs %d, CPUS=%d"
+          % (len(ordered), counts["caught"], counts["SURVIVED"], counts["equivalent"],
+             counts["ERROR"], time.monotonic() - started, args.jobs, args.cpus))
+    for name in (n for n, v in verdicts.items() if v == "equivalent"):
+        print("equivalent %s: %s" % (name, MUTATIONS_BY_NAME[name].equivalent))
+    errors = [n for n, v in verdicts.items() if v == "ERROR"]
+    survivors = [n for n, v in verdicts.items() if v == "SURVIVED"]
+    if errors:
+        print("ERRORS (bugs in this tool or drifted source): " + ", ".join(errors))
+        return EXIT_TOOL_ERROR
+    if survivors:
+        print("SURVIVED (no test caught them): " + ", ".join(survivors))
+        return EXIT_SURVIVORS
+    return EXIT_ALL_CAUGHT
 
 
 # --- Main -----------------------------------------------------------------------
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(
-        description="Break the kernel on purpose and check that the tests notice.")
+        description="Break the kernel on purpose and check that the tests notice.",
+        epilog="Every time limit is multiplied by XV6_TIME_SCALE (default 1).")
     parser.add_argument("names", nargs="*", metavar="NAME",
                         help="mutations to run (default: all; see --list)")
     parser.add_argument("--list", action="store_true", help="list the mutations and exit")
@@ -892,7 +806,7 @@ def parse_args(argv):
     parser.add_argument("--markdown", action="store_true", help="print the table in Markdown")
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="show the workers' output and each finding's detail")
-    parser.add_argument("--worker", metavar="TREE", help=argparse.SUPPRESS)
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker-extra", default="[]", help=argparse.SUPPRESS)
     parser.add_argument("--worker-crash", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -902,13 +816,6 @@ def parse_args(argv):
     if unknown:
         parser.error("no mutation named %s (see --list)" % ", ".join(unknown))
     return args
-
-
-def worker_main(args):
-    found = run_worker(os.path.abspath(args.worker), args.cpus,
-                       json.loads(args.worker_extra), args.worker_crash)
-    print(RESULT_PREFIX + json.dumps(found), flush=True)
-    return 0
 
 
 def stop_workers(signum, frame):
@@ -923,61 +830,31 @@ def run_all(args, selected, scratch):
     """Baseline, then every selected mutant; returns the exit status."""
     started = time.monotonic()
     base = os.path.join(scratch, "tree")
-    copy_sources(REPO, base)
+    copy_sources(base)
     for mut in selected:
-        apply_edits(base, mut, write=False)   # fail on drifted source before any boot
+        mutated_files(base, mut)             # fail on drifted source before any boot
     print("baseline: building and checking the unmodified tree (CPUS=%d)..." % args.cpus,
           flush=True)
     seconds, notes = run_baseline(base, args.cpus, args.verbose)
     print("baseline: everything passed in %d s%s" % (
         seconds, "".join("\n  note: " + n for n in notes)), flush=True)
-
     results = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(run_mutant, base, mut, args.cpus, args.keep, args.verbose): mut
-                   for mut in selected}
+        futures = [pool.submit(run_mutant, base, mut, args.cpus, args.keep, args.verbose)
+                   for mut in selected]
         for future in concurrent.futures.as_completed(futures):
             result = future.result()
             results[result.name] = result
-            mut = futures[future]
-            print("[%d/%d] %s: %s (%d s) %s" % (
-                len(results), len(selected), mut.name, verdict(mut, result),
-                result.seconds, caught_text(result)), flush=True)
+            print("[%d/%d] %s: %s (%d s) %s" % (len(results), len(selected), result.name,
+                                               verdict(result), result.seconds,
+                                               caught_text(result)), flush=True)
     return summarize([results[mut.name] for mut in selected], args, started)
-
-
-def summarize(ordered, args, started):
-    """Print the table and the totals; return the exit status they call for."""
-    print()
-    print_table(ordered, args.markdown)
-    if args.verbose:
-        print()
-        print_details(ordered)
-    verdicts = [(r.name, verdict(MUTATIONS_BY_NAME[r.name], r)) for r in ordered]
-    counts = collections.Counter(v for _, v in verdicts)
-    survivors = [name for name, v in verdicts if v == "SURVIVED"]
-    errors = [name for name, v in verdicts if v == "ERROR"]
-    equivalent = [name for name, v in verdicts if v == "equivalent"]
-    print()
-    print("%d mutations: %d caught, %d survived, %d equivalent (not counted), "
-          "%d errors; %d s with --jobs %d, CPUS=%d"
-          % (len(ordered), counts["caught"], counts["SURVIVED"], counts["equivalent"],
-             counts["ERROR"], time.monotonic() - started, args.jobs, args.cpus))
-    for name in equivalent:
-        print("equivalent %s: %s" % (name, MUTATIONS_BY_NAME[name].equivalent))
-    if errors:
-        print("ERRORS (bugs in this tool or drifted source): " + ", ".join(errors))
-        return EXIT_TOOL_ERROR
-    if survivors:
-        print("SURVIVED (no test caught them): " + ", ".join(survivors))
-        return EXIT_SURVIVORS
-    return EXIT_ALL_CAUGHT
 
 
 def main(argv):
     args = parse_args(argv)
     if args.worker:
-        return worker_main(args)
+        return worker_main(args.cpus, json.loads(args.worker_extra), args.worker_crash)
     if args.list:
         list_mutations()
         return 0

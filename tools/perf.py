@@ -43,8 +43,7 @@ import harness  # noqa: E402  (needs the path above)
 CPUS = 1                      # harts per machine: one, for steady numbers
 BENCH = "forkbench"
 BENCH_SOURCE = os.path.join("user", "forkbench.c")
-BENCH_TIMEOUT = 1800          # seconds for one full forkbench run
-BUILD_TIMEOUT = 900           # seconds for one `make`
+BENCH_TIMEOUT = 1800          # seconds for one full forkbench run (times XV6_TIME_SCALE)
 DEFAULT_OUTPUT = os.path.join(REPO, "docs", "perf.md")
 REPRODUCE = "python3 tools/perf.py"
 QEMU = "qemu-system-riscv64"
@@ -54,7 +53,6 @@ PAGES_PER_MB = 1024 * 1024 // PAGE_BYTES
 PTES_PER_TABLE = 512          # Sv39: one leaf page-table page maps 512 pages
 TARGET_MB = 32                # the lab's target: fork of a 32 MB process...
 TARGET_RATIO = 20             # ...at least this many times faster than eager copy
-BUILD_TAIL_LINES = 30         # lines of a failed build quoted in the error
 
 LINE_PREFIX = "forkbench "
 DONE_LINE = "forkbench done"
@@ -105,13 +103,10 @@ def parse_forkbench(output):
 
 def run_make(directory, *arguments):
     """Run make in directory; raise PerfError quoting its output if it fails."""
-    command = ["make", "-j%d" % (os.cpu_count() or 1)] + list(arguments)
-    result = subprocess.run(command, cwd=directory, env=harness.make_environment(),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            universal_newlines=True, timeout=BUILD_TIMEOUT)
-    if result.returncode != 0:
-        tail = "\n".join(result.stdout.splitlines()[-BUILD_TAIL_LINES:])
-        raise PerfError("`%s` in %s failed:\n%s" % (" ".join(command), directory, tail))
+    try:
+        harness.make(*arguments, tree=directory)
+    except harness.TestFailure as failure:
+        raise PerfError(str(failure))
 
 
 def build_starter(scratch):

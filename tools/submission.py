@@ -9,10 +9,11 @@ tools/gradescope/run_autograder (one, on Gradescope):
    folder does; an archive may wrap the tree in one top-level folder.
 2. overlay(): the instructor's grading files (PRISTINE) replace the
    student's copies, so a submission cannot change how it is graded.
-3. run_grader(): the tree's grade-lab-cow --json runs in its own process
-   group with its own GRADE_PORT; past its time limit it gets SIGTERM (it then
-   kills its QEMU and writes what it has), and GRACE_SECONDS later its whole
-   group gets SIGKILL, so no QEMU outlives it either way.
+3. test/graderun.py's run_bounded(): the tree's grade-lab-cow --json runs
+   in its own process group with its own GRADE_PORT; past its time limit
+   (scaled by XV6_TIME_SCALE) it gets SIGTERM (it then kills its QEMU and
+   writes what it has), and a little later its whole group gets SIGKILL, so
+   no QEMU outlives it either way.
 
 grade() does all three and guarantees a results.json at the path it is
 given, even when the submission cannot be unpacked or the grader crashes:
@@ -25,31 +26,26 @@ import json
 import os
 import pathlib
 import shutil
-import signal
-import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import zipfile
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SOURCE, "test"))
 import gradelib  # noqa: E402  (needs the path above)
-from grade_tests import free_port, listed_tests  # noqa: E402
-from harness import TestFailure, make_environment  # noqa: E402
+from graderun import GRADER, listed_tests, run_bounded  # noqa: E402
+from harness import REASON_INDENT, TestFailure, copy_tree, scaled  # noqa: E402
+from report import Report  # noqa: E402
 
-GRADER = "grade-lab-cow"
 # The grading files, relative to the top of the tree: the grader, its
 # machinery and test suites, the build, and the programs whose output it scores.
 PRISTINE = (GRADER, "Makefile", "test", "user/cowtest.c", "user/usertests.c")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
-NOT_COPIED = shutil.ignore_patterns(".git", "__pycache__")
 HIDDEN_PREFIXES = (".", "__MACOSX")   # dot files and macOS zip metadata
 MAX_WRAPPERS = 3           # folders or archives wrapped around the tree
 TREE_MARKER = "kernel"     # a folder every submitted tree has
 DEFAULT_TIMEOUT = 2400     # seconds for a whole grade: build, cowtest, usertests -q
-GRACE_SECONDS = 10         # from SIGTERM to SIGKILL
 LOG_TAIL_LINES = 20        # grader output quoted when it crashes
 EXECUTABLE_BITS = 0o111
 OWNER_READ_WRITE = 0o600
@@ -156,7 +152,7 @@ def unpack(submission, tree):
     try:
         first = os.path.join(staging, "submission")
         if os.path.isdir(submission):
-            shutil.copytree(submission, first, symlinks=True, ignore=NOT_COPIED)
+            copy_tree(submission, first)
         elif is_archive(submission):
             extract(submission, first)
         else:
@@ -182,91 +178,9 @@ def overlay(source, tree):
             os.unlink(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.isdir(original):
-            shutil.copytree(original, target, ignore=NOT_COPIED)
+            copy_tree(original, target)
         else:
             shutil.copy2(original, target)
-
-
-# --- Running the grader -------------------------------------------------------
-
-class PortPool:
-    """Hands out TCP ports that were free when asked and that no job of ours holds."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._taken = set()       # guarded by _lock
-
-    def take(self):
-        with self._lock:
-            port = free_port()
-            while port in self._taken:
-                port = free_port()
-            self._taken.add(port)
-            return port
-
-    def give_back(self, port):
-        with self._lock:
-            self._taken.discard(port)
-
-
-_running_lock = threading.Lock()
-_running = set()           # process group leaders of graders still running; guarded by _running_lock
-_stopping = False          # stop_all() was called; guarded by _running_lock
-
-
-def stop_all():
-    """SIGKILL every grader's group now running, and start no more (for Ctrl-C)."""
-    global _stopping
-    with _running_lock:
-        _stopping = True
-        for leader in _running:
-            kill_group(leader)
-
-
-def kill_group(leader):
-    """SIGKILL every process left in the process group that leader started."""
-    try:
-        os.killpg(leader, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass                          # the group is already empty
-
-
-def run_grader(tree, args, timeout, port, log, sandbox=None):
-    """Run tree's grader with args, its output going to the open file log,
-    inside sandbox (a tools/sandbox.py Sandbox) if one is given.
-
-    Returns its exit status, or None if it was still running after timeout
-    seconds: then it got SIGTERM, and SIGKILL GRACE_SECONDS later.
-    Either way nothing it started (make, QEMU) is left running. Raises
-    SubmissionError after stop_all().
-    """
-    environment = make_environment()
-    environment["GRADE_PORT"] = str(port)
-    command = [sys.executable, GRADER] + args
-    streams = dict(stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                   start_new_session=True)
-    with _running_lock:
-        if _stopping:
-            raise SubmissionError("grading was stopped")
-        if sandbox is None:
-            process = subprocess.Popen(command, cwd=tree, env=environment, **streams)
-        else:
-            process = sandbox.popen(command, tree, environment, **streams)
-        _running.add(process.pid)
-    try:
-        return process.wait(timeout)
-    except subprocess.TimeoutExpired:
-        process.terminate()
-        try:
-            process.wait(GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-        return None
-    finally:
-        kill_group(process.pid)
-        with _running_lock:
-            _running.discard(process.pid)
 
 
 # --- Results ------------------------------------------------------------------
@@ -301,9 +215,9 @@ def load_results(path):
 
 def write_fallback(path, reason, tests):
     """Write a results.json at path: every test of tests ((name, points)) failed for reason."""
-    report = gradelib.Report()
+    report = Report()
     report.problem = reason
-    report.write_json(path, [gradelib.Test(name, points, None) for name, points in tests])
+    report.write_json(path, tests)
 
 
 def log_tail(log):
@@ -311,7 +225,7 @@ def log_tail(log):
     log.flush()
     with open(log.name, errors="replace") as handle:
         lines = handle.read().rstrip().splitlines()[-LOG_TAIL_LINES:]
-    return "\n".join(gradelib.REASON_INDENT + line for line in lines)
+    return "\n".join(REASON_INDENT + line for line in lines)
 
 
 def add_to_summary(path, results, note):
@@ -333,7 +247,7 @@ def grade(submission, results_path, workdir, log, source=SOURCE, names=None,
     """Grade submission in workdir (an empty folder) and write results_path.
 
     names: the tests to run (default all); log: an open file for the
-    grader's output; sandbox: where to run the grader (see run_grader).
+    grader's output; sandbox: where to run the grader (see graderun.run_bounded).
     Returns (status, note): status from STATUSES, note a one-line reason
     when it is not GRADED, else "".
     """
@@ -350,10 +264,10 @@ def grade(submission, results_path, workdir, log, source=SOURCE, names=None,
     args = ["--json", os.path.abspath(results_path)]
     if names is not None:
         args += [name for name, _ in tests]
-    exit_status = run_grader(tree, args, timeout, port or free_port(), log, sandbox)
+    exit_status = run_bounded(tree, args, timeout, log, port, sandbox=sandbox)
     results = load_results(results_path)
     if exit_status is None:
-        note = "timed out after %gs" % timeout
+        note = "timed out after %gs" % scaled(timeout)
         if results is None:
             write_fallback(results_path, note, tests)
         else:
