@@ -1,4 +1,14 @@
 // Page tables: the kernel's own, and one per user process.
+//
+// The names follow the public labs (walk, mappages, uvm*: user virtual
+// memory, kvm*: kernel virtual memory), so a student's habits and gdb
+// breakpoints carry over.  How each reports failure:
+//  - a function that returns a pointer or an address returns 0;
+//  - one that returns int returns 0, or -1 on failure;
+//  - uvmalloc returns the new size, or 0 on failure (a size of 0 can never
+//    be the answer to a request to grow);
+//  - misuse that only a kernel bug can cause (an unaligned or unmapped
+//    range, out of memory while building the kernel's own table) panics.
 #ifndef KERNEL_MM_VM_H
 #define KERNEL_MM_VM_H
 
@@ -18,8 +28,8 @@ uint64 walkaddr(pagetable_t pagetable, uint64 va);
 pte_t *walk_in_order(pagetable_t pagetable, uint64 va, int alloc, pte_t **leaf);
 int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm);
 
-// User address spaces.  Functions that allocate return 0 (or -1) on
-// failure, having freed whatever they allocated along the way.
+// User address spaces.  A function that fails has freed whatever it
+// allocated along the way.
 pagetable_t uvmcreate(void);
 uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm);
 uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz);
