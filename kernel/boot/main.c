@@ -5,6 +5,7 @@
 #include "param.h"
 #include "riscv.h"
 #include "boot/boot.h"
+#include "boot/timer.h"
 #include "lib/printf.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
@@ -23,7 +24,7 @@ static volatile int harts_announced = 0;  // other harts past init_other_hart()
 static void init_first_hart(void) {
   consoleinit();
   printfinit();
-  printf("\nxv6-cow kernel is booting\n\n");
+  printf("\nxv6-cow kernel is booting (timer: %s)\n\n", timer_name());
   kinit();          // physical page allocator
   kvminit();        // kernel page table
   kvminithart();    // turn on paging

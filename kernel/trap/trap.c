@@ -15,6 +15,7 @@
 #include "memlayout.h"
 #include "riscv.h"
 #include "boot/boot.h"
+#include "boot/timer.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "proc/proc.h"
@@ -53,7 +54,7 @@ static void clockintr(void) {
     wakeup(&ticks);
     release(&tickslock);
   }
-  w_stimecmp(r_time() + TIMER_INTERVAL);  // also clears the pending interrupt
+  timer_next_tick();  // also clears the pending interrupt
 }
 
 static void external_interrupt(void) {
@@ -74,7 +75,9 @@ static enum interrupt devintr(uint64 scause) {
     external_interrupt();
     return DEVICE_INTERRUPT;
   }
-  if (scause == SCAUSE_SUPERVISOR_TIMER) {
+  // The tick: a timer interrupt with Sstc, else a software interrupt that
+  // the machine-mode timer raises (boot/timer.c).
+  if (scause == SCAUSE_SUPERVISOR_TIMER || scause == SCAUSE_SUPERVISOR_SOFTWARE) {
     clockintr();
     return TIMER_INTERRUPT;
   }
