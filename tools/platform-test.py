@@ -18,7 +18,7 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
     "$ "; then type Ctrl-A x, which must end QEMU.
 
 It prints the versions it found (QEMU, cross gcc, Python), one line
-`PASS platform/RELEASE/STEP (...)` or `FAIL platform/RELEASE/STEP: why` per
+`PASS debian-RELEASE/STEP (...)` or `FAIL debian-RELEASE/STEP: why` per
 step, and last `N passed, N failed`. Each step's full output is kept in the
 log directory (default /var/tmp/xv6-platform-logs). Exit status 0 only if
 every step passed.
@@ -303,7 +303,7 @@ class Tally:
 def test_release(tally, release, log_root):
     log_dir = os.path.join(log_root, release)
     os.makedirs(log_dir, exist_ok=True)
-    prefix = "platform/%s/" % release
+    prefix = "debian-%s/" % release
     started = time.monotonic()
     try:
         with Chroot(release) as chroot:
