@@ -11,7 +11,7 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
     so every run starts from the same untouched system. Packages apt fetches
     inside it are kept there too, so reruns download nothing.
  2. Clone the repository (its committed HEAD) into /root/xv6 of that system
-    and install the one prerequisite the README names besides git: make.
+    and install the two prerequisites the README names: git and make.
  3. Inside it (chroot, as root), run `make test`: it must install the
     toolchain itself through tools/setup.sh and end with "N passed, 0 failed".
  4. Run `make qemu` on a pseudo-terminal: it must print the shell prompt
@@ -48,7 +48,7 @@ DEFAULT_LOG_DIR = "/var/tmp/xv6-platform-logs"
 MIRROR = "http://deb.debian.org/debian"
 RELEASES = ("bullseye", "bookworm", "trixie")
 CHECKOUT = "/root/xv6"             # where the clone lives inside the chroot
-README_PREREQUISITES = "make"      # what the README asks students to install first
+README_PREREQUISITES = "git make"  # what the README asks students to install first
 
 DEBOOTSTRAP_TIMEOUT = 1800         # seconds
 APT_TIMEOUT = 900
