@@ -238,8 +238,8 @@ def make_qemu(chroot, log_dir):
         os.close(master)
         with open(os.path.join(log_dir, "make-qemu.log"), "wb") as log_file:
             log_file.write(transcript)
-    timer = re.search(r"timer: [^\r\n]*", decode(transcript))
-    return "prompt reached, Ctrl-A x quit" + ("; " + timer.group(0) if timer else "")
+    timer = re.search(r"\(timer: ([^)\n]*)\)", decode(transcript))
+    return "prompt reached, Ctrl-A x quit" + ("; timer: " + timer.group(1) if timer else "")
 
 
 def read_until(master, process, wanted, timeout):
@@ -307,14 +307,12 @@ def test_release(tally, release, log_root):
     started = time.monotonic()
     try:
         with Chroot(release) as chroot:
+            # The README's two commands, each judged on its own: make qemu
+            # runs even when some test failed (it rebuilds what is missing).
             if tally.step(prefix + "prepare", prepare, chroot, log_dir):
-                tested = tally.step(prefix + "make-test", make_test, chroot, log_dir)
+                tally.step(prefix + "make-test", make_test, chroot, log_dir)
                 log("platform: %s: %s" % (release, versions(chroot, log_dir)))
-                if tested:
-                    tally.step(prefix + "make-qemu", make_qemu, chroot, log_dir)
-                else:
-                    tally.failed += 1
-                    log("FAIL %smake-qemu: not run: make test failed" % prefix)
+                tally.step(prefix + "make-qemu", make_qemu, chroot, log_dir)
     except (StepFailure, subprocess.TimeoutExpired, OSError) as failure:
         tally.failed += 1
         log("FAIL %ssystem: cannot set up the root file system: %s" % (prefix, failure))
