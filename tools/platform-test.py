@@ -228,7 +228,10 @@ def make_qemu(chroot, log_dir):
                               % (PROMPT.decode(), MAKE_QEMU_TIMEOUT, tail(decode(transcript))))
         os.write(master, CTRL_A_X)
         transcript += read_until(master, process, None, QEMU_EXIT_TIMEOUT)
-        if process.poll() is None:
+        # The pty closes as the last process exits, a moment before it is reaped.
+        try:
+            process.wait(timeout=QEMU_EXIT_TIMEOUT)
+        except subprocess.TimeoutExpired:
             raise StepFailure("QEMU still running %ds after Ctrl-A x" % QEMU_EXIT_TIMEOUT)
     finally:
         if process.poll() is None:
