@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run the README's quick start on a clean Debian release, as a student would.
 
-    sudo python3 tools/platform-test.py [--log-dir DIR] RELEASE...
+    sudo python3 tools/platform-test.py [--log-dir DIR] [--step STEP] RELEASE...
 
 RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
 
@@ -15,7 +15,8 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
  3. Inside it (chroot, as root), run `make test`: it must install the
     toolchain itself through tools/setup.sh and end with "N passed, 0 failed".
  4. Run `make qemu` on a pseudo-terminal: it must print the shell prompt
-    "$ "; then type Ctrl-A x, which must end QEMU.
+    "$ "; then type Ctrl-A x, which must end QEMU. (On its own, with
+    --step make-qemu, it builds the tree first, as `make qemu` does.)
 
 It prints the versions it found (QEMU, cross gcc, Python), one line
 `PASS debian-RELEASE/STEP (...)` or `FAIL debian-RELEASE/STEP: why` per
@@ -47,6 +48,7 @@ CACHE = "/var/cache/xv6-platform"
 DEFAULT_LOG_DIR = "/var/tmp/xv6-platform-logs"
 MIRROR = "http://deb.debian.org/debian"
 RELEASES = ("bullseye", "bookworm", "trixie")
+STEPS = ("make-test", "make-qemu")   # the README's two commands
 CHECKOUT = "/root/xv6"             # where the clone lives inside the chroot
 README_PREREQUISITES = "git make"  # what the README asks students to install first
 
@@ -303,7 +305,7 @@ class Tally:
         return True
 
 
-def test_release(tally, release, log_root):
+def test_release(tally, release, log_root, steps=STEPS):
     log_dir = os.path.join(log_root, release)
     os.makedirs(log_dir, exist_ok=True)
     prefix = "debian-%s/" % release
@@ -313,9 +315,11 @@ def test_release(tally, release, log_root):
             # The README's two commands, each judged on its own: make qemu
             # runs even when some test failed (it rebuilds what is missing).
             if tally.step(prefix + "prepare", prepare, chroot, log_dir):
-                tally.step(prefix + "make-test", make_test, chroot, log_dir)
+                if "make-test" in steps:
+                    tally.step(prefix + "make-test", make_test, chroot, log_dir)
+                if "make-qemu" in steps:
+                    tally.step(prefix + "make-qemu", make_qemu, chroot, log_dir)
                 log("platform: %s: %s" % (release, versions(chroot, log_dir)))
-                tally.step(prefix + "make-qemu", make_qemu, chroot, log_dir)
     except (StepFailure, subprocess.TimeoutExpired, OSError) as failure:
         tally.failed += 1
         log("FAIL %ssystem: cannot set up the root file system: %s" % (prefix, failure))
@@ -325,6 +329,8 @@ def test_release(tally, release, log_root):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
+    parser.add_argument("--step", action="append", choices=STEPS, dest="steps",
+                        help="run only this README command (repeatable; default both)")
     parser.add_argument("releases", nargs="+", metavar="RELEASE", choices=RELEASES)
     options = parser.parse_args()
     if os.geteuid() != 0:
@@ -335,7 +341,7 @@ def main():
     # SIGTERM unwinds like Ctrl-C, so the mounts are undone.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     for release in options.releases:
-        test_release(tally, release, options.log_dir)
+        test_release(tally, release, options.log_dir, options.steps or STEPS)
     log("%d passed, %d failed" % (tally.passed, tally.failed))
     return 0 if tally.failed == 0 else 1
 
