@@ -49,10 +49,15 @@ endif
 # $(call have,COMMAND): non-empty when COMMAND is on the PATH.
 have = $(shell command -v $1 2>/dev/null)
 
-# Prefer the bare-metal toolchain; fall back to the Linux one. When neither is
-# installed yet, name the one tools/setup.sh installs.
+# The RISC-V cross toolchain goes by many names: Debian and Ubuntu
+# (riscv64-unknown-elf-, riscv64-linux-gnu-), Arch and Homebrew
+# (riscv64-elf-), Fedora (riscv64-linux-gnu-), hand-built ones
+# (riscv64-unknown-linux-gnu-, riscv64-none-elf-). The first whose gcc is on
+# the PATH wins, bare-metal ones first. When none is installed yet, name the
+# one tools/setup.sh installs. `make print-toolprefix` shows the choice.
+TOOLPREFIXES := riscv64-unknown-elf- riscv64-elf- riscv64-none-elf- riscv64-linux-gnu- riscv64-unknown-linux-gnu-
 ifndef TOOLPREFIX
-  TOOLPREFIX := $(if $(call have,riscv64-unknown-elf-gcc),riscv64-unknown-elf-,$(if $(call have,riscv64-linux-gnu-gcc),riscv64-linux-gnu-,riscv64-unknown-elf-))
+  TOOLPREFIX := $(or $(shell for p in $(TOOLPREFIXES); do command -v $${p}gcc >/dev/null 2>&1 && { echo $$p; break; }; done),riscv64-unknown-elf-)
 endif
 
 CC := $(TOOLPREFIX)gcc
@@ -93,7 +98,25 @@ TOOLS_PRESENT = command -v $(CC) >/dev/null 2>&1 && command -v $(QEMU) >/dev/nul
 .PHONY: toolchain
 toolchain:
 	@$(TOOLS_PRESENT) || { echo "*** $(CC) or $(QEMU) not found: running tools/setup.sh"; sh tools/setup.sh; }
-	@$(TOOLS_PRESENT) || { echo "*** still no $(CC) or $(QEMU); try TOOLPREFIX=riscv64-unknown-elf-" >&2; exit 1; }
+	@$(TOOLS_PRESENT) || { echo "*** still no $(CC) or $(QEMU). Looked for the compiler as gcc with each of the prefixes $(TOOLPREFIXES); set TOOLPREFIX=... if yours has another name" >&2; exit 1; }
+
+# The oldest QEMU this kernel is known to run on (Debian 11's; see
+# docs/platforms.md). `make qemu`, `make qemu-gdb`, `make test` and `make
+# grade` refuse an older one, saying which version they found and how to get
+# a newer one. Set QEMU_MINIMUM=... to try an older QEMU anyway.
+QEMU_MINIMUM := 5.2
+QEMU_VERSION = $(call lazily,QEMU_VERSION,$(shell $(QEMU) --version 2>/dev/null | sed -n 's/.*version \([0-9][0-9]*\.[0-9][0-9]*\).*/\1/p' | head -n 1))
+# Exit status 0 when version $1 is at least version $2 (both MAJOR.MINOR).
+version_at_least = echo "$1 $2" | awk '{ split($$1, a, "."); split($$2, b, "."); exit !(a[1] > b[1] || (a[1] == b[1] && a[2] >= b[2])) }'
+.PHONY: qemu-check
+qemu-check: | toolchain
+	@$(call version_at_least,$(or $(QEMU_VERSION),0.0),$(QEMU_MINIMUM)) || { \
+	  echo "*** $(QEMU) is QEMU $(or $(QEMU_VERSION),of an unknown version); this kernel needs QEMU $(QEMU_MINIMUM) or newer." ; \
+	  echo "*** Older QEMU is not known to run it (docs/platforms.md says what was tried)." ; \
+	  echo "*** Get a newer QEMU: \`sh tools/setup.sh --print\` shows this system's install commands;" ; \
+	  echo "*** if its packaged QEMU is older than $(QEMU_MINIMUM) (Ubuntu 20.04 has 4.2), move to a newer" ; \
+	  echo "*** release (Debian 11+, Ubuntu 22.04+) or build QEMU from source: https://www.qemu.org/download/" ; \
+	  exit 1; } >&2
 
 # --- Sources ------------------------------------------------------------------
 
@@ -153,9 +176,9 @@ fs.img: mkfs/mkfs README $(UPROGS)
 
 # --- Running ------------------------------------------------------------------
 
-.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport test test-full clean handout
+.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport print-toolprefix test test-full clean handout
 
-qemu: kernel/kernel $(FSIMG) | toolchain
+qemu: kernel/kernel $(FSIMG) | toolchain qemu-check
 	$(QEMUCMD)
 
 # Rewritten every time: GDBPORT may differ from one invocation to the next.
@@ -164,7 +187,7 @@ qemu: kernel/kernel $(FSIMG) | toolchain
 	@sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(CURDIR)/kernel/kernel|g' \
 	    -e 's|@REPO@|$(CURDIR)|g' $< > $@
 
-qemu-gdb: kernel/kernel $(FSIMG) .gdbinit | toolchain
+qemu-gdb: kernel/kernel $(FSIMG) .gdbinit | toolchain qemu-check
 	@echo "*** Now run 'gdb-multiarch' in another window (it reads .gdbinit here)."
 	@echo "*** If gdb refuses to read it, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***     add-auto-load-safe-path $(CURDIR)/.gdbinit"
@@ -180,6 +203,10 @@ print-gdbport:
 	$(info $(GDBPORT))
 	@:
 
+print-toolprefix:
+	$(info $(TOOLPREFIX))
+	@:
+
 # For clangd and other editor tools: the command that compiles each kernel and
 # user C file, as `make -Bn` prints it, so it has exactly the build's flags.
 .PHONY: compile_commands.json
@@ -187,11 +214,11 @@ compile_commands.json:
 	$(MAKE) -Bn --no-print-directory $(KOBJS) $(ULIB_OBJS) $(UPROG_OBJS) | $(PYTHON) -c \
 	  'import json, os, sys; print(json.dumps([{"directory": os.getcwd(), "file": line.split()[-1], "command": line.strip()} for line in sys.stdin if " -c " in line and line.strip().endswith(".c")], indent=1))' > $@
 
-test: all | toolchain
+test: all | toolchain qemu-check
 	$(PYTHON) test/run.py
 
 # Every usertest and a long grind, besides the rest of the suites.
-test-full: all | toolchain
+test-full: all | toolchain qemu-check
 	XV6_TEST_FULL=1 $(PYTHON) test/run.py
 
 # The COW lab's starter tree: the sources without the solution regions
@@ -202,7 +229,7 @@ handout:
 
 # Grade the lab from a clean build: `make grade GRADEFLAGS="-v simple"`.
 .PHONY: grade
-grade:
+grade: | qemu-check
 	./grade-lab-cow $(GRADEFLAGS)
 
 # Pack the tree into lab-cow-handin.tar.gz to hand in (see tools/handin.py);

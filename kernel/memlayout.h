@@ -15,6 +15,12 @@
 
 #include "riscv.h"
 
+// The CLINT's machine timer: mtime counts up at 10 MHz; each hart gets a
+// machine timer interrupt while mtime >= its mtimecmp.
+#define CLINT 0x02000000L
+#define CLINT_MTIMECMP(hart) (CLINT + 0x4000 + 8*(hart))
+#define CLINT_MTIME (CLINT + 0xBFF8)
+
 #define UART0 0x10000000L
 #define UART0_IRQ 10
 

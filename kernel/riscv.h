@@ -10,40 +10,52 @@
 
 #include "types.h"
 
-// r_NAME() reads and w_NAME(x) writes the CSR called NAME.  One macro makes
-// every pair, so each accessor below is one line and they cannot drift apart.
-#define CSR_ACCESSORS(name)                                              \
+// r_NAME() reads and w_NAME(x) writes the CSR called NAME, c_NAME(bits)
+// clears bits in it in one instruction, and CSR_NAME is its number.  One
+// macro makes them all, so each CSR below is one line and they cannot drift
+// apart.  The instructions name each CSR by number, not by name: older
+// assemblers (binutils 2.35 in Debian 11) do not know the newer names such
+// as menvcfg and stimecmp.
+#define CSR_ACCESSORS(name, number)                                      \
+  enum { CSR_##name = number };                                          \
   static inline uint64 r_##name(void) {                                  \
-    uint64 x; asm volatile("csrr %0, " #name : "=r"(x)); return x;       \
+    uint64 x; asm volatile("csrr %0, %1" : "=r"(x) : "i"(number)); return x; \
   }                                                                      \
   static inline void w_##name(uint64 x) {                                \
-    asm volatile("csrw " #name ", %0" : : "r"(x));                       \
+    asm volatile("csrw %0, %1" : : "i"(number), "r"(x));                 \
+  }                                                                      \
+  static inline void c_##name(uint64 bits) {                             \
+    asm volatile("csrc %0, %1" : : "i"(number), "r"(bits));              \
   }
 
-// Machine mode: used only by boot/start.c before dropping to supervisor mode.
-CSR_ACCESSORS(mhartid)
-CSR_ACCESSORS(mstatus)
-CSR_ACCESSORS(mepc)
-CSR_ACCESSORS(medeleg)
-CSR_ACCESSORS(mideleg)
-CSR_ACCESSORS(mie)
-CSR_ACCESSORS(menvcfg)
-CSR_ACCESSORS(mcounteren)
-CSR_ACCESSORS(pmpcfg0)
-CSR_ACCESSORS(pmpaddr0)
+// Machine mode: used only by boot/start.c and dev/timer.c, before dropping
+// to supervisor mode.
+CSR_ACCESSORS(mhartid, 0xf14)
+CSR_ACCESSORS(mstatus, 0x300)
+CSR_ACCESSORS(medeleg, 0x302)
+CSR_ACCESSORS(mideleg, 0x303)
+CSR_ACCESSORS(mie, 0x304)
+CSR_ACCESSORS(mtvec, 0x305)
+CSR_ACCESSORS(mcounteren, 0x306)
+CSR_ACCESSORS(menvcfg, 0x30a)     // privileged spec 1.12 and later
+CSR_ACCESSORS(mscratch, 0x340)
+CSR_ACCESSORS(mepc, 0x341)
+CSR_ACCESSORS(mcause, 0x342)
+CSR_ACCESSORS(pmpcfg0, 0x3a0)
+CSR_ACCESSORS(pmpaddr0, 0x3b0)
 
 // Supervisor mode: the kernel proper.
-CSR_ACCESSORS(sstatus)
-CSR_ACCESSORS(sip)
-CSR_ACCESSORS(sie)
-CSR_ACCESSORS(sepc)
-CSR_ACCESSORS(stvec)
-CSR_ACCESSORS(satp)
-CSR_ACCESSORS(scause)
-CSR_ACCESSORS(stval)
-CSR_ACCESSORS(scounteren)
-CSR_ACCESSORS(stimecmp)
-CSR_ACCESSORS(time)
+CSR_ACCESSORS(sstatus, 0x100)
+CSR_ACCESSORS(sie, 0x104)
+CSR_ACCESSORS(stvec, 0x105)
+CSR_ACCESSORS(scounteren, 0x106)
+CSR_ACCESSORS(sepc, 0x141)
+CSR_ACCESSORS(scause, 0x142)
+CSR_ACCESSORS(stval, 0x143)
+CSR_ACCESSORS(sip, 0x144)
+CSR_ACCESSORS(stimecmp, 0x14d)    // only with the Sstc extension
+CSR_ACCESSORS(satp, 0x180)
+CSR_ACCESSORS(time, 0xc01)
 
 // mstatus.MPP: the privilege mret returns to.
 #define MSTATUS_MPP_MASK (3L << 11)
@@ -61,16 +73,22 @@ CSR_ACCESSORS(time)
 
 // sie/sip bits: which supervisor interrupts are enabled or pending.
 #define SIE_SSIE (1L << 1)  // software
+#define SIP_SSIP SIE_SSIE   // (sip uses the same bit positions)
 #define SIE_STIE (1L << 5)  // timer
 #define SIE_SEIE (1L << 9)  // external (PLIC)
 
+// mie bits: which machine-level interrupts are enabled.
+#define MIE_STIE (1L << 5)  // supervisor timer (a delegated one: same as sie.STIE)
+#define MIE_MTIE (1L << 7)  // machine timer (the CLINT's mtimecmp)
+
 // scause: the top bit says "interrupt"; the rest is the cause number.
 #define SCAUSE_INTERRUPT            (1L << 63)
+#define SCAUSE_SUPERVISOR_SOFTWARE  (SCAUSE_INTERRUPT | 1)
 #define SCAUSE_SUPERVISOR_TIMER     (SCAUSE_INTERRUPT | 5)
 #define SCAUSE_SUPERVISOR_EXTERNAL  (SCAUSE_INTERRUPT | 9)
 #define SCAUSE_INSTRUCTION_MISALIGNED   0
 #define SCAUSE_INSTRUCTION_ACCESS_FAULT 1
-#define SCAUSE_ILLEGAL_INSTRUCTION      2
+#define SCAUSE_ILLEGAL_INSTRUCTION      2  // mcause uses the same numbers
 #define SCAUSE_BREAKPOINT               3
 #define SCAUSE_LOAD_MISALIGNED          4
 #define SCAUSE_LOAD_ACCESS_FAULT        5

@@ -55,13 +55,15 @@ set tcp connect-timeout %d
 """ % scaled(CONNECT_TIMEOUT)
 
 # After the template (which has connected to QEMU). At the breakpoint,
-# pagetable and va are cow_resolve's arguments.
+# pagetable and va are cow_resolve's arguments. The backtrace stops at four
+# frames: beyond usertrap lies the trampoline, where older gdb (10, Debian
+# 11) keeps unwinding until the session times out.
 SESSION = r"""
 tbreak consoleintr
 continue
 break """ + BREAKPOINT + r"""
 continue
-backtrace
+backtrace 4
 printf "fault pagetable 0x%lx va 0x%lx pte 0x%lx\n", pagetable, va, *walk(pagetable, va, 0)
 ptewalk pagetable va
 call vmprint(myproc()->pagetable)

@@ -1,28 +1,107 @@
 #!/bin/sh
-# Install what building, running and testing the kernel needs, on Debian or
-# Ubuntu: the RISC-V cross toolchain, QEMU, gdb-multiarch, Python 3 and a host
-# C compiler for mkfs.
+# Install what building, running and testing the kernel needs: a RISC-V
+# cross compiler, QEMU, a gdb that knows RISC-V, Python 3, make and a host C
+# compiler for mkfs.
 #
-# Does nothing when every tool is already on the PATH, so it is safe to run
-# on every build. Installs as root, or through `sudo -n` when that works
-# without a password; otherwise prints the exact command to run and exits 1.
+# On Debian and Ubuntu (WSL included) it installs them with apt-get, as root
+# or through `sudo -n` when that works without a password; otherwise it
+# prints the exact command to run and exits 1. On macOS (Homebrew), Arch
+# (pacman) and Fedora (dnf) it prints the exact commands for that system and
+# exits 1: installing there is left to you. The system is read from
+# /etc/os-release (ID, then ID_LIKE) and `uname -s`.
+#
+# Does nothing when the tools are already on the PATH, so it is safe to run
+# on every build; any of the Makefile's compiler prefixes will do.
 #
 #   sh tools/setup.sh            install what is missing
 #   sh tools/setup.sh --dry-run  only say what it would do
+#   sh tools/setup.sh --print    print this system's install commands, and stop
+#   sh tools/setup.sh --os ID    act as on system ID: debian, ubuntu, macos,
+#                                arch or fedora (for tests and for reading)
 set -eu
 
-PACKAGES="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch python3 gcc libc6-dev make"
-COMMANDS="riscv64-unknown-elf-gcc riscv64-unknown-elf-ld qemu-system-riscv64 gdb-multiarch python3 cc make"
+DEBIAN_PACKAGES="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch python3 gcc libc6-dev make"
+COMPILERS="riscv64-unknown-elf-gcc riscv64-elf-gcc riscv64-none-elf-gcc riscv64-linux-gnu-gcc riscv64-unknown-linux-gnu-gcc"
+OTHER_COMMANDS="qemu-system-riscv64 python3 cc make"
 
-dry_run=no
-case "${1:-}" in
-  --dry-run) dry_run=yes ;;
-  "") ;;
-  *) echo "usage: sh tools/setup.sh [--dry-run]" >&2; exit 2 ;;
-esac
+usage() {
+  echo "usage: sh tools/setup.sh [--dry-run | --print] [--os debian|ubuntu|macos|arch|fedora]" >&2
+  exit 2
+}
+
+mode=install
+os=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --dry-run) mode=dry-run ;;
+    --print) mode=print ;;
+    --os) [ $# -ge 2 ] || usage; os=$2; shift ;;
+    *) usage ;;
+  esac
+  shift
+done
+
+# The system's family: debian, macos, arch, fedora, or unknown.
+family_of() {
+  case "$1" in
+    debian|ubuntu|linuxmint|pop|raspbian|kali) echo debian ;;
+    macos|darwin) echo macos ;;
+    arch|manjaro|endeavouros) echo arch ;;
+    fedora) echo fedora ;;
+    *) echo unknown ;;
+  esac
+}
+
+detect_os() {
+  if [ "$(uname -s)" = Darwin ]; then
+    echo macos
+    return
+  fi
+  [ -r /etc/os-release ] || { echo unknown; return; }
+  # ID first, then each ID_LIKE word (Mint says ID_LIKE="ubuntu debian").
+  for id in $(. /etc/os-release; echo "${ID:-} ${ID_LIKE:-}"); do
+    if [ "$(family_of "$id")" != unknown ]; then
+      echo "$id"
+      return
+    fi
+  done
+  echo unknown
+}
+
+[ -n "$os" ] || os=$(detect_os)
+family=$(family_of "$os")
+
+# The commands that install everything, one per line, for a family.
+install_commands() {
+  case "$1" in
+    debian)
+      echo "sudo apt-get update"
+      echo "sudo apt-get install -y $DEBIAN_PACKAGES" ;;
+    macos)
+      echo "xcode-select --install    # make, a host C compiler and python3, if missing"
+      echo "brew install riscv64-elf-gcc riscv64-elf-binutils riscv64-elf-gdb qemu" ;;
+    arch)
+      echo "sudo pacman -S --needed riscv64-elf-gcc riscv64-elf-binutils riscv64-elf-gdb qemu-system-riscv python gcc make" ;;
+    fedora)
+      echo "sudo dnf install gcc-riscv64-linux-gnu binutils-riscv64-linux-gnu qemu-system-riscv gdb python3 gcc make" ;;
+    *)
+      echo "# unknown system: install the equivalents of these Debian packages:"
+      echo "#   $DEBIAN_PACKAGES" ;;
+  esac
+}
+
+if [ "$mode" = print ]; then
+  install_commands "$family"
+  exit 0
+fi
 
 missing=""
-for command in $COMMANDS; do
+have_compiler=no
+for compiler in $COMPILERS; do
+  command -v "$compiler" >/dev/null 2>&1 && have_compiler=yes
+done
+[ "$have_compiler" = yes ] || missing=" riscv64-unknown-elf-gcc (or another RISC-V cross gcc)"
+for command in $OTHER_COMMANDS; do
   command -v "$command" >/dev/null 2>&1 || missing="$missing $command"
 done
 if [ -z "$missing" ]; then
@@ -31,21 +110,21 @@ if [ -z "$missing" ]; then
 fi
 echo "setup: missing:$missing"
 
-if ! command -v apt-get >/dev/null 2>&1; then
-  echo "setup: no apt-get here; install the equivalents of these Debian packages:" >&2
-  echo "  $PACKAGES" >&2
+if [ "$family" != debian ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "setup: on this system ($os) install them with:" >&2
+  install_commands "$family" | sed 's/^/  /' >&2
   exit 1
 fi
 
 # $1 is empty (already root) or "sudo -n".
 install() {
-  if [ "$dry_run" = yes ]; then
+  if [ "$mode" = dry-run ]; then
     echo "setup: would run: ${1:+$1 }apt-get update"
-    echo "setup: would run: ${1:+$1 }env DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES"
+    echo "setup: would run: ${1:+$1 }env DEBIAN_FRONTEND=noninteractive apt-get install -y $DEBIAN_PACKAGES"
     return
   fi
   $1 apt-get update
-  $1 env DEBIAN_FRONTEND=noninteractive apt-get install -y $PACKAGES
+  $1 env DEBIAN_FRONTEND=noninteractive apt-get install -y $DEBIAN_PACKAGES
 }
 
 if [ "$(id -u)" -eq 0 ]; then
@@ -54,6 +133,6 @@ elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
   install "sudo -n"
 else
   echo "setup: need root to install packages. Run:" >&2
-  echo "sudo apt-get update && sudo apt-get install -y $PACKAGES" >&2
+  install_commands debian | sed 's/^/  /' >&2
   exit 1
 fi

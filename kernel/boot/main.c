@@ -15,6 +15,7 @@
 #include "trap/trap.h"
 #include "dev/console.h"
 #include "dev/plic.h"
+#include "dev/timer.h"
 #include "dev/virtio_disk.h"
 #include "fs/buf.h"
 #include "fs/inode.h"
@@ -29,7 +30,7 @@ static void init_first_hart(void) {
   consoleinit();
   printf_set_writer(consputc);
   printfinit();
-  printf("\nxv6-cow kernel is booting\n\n");
+  printf("\nxv6-cow kernel is booting (timer: %s)\n\n", timer_name());
   kinit();          // physical page allocator
   kvminit();        // kernel page table
   proc_mapstacks(kernel_pagetable);

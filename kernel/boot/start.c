@@ -2,20 +2,20 @@
 //
 // The kernel runs in supervisor mode.  Here, still in machine mode, each hart
 // hands every trap and interrupt to supervisor mode, opens physical memory
-// to it, arms its timer (the Sstc extension lets supervisor mode program the
-// timer itself), and "returns" with mret into main() in supervisor mode.
+// to it, sets up its clock tick (dev/timer.c chooses the hardware: Sstc, or
+// the CLINT through machine mode), and "returns" with mret into main() in
+// supervisor mode.
 #include "types.h"
 #include "param.h"
 #include "riscv.h"
 #include "boot/boot.h"
+#include "dev/timer.h"
 
 // One boot stack page per hart; entry.S points sp at them.
 __attribute__((aligned(PGSIZE))) char boot_stacks[PGSIZE * NCPU];
 
 volatile int harts_started = 0;
 
-// mie.STIE: machine-level enable of the supervisor timer interrupt.
-#define MIE_STIE (1L << 5)
 // Delegate every exception and interrupt cause (bits 0..15) to supervisor mode.
 #define DELEGATE_ALL 0xffff
 // One PMP region, top-of-range over all addresses, readable, writable and
@@ -26,22 +26,12 @@ volatile int harts_started = 0;
 static void delegate_traps(void) {
   w_medeleg(DELEGATE_ALL);
   w_mideleg(DELEGATE_ALL);
-  w_sie(r_sie() | SIE_SEIE | SIE_STIE);
+  w_sie(r_sie() | SIE_SEIE);  // timer_init() enables the tick's interrupt
 }
 
 static void open_physical_memory(void) {
   w_pmpaddr0(PMP_ALL_ADDRESSES);
   w_pmpcfg0(PMP_TOR_RWX);
-}
-
-// Let supervisor mode own the timer (stimecmp), and let both supervisor and
-// user mode read the time CSR (user programs use it for fine timing).
-static void timer_init(void) {
-  w_mie(r_mie() | MIE_STIE);
-  w_menvcfg(r_menvcfg() | MENVCFG_STCE);
-  w_mcounteren(r_mcounteren() | COUNTEREN_TM);
-  w_scounteren(r_scounteren() | COUNTEREN_TM);
-  w_stimecmp(r_time() + TIMER_INTERVAL);
 }
 
 void start(void) {

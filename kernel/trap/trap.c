@@ -25,6 +25,7 @@
 #include "sys/sysargs.h"
 #include "dev/plic.h"
 #include "dev/uart.h"
+#include "dev/timer.h"
 #include "dev/virtio_disk.h"
 
 extern char trampoline[], uservec[], userret[];  // trampoline.S
@@ -43,7 +44,7 @@ static void clockintr(void) {
       asm volatile("wfi");
   if (cpuid() == 0)
     clock_tick();
-  w_stimecmp(r_time() + TIMER_INTERVAL);  // also clears the pending interrupt
+  timer_next_tick();  // also clears the pending interrupt
 }
 
 static void external_interrupt(void) {
@@ -64,7 +65,9 @@ static enum interrupt devintr(uint64 scause) {
     external_interrupt();
     return DEVICE_INTERRUPT;
   }
-  if (scause == SCAUSE_SUPERVISOR_TIMER) {
+  // The tick: a timer interrupt with Sstc, else a software interrupt that
+  // the machine-mode timer raises (dev/timer.c).
+  if (scause == SCAUSE_SUPERVISOR_TIMER || scause == SCAUSE_SUPERVISOR_SOFTWARE) {
     clockintr();
     return TIMER_INTERRUPT;
   }
