@@ -214,11 +214,18 @@ compile_commands.json:
 	$(MAKE) -Bn --no-print-directory $(KOBJS) $(ULIB_OBJS) $(UPROG_OBJS) | $(PYTHON) -c \
 	  'import json, os, sys; print(json.dumps([{"directory": os.getcwd(), "file": line.split()[-1], "command": line.strip()} for line in sys.stdin if " -c " in line and line.strip().endswith(".c")], indent=1))' > $@
 
-test: all | toolchain qemu-check
+# The tools only the test suites use (bubblewrap, clang-format, graphviz):
+# installed like the toolchain when they can be; otherwise make test goes on,
+# and the suites that need one say which and how to get it.
+.PHONY: test-tools
+test-tools:
+	@sh tools/setup.sh --test >/dev/null || echo "*** make test goes on without them" >&2
+
+test: all | toolchain qemu-check test-tools
 	$(PYTHON) test/run.py
 
 # Every usertest and a long grind, besides the rest of the suites.
-test-full: all | toolchain qemu-check
+test-full: all | toolchain qemu-check test-tools
 	XV6_TEST_FULL=1 $(PYTHON) test/run.py
 
 # The COW lab's starter tree: the sources without the solution regions

@@ -18,14 +18,20 @@
 #   sh tools/setup.sh --print    print this system's install commands, and stop
 #   sh tools/setup.sh --os ID    act as on system ID: debian, ubuntu, macos,
 #                                arch or fedora (for tests and for reading)
+#   sh tools/setup.sh --test     also the tools only the test suites use
+#                                (`make test` runs this): bubblewrap for the
+#                                sandboxed grader, clang-format for the style
+#                                check, graphviz for the diagrams in docs/
 set -eu
 
 DEBIAN_PACKAGES="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch python3 gcc libc6-dev make"
 COMPILERS="riscv64-unknown-elf-gcc riscv64-elf-gcc riscv64-none-elf-gcc riscv64-linux-gnu-gcc riscv64-unknown-linux-gnu-gcc"
 OTHER_COMMANDS="qemu-system-riscv64 python3 cc make"
+TEST_DEBIAN_PACKAGES="bubblewrap clang-format graphviz"
+TEST_COMMANDS="bwrap clang-format dot"
 
 usage() {
-  echo "usage: sh tools/setup.sh [--dry-run | --print] [--os debian|ubuntu|macos|arch|fedora]" >&2
+  echo "usage: sh tools/setup.sh [--dry-run | --print] [--test] [--os debian|ubuntu|macos|arch|fedora]" >&2
   exit 2
 }
 
@@ -35,6 +41,9 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --dry-run) mode=dry-run ;;
     --print) mode=print ;;
+    --test)
+      DEBIAN_PACKAGES="$DEBIAN_PACKAGES $TEST_DEBIAN_PACKAGES"
+      OTHER_COMMANDS="$OTHER_COMMANDS $TEST_COMMANDS" ;;
     --os) [ $# -ge 2 ] || usage; os=$2; shift ;;
     *) usage ;;
   esac
