@@ -191,6 +191,12 @@ def starters_hold_no_solution_line(m):
             markers = leaks(tree, {handout.ANY_MARKER: "tools/handout.py"})
             check(not markers, "expected no markers in the %s starter, found:\n  %s"
                   % (level, "\n  ".join(markers[:20])))
+            listed = subprocess.run([sys.executable, os.path.join("test", "run.py"), "--list"], cwd=tree,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
+            check(listed.returncode == 0 and "FAIL" not in listed.stdout,
+                  "expected the %s starter's test suites to load (test/run.py --list), got status %d:\n%s"
+                  % (level, listed.returncode, listed.stdout[-1500:]))
             where = trap_todo_function(tree)
             check(where == TRAP_TODO_FUNCTION, "expected the %s starter's TODO in %s to sit in %s(), "
                   "where code placed there runs; it is in %s" % (level, TRAP_FILE, TRAP_TODO_FUNCTION,

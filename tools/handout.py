@@ -65,13 +65,14 @@ DOC_STARTER_END = "COW-LAB STARTER END -->"
 DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
 
 # Left out of every student's tree: the starter's own tools and checks, the
-# tools for grading many submissions, the solution's measurements and
-# mutation tests, and time.txt (students write their own).  A path ending in
-# / stands for everything under it.
+# tools for grading many submissions, the mutation tests (tools/mutate.py
+# holds solution lines), and time.txt (students write their own).  A path
+# ending in / stands for everything under it.  tools/perf.py stays: the
+# bench suite reads forkbench's output with it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "tools/sandbox.py",
                    "test/sandbox_tests.py", "test/hostile_probe.py", "tools/handout.py",
-                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md", "tools/perf.py")
+                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
