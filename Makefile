@@ -229,10 +229,14 @@ test-full: all | toolchain qemu-check test-tools
 	XV6_TEST_FULL=1 $(PYTHON) test/run.py
 
 # The COW lab's starter tree: the sources without the solution regions
-# (see tools/handout.py).  HANDOUT names the directory to create.
+# (see tools/handout.py).  HANDOUT names the directory to create; LEVEL is
+# standard (the task and hints) or guided (step by step).  A starter tree
+# has no tools/handout.py: it is made from the solved tree only.
 HANDOUT ?= handout
+LEVEL ?= standard
 handout:
-	$(PYTHON) tools/handout.py $(HANDOUT)
+	@test -f tools/handout.py || { echo "make handout: this is a starter tree; starters are made from the solved tree"; exit 1; }
+	$(PYTHON) tools/handout.py --level $(LEVEL) $(HANDOUT)
 
 # Grade the lab from a clean build: `make grade GRADEFLAGS="-v simple"`.
 .PHONY: grade

@@ -1,62 +1,168 @@
-"""The solved tree and the starter tree, as the grader sees them.
+"""The solved tree and the starter trees, as the grader and a student see them.
 
-tools/handout.py (`make handout`) writes the lab's starter tree: the sources
-with the solution regions cut out, fork copying memory eagerly.  The starter
-must still build with -Werror, boot and pass usertests, while the grader must
-fail it on cowtest's simple and three.  That failure, beside full
-marks on the solved tree, is our proof that the grader can tell a kernel
-without copy-on-write from one with it.
+tools/handout.py (`make handout LEVEL=standard|guided`) writes the lab's
+starter tree: the sources with the solution regions cut out, fork copying
+memory eagerly.  The starter must still build with -Werror, boot and pass
+usertests, while the grader must fail it on cowtest's simple and three.
+That failure, beside full marks on the solved tree, is our proof that the
+grader can tell a kernel without copy-on-write from one with it.
+
+The leak check reads every solution region of the solved tree and looks for
+each of its non-trivial lines in every file of each starter (see
+is_trivial() for what "trivial" means and why).
 
 This suite is instructor-only: the handout leaves it out.
 """
 
 import contextlib
 import os
+import re
+import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
 
 from graderun import run_grader, tree_copy
 from harness import REPO, Suite, check, scaled
 from report import RESULT, SCORE
 
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import handout  # noqa: E402  (tools/handout.py, for its marker syntax)
+
 suite = Suite("handout", cpus=(3,), boot=False)
 
 HANDOUT_TOOL = os.path.join(REPO, "tools", "handout.py")
-HANDOUT_TIMEOUT = 60        # seconds to write the starter tree
+HANDIN_TOOL = os.path.join("tools", "handin.py")
+HANDOUT_TIMEOUT = 60        # seconds to write a starter tree
+HANDIN_TIMEOUT = 60         # seconds for make handin (git and a tarball)
 GRADE_TIMEOUT = 2400        # seconds for a whole grade
-MARKER = "COW-LAB"
 MUST_FAIL = ("simple", "three")
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
+TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
+TRAP_TODO_FUNCTION = "fault_served"   # the TODO for the trap path must sit in its body
+TODO = "TODO (COW lab)"
+
+# Words that say nothing about a solution: C keywords and the kernel's basic
+# types (struct proc among them).  See is_trivial().
+PLAIN_WORDS = frozenset("""
+    auto break case char const continue default do double else enum extern float for
+    goto if inline int long register return short signed sizeof static struct switch
+    typedef union unsigned void volatile while uint uint8 uint16 uint32 uint64 pte_t
+    pagetable_t proc define endif ifdef ifndef include""".split())
 
 
 @contextlib.contextmanager
-def starter_tree():
-    """Writes the starter into a temporary folder; yields its path."""
+def starter_tree(level="standard"):
+    """Writes the starter at level into a temporary folder; yields its path."""
     with tempfile.TemporaryDirectory(prefix="xv6-starter-") as scratch:
         tree = os.path.join(scratch, "starter")
-        result = subprocess.run([sys.executable, HANDOUT_TOOL, tree], cwd=REPO,
+        result = subprocess.run([sys.executable, HANDOUT_TOOL, "--level", level, tree], cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
         check(result.returncode == 0, "expected tools/handout.py to succeed, got:\n" + result.stdout)
         yield tree
 
 
-SOURCE_SUFFIXES = (".c", ".h", ".S")   # where solution markers may stand
+def normalized(text):
+    return " ".join(text.split())
 
 
-def files_containing(tree, text):
-    """Source files (C and assembly) under tree whose bytes contain text."""
-    found = []
+def is_trivial(text):
+    """True for a line that names fewer than two things.
+
+    A name here is an identifier of two or more characters that is not a C
+    keyword or a basic type: one-letter variables (p, i) are names of
+    nothing in particular.  Lines with fewer (`}`, `return 0;`, `#endif`,
+    `if (copy == 0)`, `COW_DONE,`, `setkilled(p);`,
+    `struct proc *p = myproc();`) stand in any C file of this kernel, so
+    finding one in the starter proves nothing, while a line that connects
+    two names (`*child = *parent;`, `kfree(shared);`) or a comment of a few
+    words shows how the solution is built."""
+    names = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]+", text)) - PLAIN_WORDS
+    return len(names) < 2
+
+
+def parts(line):
+    """The normalized code and comment of a C line, those that are not empty."""
+    code, _, comment = line.partition("//")
+    return [text for text in (normalized(code), normalized(comment)) if text]
+
+
+def solution_lines():
+    """{text: 'file:line'} for each non-trivial line of every solution region.
+
+    A line with a comment after code counts as two texts (the code, the
+    comment).  A line that the same file also has outside its regions is
+    given code (usercopy.c's last `return`), not solution, and is left out.
+    """
+    found = {}
+    for path in handout.tracked_files(REPO):
+        if not path.endswith(handout.SOURCE_SUFFIXES):
+            continue
+        with open(os.path.join(REPO, path), encoding="utf-8") as f:
+            lines = f.readlines()
+        given, inside, candidates = set(), False, []
+        for number, line in enumerate(lines, 1):
+            if handout.BEGIN.match(line) or handout.END.match(line):
+                inside = bool(handout.BEGIN.match(line))
+            elif handout.ANY_MARKER not in line:
+                if inside:
+                    candidates.append((number, line))
+                else:
+                    given.update(parts(line))
+        for number, line in candidates:
+            for text in parts(line):
+                if text not in given and not is_trivial(text):
+                    found.setdefault(text, "%s:%d" % (path, number))
+    return found
+
+
+def guided_hints():
+    """{text: 'file:line'} for each step-by-step hint of the guided level."""
+    found = {}
+    for path in handout.tracked_files(REPO):
+        if path.endswith(handout.SOURCE_SUFFIXES):
+            with open(os.path.join(REPO, path), encoding="utf-8") as f:
+                for number, line in enumerate(f, 1):
+                    hint = handout.GUIDED.match(line)
+                    if hint and not is_trivial(hint.group(1)):
+                        found[normalized(hint.group(1))] = "%s:%d" % (path, number)
+    return found
+
+
+def starter_files(tree):
+    """(path relative to tree, normalized lines) of every text file in tree."""
     for folder, _, names in os.walk(tree):
         for name in names:
-            if not name.endswith(SOURCE_SUFFIXES):
-                continue
             path = os.path.join(folder, name)
-            with open(path, "rb") as f:
-                if text.encode() in f.read():
-                    found.append(os.path.relpath(path, tree))
+            try:
+                with open(path, encoding="utf-8") as f:
+                    lines = [normalized(line) for line in f]
+            except UnicodeDecodeError:
+                continue              # a binary file holds no source line
+            yield os.path.relpath(path, tree), lines
+
+
+def leaks(tree, forbidden):
+    """'starter file:line has TEXT (from WHERE)' for each forbidden text in tree."""
+    found = []
+    for path, lines in starter_files(tree):
+        for number, line in enumerate(lines, 1):
+            found += ["%s:%d has %r (from %s)" % (path, number, text, where)
+                      for text, where in forbidden.items() if text in line]
     return found
+
+
+def trap_todo_function(tree):
+    """The function whose body holds the TODO in the starter's trap.c."""
+    with open(os.path.join(tree, TRAP_FILE)) as f:
+        source = f.read()
+    before = source[:source.index(TODO)] if TODO in source else ""
+    functions = re.findall(r"^\w[^;]*?\b(\w+)\([^;]*\{$", before, re.MULTILINE)
+    check(functions, "expected a %s line inside a function of %s" % (TODO, TRAP_FILE))
+    closed = before[before.rindex(functions[-1] + "("):].count("\n}")
+    return functions[-1] if closed == 0 else None
 
 
 @suite.test
@@ -72,34 +178,134 @@ def solved_tree_scores_full_marks(m):
 
 
 @suite.test
-def starter_keeps_no_solution(m):
-    with starter_tree() as tree:
-        leftovers = files_containing(tree, MARKER)
-        check(not leftovers, "expected no %s markers in the starter, found them in %s" % (MARKER, leftovers))
-        todos = files_containing(tree, "TODO (COW lab)")
-        check(os.path.join("kernel", "mm", "cow.c") in todos,
-              "expected a COW-lab TODO in kernel/mm/cow.c; TODOs are in %s" % todos)
-        solution = files_containing(tree, "cow_share_page(parent")
-        check(not solution, "expected uvmcopy's call to cow_share_page to be gone, found in %s" % solution)
-        return "TODOs in %d files" % len(todos)
+def starters_hold_no_solution_line(m):
+    solution, hints = solution_lines(), guided_hints()
+    check(len(solution) > 20 and hints, "expected solution regions and guided hints in the solved "
+          "tree, found %d solution lines and %d hints" % (len(solution), len(hints)))
+    for level in handout.LEVELS:
+        forbidden = dict(solution, **(hints if level == "standard" else {}))
+        with starter_tree(level) as tree:
+            found = leaks(tree, forbidden)
+            check(not found, "expected no solution line in the %s starter, found %d:\n  %s"
+                  % (level, len(found), "\n  ".join(found[:20])))
+            markers = leaks(tree, {handout.ANY_MARKER: "tools/handout.py"})
+            check(not markers, "expected no markers in the %s starter, found:\n  %s"
+                  % (level, "\n  ".join(markers[:20])))
+            listed = subprocess.run([sys.executable, os.path.join("test", "run.py"), "--list"], cwd=tree,
+                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
+            check(listed.returncode == 0 and "FAIL" not in listed.stdout,
+                  "expected the %s starter's test suites to load (test/run.py --list), got status %d:\n%s"
+                  % (level, listed.returncode, listed.stdout[-1500:]))
+            where = trap_todo_function(tree)
+            check(where == TRAP_TODO_FUNCTION, "expected the %s starter's TODO in %s to sit in %s(), "
+                  "where code placed there runs; it is in %s" % (level, TRAP_FILE, TRAP_TODO_FUNCTION,
+                                                                 where or "no function"))
+    return "%d solution lines and %d guided hints checked" % (len(solution), len(hints))
 
 
-@suite.test
-def grader_fails_cow_tests_on_starter(m):
-    with starter_tree() as tree:
-        status, output, seconds = run_grader(tree, [], GRADE_TIMEOUT, m.cpus)
+def grader_results(output):
     results = {}
     for line in output.splitlines():
         match = RESULT.match(line)
         if match:
             results[match.group(1)] = "FAIL" if match.group(2) else "OK"
-    for name in MUST_PASS:
-        check(results.get(name) == "OK",
-              "expected the starter to pass %s (it copies eagerly but works), got %s; output:\n%s"
-              % (name, results.get(name, "no result"), output[-1500:]))
-    for name in MUST_FAIL:
-        check(results.get(name) == "FAIL",
-              "expected the grader to FAIL %s on the starter (no COW), got %s"
-              % (name, results.get(name, "no result")))
+    return results
+
+
+def expect_results(level, output, expected):
+    results = grader_results(output)
+    for name, result in expected:
+        check(results.get(name) == result,
+              "expected the grader to %s %s on the %s starter, got %s; output:\n%s"
+              % ("pass" if result == "OK" else "FAIL", name, level,
+                 results.get(name, "no result"), output[-1500:]))
+
+
+@suite.test
+def grader_fails_cow_tests_on_standard_starter(m):
+    with starter_tree("standard") as tree:
+        status, output, seconds = run_grader(tree, [], GRADE_TIMEOUT, m.cpus)
+    expect_results("standard", output, [(name, "OK") for name in MUST_PASS] +
+                   [(name, "FAIL") for name in MUST_FAIL])
     check(status != 0, "expected the grader to exit non-zero on the starter, got %d" % status)
     return "graded in %.0fs: %s fail, %s pass" % (seconds, ", ".join(MUST_FAIL), ", ".join(MUST_PASS))
+
+
+@suite.test
+def grader_fails_cow_tests_on_guided_starter(m):
+    # Only what differs between the levels is graded again: they share every
+    # line of code, so the guided starter builds (its TODOs are comments) and
+    # fails the same COW tests.
+    with starter_tree("guided") as tree:
+        status, output, seconds = run_grader(tree, list(MUST_FAIL), GRADE_TIMEOUT, m.cpus)
+    expect_results("guided", output, [("build", "OK")] + [(name, "FAIL") for name in MUST_FAIL])
+    return "graded in %.0fs" % seconds
+
+
+def solved_lines(path, region):
+    """Non-blank lines of the solved tree's file path inside doc regions of kind region."""
+    kept, inside = [], False
+    with open(os.path.join(REPO, path), encoding="utf-8") as f:
+        for line in f:
+            marker = handout.DOC_REGION.match(line.strip())
+            if marker and marker.group(1) == region:
+                inside = marker.group(2) == "BEGIN"
+            elif inside and line.strip():
+                kept.append(normalized(line))
+    return kept
+
+
+@suite.test
+def starter_readme_is_for_students(m):
+    instructor = solved_lines("README", "SOLVED")
+    check(len(instructor) > 10, "expected instructor sections in README, found %d lines" % len(instructor))
+    with starter_tree() as tree:
+        with open(os.path.join(tree, "README"), encoding="utf-8") as f:
+            readme = f.read()
+    lines = {normalized(line) for line in readme.splitlines()}
+    shown = [line for line in instructor if line in lines]
+    check(not shown, "expected no instructor line in the starter's README, found:\n  %s"
+          % "\n  ".join(shown))
+    for phrase in ("holds the solution", "make handout", "tools/mutate.py", "docs/grading.md"):
+        check(phrase not in readme, "expected the starter's README not to say %r" % phrase)
+    check("make handin" in readme and "docs/lab-cow.md" in readme,
+          "expected the starter's README to point to docs/lab-cow.md and make handin")
+    return "%d instructor lines left out" % len(instructor)
+
+
+def git_in(tree, *args):
+    subprocess.run(["git", "-c", "user.name=student", "-c", "user.email=student@example.com"]
+                   + list(args), cwd=tree, check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, timeout=scaled(HANDIN_TIMEOUT))
+
+
+def handin(tree):
+    result = subprocess.run(["make", "-s", "handin"], cwd=tree, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True,
+                            timeout=scaled(HANDIN_TIMEOUT))
+    return result.returncode, result.stdout
+
+
+@suite.test
+def handin_asks_to_add_an_untracked_time_txt(m):
+    with starter_tree() as tree:
+        git_in(tree, "init", "-q")
+        git_in(tree, "add", "-A")
+        git_in(tree, "commit", "-q", "-m", "starter")
+        with open(os.path.join(tree, "time.txt"), "w") as f:
+            f.write("12\n")
+        status, output = handin(tree)
+        check(status != 0 and "git add time.txt" in output,
+              "expected make handin to refuse an untracked time.txt and say `git add time.txt`, "
+              "got status %d:\n%s" % (status, output))
+        git_in(tree, "add", "time.txt")
+        git_in(tree, "commit", "-q", "-m", "time spent")
+        status, output = handin(tree)
+        check(status == 0, "expected make handin to succeed once time.txt is committed, got %d:\n%s"
+              % (status, output))
+        with tarfile.open(os.path.join(tree, "lab-cow-handin.tar.gz")) as tar:
+            names = tar.getnames()
+        check("lab-cow/time.txt" in names, "expected lab-cow/time.txt in the handin, found %d files "
+              "without it" % len(names))
+    return "untracked time.txt named, committed one handed in"

@@ -8,6 +8,9 @@ does not ignore, so build outputs (which .gitignore lists) stay out.
 Refuses, with exit status 1, while `git status --porcelain` shows
 uncommitted changes, unless given --force (`make zipball FORCE=1`): what is
 handed in should be what is committed. HANDIN itself never counts as a change.
+New files (time.txt, which the starter does not have, is the usual one) are
+named with the `git add` command that adds them, since `git commit -a`
+leaves them out.
 """
 
 import os
@@ -18,6 +21,7 @@ import tarfile
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDIN = "lab-cow-handin.tar.gz"
 FOLDER = "lab-cow"
+TIME_FILE = "time.txt"
 NOT_HANDIN = ":(exclude)" + HANDIN + "*"   # a git pathspec: all but HANDIN and its .partial
 EXIT_REFUSED = 1
 
@@ -45,11 +49,16 @@ def main(argv):
         sys.exit("usage: tools/handin.py [--force]")
     changes = git("status", "--porcelain")
     if changes and not force:
-        print("handin: these changes are not committed:\n%s"
-              "handin: commit them (git commit -am 'my solution') and run make zipball again,\n"
-              "handin: or hand in the tree as it is with: make zipball FORCE=1"
-              % changes, file=sys.stderr)
+        new = [line[3:] for line in changes.splitlines() if line.startswith("?? ")]
+        print("handin: these changes are not committed:\n%s" % changes, file=sys.stderr)
+        if new:
+            print("handin: add the new files first: git add %s" % " ".join(new), file=sys.stderr)
+        print("handin: commit them (git commit -am 'my solution') and run make handin again,\n"
+              "handin: or hand in the tree as it is with: make handin FORCE=1", file=sys.stderr)
         return EXIT_REFUSED
+    if not os.path.isfile(os.path.join(ROOT, TIME_FILE)):
+        print("handin: warning: no %s; the time test (1 point) wants the hours you spent "
+              "on its first line" % TIME_FILE, file=sys.stderr)
     paths = files_to_hand_in()
     partial = os.path.join(ROOT, HANDIN + ".partial")
     with tarfile.open(partial, "w:gz") as tar:

@@ -9,11 +9,11 @@
 //  2. The first store to the page by either process is a store page fault:
 //     usertrap() calls cow_resolve().  The kernel's own writes into user
 //     memory (copyout) call it too, since they bypass the user's PTE_W check.
-//  3. cow_resolve() decides, and hands the outcome to one function each:
-//     reuse_page() when this page table is the only owner left (just turn
-//     PTE_W back on, copy nothing); copy_page() when others still share it
-//     (map a private copy, drop one reference on the old page); and
-//     out_of_memory() when no page is free for the copy.
+//  3. cow_resolve() decides between three outcomes, each handled in one
+//     place: reuse when this page table is the only owner left (just turn
+//     PTE_W back on, copy nothing); copy when others still share it (map a
+//     private copy, drop one reference on the old page); and out of memory
+//     when no page is free for the copy.
 //
 // Counting: each outcome is counted where it is decided, so for every
 // counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
@@ -45,6 +45,16 @@
 #include "mm/vm.h"
 
 // COW-LAB BEGIN: implement cow_share_page() and cow_resolve(), following the story told at the top of this file
+// COW-LAB GUIDED: cow_share_page: a parent PTE with PTE_W loses it and gains PTE_COW; kref() the
+// COW-LAB GUIDED:   page; then the child's PTE becomes a copy of the parent's (new) PTE.
+// COW-LAB GUIDED: cow_resolve: find the PTE with user_pte(); none, or no PTE_COW: COW_NOT_COW.
+// COW-LAB GUIDED:   Count COW_EVENT_FAULT, and COW_EVENT_COPYOUT_BREAK for COW_KERNEL_WRITE.
+// COW-LAB GUIDED:   krefcount() is 1: set PTE_W, clear PTE_COW, count COW_EVENT_REUSE.
+// COW-LAB GUIDED:   Otherwise kalloc_copy() the page, point the PTE at the copy with PTE_W on
+// COW-LAB GUIDED:   and PTE_COW off, then kfree() the shared page; count COW_EVENT_COPY.
+// COW-LAB GUIDED:   No page for the copy: count COW_EVENT_OUT_OF_MEMORY and leave the PTE.
+// COW-LAB GUIDED:   A kernel write then just fails; init yield()s; any other process
+// COW-LAB GUIDED:   gets one "usertrap(): ..." line, setkilled(), COW_EVENT_OOM_KILL.
 void cow_share_page(pte_t *parent, pte_t *child) {
   if (*parent & PTE_W)
     *parent = (*parent & ~PTE_W) | PTE_COW;

@@ -5,7 +5,12 @@
 #include "types.h"
 #include "riscv.h"
 
-// COW-LAB BEGIN: name a software (RSW) PTE bit for copy-on-write and declare the two COW operations
+// COW-LAB BEGIN: name a PTE bit for copy-on-write pages, and declare what vm.c, trap.c and usercopy.c will call
+// COW-LAB GUIDED: PTE_COW: RSW bit 8 (bits 8 and 9 are for software; the MMU ignores them).
+// COW-LAB GUIDED: enum cow_writer: COW_USER_STORE (from usertrap), COW_KERNEL_WRITE (from copyout).
+// COW-LAB GUIDED: enum cow_result: COW_DONE, COW_NOT_COW (a real fault), COW_OUT_OF_MEMORY.
+// COW-LAB GUIDED: cow_share_page(pte_t *parent, pte_t *child), for fork_page() in vm.c.
+// COW-LAB GUIDED: cow_resolve(pagetable, va, writer), returning an enum cow_result.
 // A reserved-for-software PTE bit (RSW, bits 8-9; the hardware ignores it).
 // Set on a page that was writable and is now shared read-only by fork.
 #define PTE_COW (1L << 8)

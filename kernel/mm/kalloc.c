@@ -40,7 +40,10 @@ static struct {
   uint64 nfree;
 } kmem;
 
-// COW-LAB BEGIN: keep a reference count for every physical page (an array indexed by page number)
+// COW-LAB BEGIN: keep a count of the owners of every physical page
+// COW-LAB GUIDED: an int array with one entry per page from KERNBASE to PHYSTOP (a static array
+// COW-LAB GUIDED: starts zeroed: free pages have count 0), and a helper from a physical
+// COW-LAB GUIDED: address to its entry: (pa - KERNBASE) / PGSIZE.
 // One count per page of RAM, indexed by page number counted from KERNBASE.
 static int refcount[(PHYSTOP - KERNBASE) / PGSIZE];
 
@@ -72,7 +75,9 @@ void kinit(void) {
 void kfree(void *pa) {
   if (!is_page_address(pa))
     panic("kfree: not a page address");
-  // COW-LAB BEGIN: free the page only when its last reference is dropped
+  // COW-LAB BEGIN: free the page only when its last owner lets go
+  // COW-LAB GUIDED: take one from its count atomically (__atomic_sub_fetch) and look at the
+  // COW-LAB GUIDED: result: below 0 is a double free (panic); above 0, others own it: return.
   int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);
   if (left < 0)
     panic("kfree: page is already free");
@@ -94,13 +99,16 @@ void *kalloc(void) {
   if (page == 0)
     return 0;
   // COW-LAB BEGIN: a new page has exactly one owner
+  // COW-LAB GUIDED: set its count to 1 (__atomic_store_n).
   __atomic_store_n(refcount_of(page), 1, __ATOMIC_RELEASE);
   // COW-LAB END
   memset(page, JUNK_ALLOCATED, PGSIZE);
   return page;
 }
 
-// COW-LAB BEGIN: let a second page table share a page, and tell how many share it
+// COW-LAB BEGIN: let another owner share a page, and tell how many own it
+// COW-LAB GUIDED: kref(pa): add 1 atomically (__atomic_fetch_add); a page with count 0 is free:
+// COW-LAB GUIDED: panic.  krefcount(pa): read the count atomically (__atomic_load_n).
 void kref(void *pa) {
   if (!is_page_address(pa))
     panic("kref: not a page address");

@@ -17,6 +17,7 @@ void *kalloc_copy(const void *src);
 uint64 kfreepages(void);
 
 // COW-LAB BEGIN: declare the reference-count operations
+// COW-LAB GUIDED: kref() and krefcount(), each given the page's physical address.
 // Adds an owner to an allocated page; each owner later calls kfree() once.
 void kref(void *pa);
 // How many owners the page has now.

@@ -27,6 +27,8 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     return 0;
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
+    // COW-LAB GUIDED: ask cow_resolve() as COW_KERNEL_WRITE; on COW_DONE return the page that
+    // COW-LAB GUIDED: *pte maps now (read it again: it is the new copy); otherwise refuse.
     if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)
       return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy
     // COW-LAB END

@@ -108,6 +108,9 @@ static void report_user_fault(struct proc *p, uint64 scause) {
 // process for lack of memory), 0 if it is a real fault.
 static int fault_served(struct proc *p, uint64 scause) {
   // COW-LAB BEGIN: a store page fault may be a write to a copy-on-write page (mm/cow.c)
+  // COW-LAB GUIDED: for SCAUSE_STORE_PAGE_FAULT, give the faulting address (r_stval(), not
+  // COW-LAB GUIDED: sepc) to cow_resolve() as COW_USER_STORE; anything but COW_NOT_COW was
+  // COW-LAB GUIDED: served (even out of memory: cow_resolve() dealt with it): return 1.
   if (scause == SCAUSE_STORE_PAGE_FAULT &&
       cow_resolve(p->pagetable, r_stval(), COW_USER_STORE) != COW_NOT_COW)
     return 1;
