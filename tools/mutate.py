@@ -257,7 +257,8 @@ MUTATIONS = (
     mutation(
         "cow_sole_owner_copies", "cow",
         "a COW fault copies even when this process is the sole owner (never reuses)",
-        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)\n    return reuse_page(pte);\n", "")),
+        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)\n    return reuse_page(pte);\n",
+         "  if (krefcount((void *)PTE2PA(*pte)) == 0)\n    return reuse_page(pte);\n")),
     mutation(
         "cow_copy_leaks_old_page", "cow",
         "a COW copy never drops its reference to the shared page",
