@@ -38,6 +38,7 @@ from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
 
 DEFAULT_CPUS = 3
 CONSOLE_TAIL_LINES = 8    # console lines quoted when a test's line is missing
+FINAL_GRACE = 5           # seconds to wait for the prompt after a command's last line
 PROMPT_OR_NEWLINE = "\n|" + re.escape(harness.PROMPT)
 
 
@@ -54,9 +55,10 @@ class Output:
         self.command = command
         self.lines = []            # (seconds since the command was typed, text)
         self.seconds = 0.0         # from typing the command to its prompt (or failure)
-        self.problem = None
+        self.problem = None        # a whole message, quoting what it is about
         self.console_tail = []     # the console's last lines, for failure reasons
-        self._tail_quoted = False  # missing() has quoted console_tail once
+        self.problem_shown = None  # the test under whose failure problem was shown
+        self.test = None           # the test being checked now (set by the grader)
 
     def index_of(self, text):
         """Index of the first line equal to text (trailing spaces ignored), or None."""
@@ -85,49 +87,88 @@ class Output:
                 started = seconds
         return self.lines[index][0] - started
 
+    def texts(self):
+        """The lines the command printed, without their times."""
+        return [line for _, line in self.lines]
+
+    def explain(self, test):
+        """Why the command did not finish (its problem), for test's failure.
+        The first test to fail that way shows the whole message; later ones
+        name the test it is shown under. Call only when test fails."""
+        if self.problem_shown is None:
+            self.problem_shown = test
+            return "`%s` did not finish: %s" % (self.command.line, self.problem)
+        return "`%s` did not finish (see %s above)" % (self.command.line, self.problem_shown)
+
     def missing(self, what):
-        """A failure reason: no line what was printed. Quotes the console's
-        end the first time, and refers to that quote after."""
-        if self._tail_quoted:
-            reason = "no %s line; last output: as quoted above" % what
-        else:
-            reason = "no %s line; last output:\n%s" % (
-                what, "\n".join(REASON_INDENT + line for line in self.console_tail))
-            self._tail_quoted = True
+        """A failure reason for the test being checked: no line what was
+        printed. Call only when the test fails: the reason quotes the
+        command's last lines, or the message of the problem that stopped it."""
         if self.problem:
-            reason += "\n`%s` did not finish: %s" % (self.command.line, self.problem)
-        return reason
+            return "no %s line; %s" % (what, self.explain(self.test))
+        return "no %s line; `%s` ended with:\n%s" % (
+            what, self.command.line,
+            "\n".join(REASON_INDENT + line for line in self.console_tail))
 
 
 class Command:
     """A shell command line typed once at the prompt of a freshly booted kernel.
 
     timeout bounds the command (boot time not included); idle, if given,
-    bounds each wait for its next line, so a hang shows before timeout
-    (tools/mutate.py uses it); result is a regex for the lines that end
-    one result, which Output.duration() uses.
+    bounds each wait for its next line, so a hang shows before timeout;
+    result is a regex for the lines that end one result, which
+    Output.duration() uses. final, if given, is a regex for the command's
+    last line: once it is printed the prompt is awaited only FINAL_GRACE
+    seconds more, so a prompt garbled by stray output costs no time.
+    running, if given, names from an Output what the command was running
+    when it stopped (the test in progress), for failure messages.
     """
 
-    def __init__(self, line, timeout, result="", idle=None):
+    def __init__(self, line, timeout, result="", idle=None, final=None, running=None):
         self.line = line
         self.timeout = timeout
         self.result = result
         self.idle = idle
+        self.final = final
+        self.running = running
 
     def read(self, machine, output):
         """Type the command on machine; record each line it prints into output.
 
-        Raises TestFailure (from the harness) if the prompt does not come back.
+        Raises TestFailure if the prompt does not come back: on a timeout its
+        problem is "timed out after N s in TEST: last lines: ...".
         """
         started = time.monotonic()
         ends = harness.deadline(self.timeout)
+        try:
+            self._read(machine, output, started, ends)
+        except TestFailure as failure:
+            output.seconds = time.monotonic() - started
+            problem = getattr(failure, "problem", str(failure))
+            if problem.startswith("timed out"):
+                problem = self._timed_out(output, ends)
+            elif problem.startswith("kernel panic"):
+                problem = "kernel panic in %s%s" % (self.where(output), problem[problem.index(":"):])
+            failure.problem = problem
+            raise failure
+
+    def _read(self, machine, output, started, ends):
         machine.send_line(self.line)
         machine.expect(re.escape(self.line + "\n"), what="the echo of `%s`" % self.line,
                        until=self._next_wait(ends))
         start = machine.cursor
+        final_seen = False
         while True:
-            match = machine.expect(PROMPT_OR_NEWLINE, what="the prompt after `%s`" % self.line,
-                                   until=self._next_wait(ends))
+            until = self._next_wait(ends)
+            if final_seen:
+                until = min(until, harness.deadline(FINAL_GRACE))
+            try:
+                match = machine.expect(PROMPT_OR_NEWLINE,
+                                       what="the prompt after `%s`" % self.line, until=until)
+            except TestFailure:
+                if final_seen:
+                    return          # finished; its prompt never came out whole
+                raise
             output.seconds = time.monotonic() - started
             text = machine.output[start:match.start()]
             if match.group() != "\n":
@@ -135,7 +176,24 @@ class Command:
                     output.lines.append((output.seconds, text))
                 return
             output.lines.append((output.seconds, text))
+            final_seen = final_seen or bool(self.final and re.search(self.final, text))
             start = match.end()
+
+    def where(self, output):
+        """What was running when the command stopped: a test's name, or the command."""
+        name = self.running(output) if self.running else None
+        return name or "`%s`" % self.line
+
+    def _timed_out(self, output, ends):
+        """The problem for a command that ran out of time: which limit, where, last lines."""
+        if self.idle is not None and time.monotonic() < ends - 1:
+            limit = "printing nothing for %g s" % harness.scaled(self.idle)
+        else:
+            limit = "%g s" % harness.scaled(self.timeout)
+        last = [line for line in output.texts() if line.strip()][-CONSOLE_TAIL_LINES:]
+        return "timed out after %s in %s: last lines:\n%s" % (
+            limit, self.where(output),
+            "\n".join(REASON_INDENT + line for line in last) or REASON_INDENT + "(none)")
 
     def _next_wait(self, ends):
         """When the next wait runs out: at ends, or sooner after idle seconds."""
@@ -156,11 +214,17 @@ class Test:
 
 # --- Ready-made checks --------------------------------------------------------
 
+def fail(reason):
+    """Fail the current check with reason (built only once the check fails)."""
+    raise TestFailure(reason)
+
+
 def line_check(text):
     """A check that passes if the command printed the line text."""
     def check_line(output):
         index = output.index_of(text)
-        check(index is not None, output.missing(repr(text)))
+        if index is None:
+            fail(output.missing(repr(text)))
         return output.duration(index)
     return check_line
 
@@ -169,18 +233,63 @@ USERTESTS_RESULT = r"test (\S+): (OK|FAILED)$"
 USERTESTS_PASSED = "ALL TESTS PASSED"
 USERTESTS_FAILED = "SOME TESTS FAILED"
 USERTESTS_OTHER_FAILURE = r"FAILED -- "     # a failure no single test owns (a leak)
+USERTESTS_FAILED_LIST = r"usertests: failed tests:(.*)$"   # printed last, cannot garble
+USERTESTS_MESSAGE = r"  \S"                  # usertests indents what went wrong
+USERTESTS_TABLE = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
+
+
+def usertests_table(quick_only=False):
+    """The names in user/usertests.c's table of tests, in the order they run."""
+    with open(os.path.join(harness.REPO, "user", "usertests.c"), errors="replace") as source:
+        found = USERTESTS_TABLE.findall(source.read())
+    return [name for name, speed in found if speed == "QUICK" or not quick_only]
+
+
+def usertests_running(output, quick_only=True):
+    """The usertests test that was running when output stopped: the first
+    in table order after the last verdict printed."""
+    verdicts = [match.group(1) for _, match in output.matches(USERTESTS_RESULT)]
+    order = usertests_table(quick_only)
+    if not verdicts:
+        return order[0] if order else None
+    if verdicts[-1] in order and order.index(verdicts[-1]) + 1 < len(order):
+        return order[order.index(verdicts[-1]) + 1]
+    return None
+
+
+def usertests_failed(output):
+    """The failed tests' names: from usertests' final list if it printed
+    one, else from the verdict lines."""
+    listed = output.matches(USERTESTS_FAILED_LIST)
+    if listed:
+        return listed[-1][1].group(1).split()
+    return [match.group(1) for _, match in output.matches(USERTESTS_RESULT)
+            if match.group(2) != "OK"]
+
+
+def usertests_failure_lines(output, name):
+    """What test name printed when it failed, exactly as printed: its
+    indented messages and its verdict line."""
+    texts = output.texts()
+    start = 0
+    for index, match in output.matches(USERTESTS_RESULT):
+        if match.group(1) == name and match.group(2) != "OK":
+            return [line for line in texts[start:index] if re.match(USERTESTS_MESSAGE, line)] \
+                + [texts[index]]
+        start = index + 1
+    return ["test %s: FAILED (its verdict line did not come out whole)" % name]
 
 
 def usertests_passed(output):
     """A check that passes if usertests ended with ALL TESTS PASSED."""
-    failed = [match.group(1) for _, match in output.matches(USERTESTS_RESULT)
-              if match.group(2) != "OK"]
+    failed = usertests_failed(output)
     others = [match.string for _, match in output.matches(USERTESTS_OTHER_FAILURE)]
-    check(not failed, "failed: " + ", ".join(failed))
-    check(not others, "\n".join(others))
+    if failed or others:
+        fail("\n".join([line for name in failed for line in usertests_failure_lines(output, name)]
+                       + others))
     last = output.lines[-1][1].rstrip() if output.lines else ""
-    check(output.problem is None and last == USERTESTS_PASSED,
-          output.missing(repr(USERTESTS_PASSED)))
+    if output.problem is not None or last != USERTESTS_PASSED:
+        fail(output.missing(repr(USERTESTS_PASSED)))
     return output.seconds
 
 
@@ -190,13 +299,16 @@ def usertests_group(word):
     def check_group(output):
         results = [(index, match) for index, match in output.matches(USERTESTS_RESULT)
                    if word in match.group(1)]
-        check(results, output.missing("'test *%s*: OK'" % word))
-        failed = [match.group(1) for _, match in results if match.group(2) != "OK"]
-        check(not failed, "failed: " + ", ".join(failed))
+        failed = [name for name in usertests_failed(output) if word in name]
+        if failed:
+            fail("\n".join(line for name in failed for line in usertests_failure_lines(output, name)))
+        if not results:
+            fail(output.missing("'test *%s*: OK'" % word))
         finished = (output.index_of(USERTESTS_PASSED) is not None
                     or output.index_of(USERTESTS_FAILED) is not None)
-        check(finished, "%d *%s* test(s) passed, but there may be more that never ran: %s"
-              % (len(results), word, output.missing(repr(USERTESTS_PASSED))))
+        if not finished:
+            fail("%d *%s* test(s) passed, but there may be more that never ran: %s"
+                 % (len(results), word, output.missing(repr(USERTESTS_PASSED))))
         return sum(output.duration(index) for index, _ in results)
     return check_group
 
@@ -317,6 +429,8 @@ class Grader:
                     outputs[test.command] = self._run(test.command, verbose, cpus, lock)
                 output = outputs[test.command]
             started = time.monotonic()
+            if output is not None:
+                output.test = test.name
             try:
                 seconds = test.check(output)
             except TestFailure as failure:

@@ -61,6 +61,9 @@ TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
 CONSOLE_ONLY_OPTIONS = "-monitor none"
 PANIC = re.compile(r"(?m)^panic: ")
+PANIC_QUIET = 0.5        # seconds of silence after a panic that end its backtrace
+PANIC_WAIT = 3           # seconds at most spent reading a panic's backtrace
+PANIC_LINES = 24         # lines of a panic (its line and backtrace) quoted
 # Variables by which an enclosing `make test` would pass its jobserver and
 # flags to our own `make print-qemu-cmd`.
 MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
@@ -331,6 +334,18 @@ class Machine:
         failure.problem = problem          # the message without the tail
         return failure
 
+    def _panic_text(self, start):
+        """The panic that begins at start: its line and the backtrace after
+        it, read until the console falls quiet. Called holding _changed."""
+        ends = time.monotonic() + scaled(PANIC_WAIT)
+        while not self._eof and time.monotonic() < ends:
+            length = len(self._text)
+            self._changed.wait(PANIC_QUIET)
+            if len(self._text) == length:
+                break
+        lines = self._text[start:].rstrip().splitlines()[:PANIC_LINES]
+        return "\n".join(REASON_INDENT + line for line in lines)
+
     def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None, until=None):
         """Wait for pattern (a regex) after the cursor; return the match.
 
@@ -349,8 +364,10 @@ class Machine:
                 if match:
                     self.cursor = match.end()
                     return match
-                if PANIC.search(self._text):
-                    raise self._failure("kernel panic while waiting for %s" % what)
+                panic = PANIC.search(self._text)
+                if panic:
+                    raise self._failure("kernel panic while waiting for %s:\n%s"
+                                        % (what, self._panic_text(panic.start())))
                 if self._eof:
                     raise self._failure("QEMU exited while waiting for %s" % what)
                 remaining = ends - time.monotonic()

@@ -93,9 +93,9 @@ COW = "kernel/mm/cow.c"
 KALLOC = "kernel/mm/kalloc.c"
 EXEC = "kernel/proc/exec.c"
 PROC = "kernel/proc/proc.c"
-SYSCALL = "kernel/trap/syscall.c"
+SYSCALL = "kernel/sys/syscall.c"
 TRAP = "kernel/trap/trap.c"
-SYSFILE = "kernel/fs/sysfile.c"
+SYSFILE = "kernel/sys/sysfile.c"
 PIPE = "kernel/fs/pipe.c"
 DIR = "kernel/fs/dir.c"
 INODE = "kernel/fs/inode.c"
@@ -226,44 +226,103 @@ MUTATIONS = (
         "recovery_skips_install", "log", "boot clears a committed log without installing it",
         (LOG, "  read_head();\n  install(1);\n  clear_log();", "  read_head();\n  clear_log();"),
         crash=CRASH_LOG),
-    # --- Copy-on-write fork.
+    # --- Copy-on-write fork: sharing, the fault, copyout.
     mutation(
         "cow_makes_readonly_pages_cow", "cow",
         "fork marks read-only pages COW too (text becomes writable)",
-        (COW, "  if (*parent_pte & PTE_W)\n    *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;",
-         "  *parent_pte = (*parent_pte & ~PTE_W) | PTE_COW;")),
+        (COW, "  if (*parent & PTE_W)\n    *parent = (*parent & ~PTE_W) | PTE_COW;",
+         "  *parent = (*parent & ~PTE_W) | PTE_COW;")),
+    mutation(
+        "cow_fault_any_readonly_writable", "cow",
+        "the fault handler makes any read-only page writable, COW or not",
+        (COW, "  if (pte == 0 || (*pte & PTE_COW) == 0)\n    return COW_NOT_COW;",
+         "  if (pte == 0)\n    return COW_NOT_COW;")),
+    mutation(
+        "cow_fault_without_pte_resolved", "cow",
+        "a store fault with no user PTE (above MAXVA, the guard page) counts as resolved",
+        (COW, "  if (pte == 0 || (*pte & PTE_COW) == 0)\n    return COW_NOT_COW;",
+         "  if (pte == 0)\n    return COW_DONE;\n  if ((*pte & PTE_COW) == 0)\n"
+         "    return COW_NOT_COW;")),
+    mutation(
+        "cow_store_fault_unhandled", "cow",
+        "pages are shared at fork, but usertrap has no COW fault handler",
+        (TRAP, "  if (scause == SCAUSE_STORE_PAGE_FAULT &&\n"
+               "      cow_resolve(p->pagetable, r_stval(), COW_USER_STORE) != COW_NOT_COW)\n"
+               "    return 1;\n", "")),
     mutation(
         "cow_resolve_never_copies", "cow",
         "a COW fault just turns PTE_W back on (pages stay shared)",
-        (COW, "  if (krefcount((void *)pa) == 1) {", "  if (krefcount((void *)pa) >= 1) {")),
+        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)",
+         "  if (krefcount((void *)PTE2PA(*pte)) >= 1)")),
     mutation(
-        "cow_copy_leaks_old_page", "cow", "a COW copy keeps its reference to the shared page",
-        (COW, "  kfree((void *)pa);  // drop this page table's reference to the shared page\n",
+        "cow_sole_owner_copies", "cow",
+        "a COW fault copies even when this process is the sole owner (never reuses)",
+        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)\n    return reuse_page(pte);\n",
+         "  if (krefcount((void *)PTE2PA(*pte)) == 0)\n    return reuse_page(pte);\n")),
+    mutation(
+        "cow_copy_leaks_old_page", "cow",
+        "a COW copy never drops its reference to the shared page",
+        (COW, "  kfree(shared);\n", "")),
+    mutation(
+        "cow_copy_drops_before_copying", "cow",
+        "a COW copy drops its reference to the shared page before copying it",
+        (COW, "  void *copy = kalloc_copy(shared);\n  if (copy == 0)\n    return COW_OUT_OF_MEMORY;\n"
+              "  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);\n  kfree(shared);\n",
+         "  kfree(shared);\n  void *copy = kalloc_copy(shared);\n  if (copy == 0)\n"
+         "    return COW_OUT_OF_MEMORY;\n"
+         "  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);\n")),
+    mutation(
+        "cow_oom_panics", "cow", "a COW fault panics when no page is free for the copy",
+        (COW, "  if (copy == 0)\n    return COW_OUT_OF_MEMORY;",
+         "  if (copy == 0)\n    panic(\"cow: out of memory\");")),
+    mutation(
+        "fork_failure_keeps_references", "cow",
+        "a fork that fails half-way unmaps the child's pages without dropping their references",
+        (VM, "      uvmunmap(new, 0, va / PGSIZE, 1);", "      uvmunmap(new, 0, va / PGSIZE, 0);")),
+    mutation(
+        "copyout_refuses_cow_pages", "cow",
+        "copyout fails on a COW page instead of breaking the share",
+        (USERCOPY,
+         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
+         "      return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy\n",
          "")),
     mutation(
-        "kfree_ignores_refcount", "cow", "kfree frees a page other page tables still map",
-        (KALLOC, "  if (left > 0)\n    return;  // other owners still use it\n", "")),
-    mutation(
-        "copyout_refuses_cow_pages", "cow", "copyout fails on a COW page instead of copying it",
-        (USERCOPY,
-         "    if ((*pte & PTE_COW) && cow_resolve(pagetable, va) == COW_DONE) {\n"
-         "      cow_count(COW_EVENT_COPYOUT_BREAK);\n"
-         "      return (char *)PTE2PA(*pte);  // the PTE now maps this process's own copy\n"
-         "    }\n", "")),
-    mutation(
-        "copyout_writes_shared_page", "cow", "copyout writes into a COW page in place",
+        "copyout_writes_shared_page", "cow",
+        "copyout writes into a COW page in place (never breaks the share)",
         (USERCOPY, "  if (dir == TO_USER && (*pte & PTE_W) == 0) {",
          "  if (dir == TO_USER && (*pte & (PTE_W | PTE_COW)) == 0) {")),
     mutation(
-        "cow_store_fault_unhandled", "cow", "usertrap kills on every store fault, COW or not",
-        (TRAP, "} else if (scause == SCAUSE_STORE_PAGE_FAULT && cow_fault(p)) {",
-         "} else if (scause == SCAUSE_STORE_PAGE_FAULT && 0 && cow_fault(p)) {")),
+        "copyout_uses_old_address", "cow",
+        "copyout breaks the share but writes through the old physical address",
+        (USERCOPY,
+         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
+         "      return (char *)PTE2PA(*pte);",
+         "    uint64 before = PTE2PA(*pte);\n"
+         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
+         "      return (char *)before;")),
+    # --- Copy-on-write fork: reference counts.
     mutation(
-        "cow_sole_owner_copies", "cow",
-        "a COW fault copies even when this process is the sole owner",
-        (COW, "  if (krefcount((void *)pa) == 1) {", "  if (krefcount((void *)pa) == 0) {"),
-        equivalent="a performance change only: the copy is correct, just needless; "
-                   "only the cowstat pages_reused counter (and forkbench) can tell"),
+        "kfree_ignores_refcount", "refcount", "kfree frees a page other page tables still map",
+        (KALLOC, "  if (left > 0)\n    return;  // other owners still use it\n", "")),
+    mutation(
+        "refcount_plain", "refcount",
+        "reference counts changed with plain ++ and -- (no atomic, no lock)",
+        (KALLOC, "  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);",
+         "  int left = --*refcount_of(pa);"),
+        (KALLOC, "  if (__atomic_fetch_add(refcount_of(pa), 1, __ATOMIC_ACQ_REL) < 1)",
+         "  if ((*refcount_of(pa))++ < 1)")),
+    mutation(
+        "refcount_decrement_then_read", "refcount",
+        "kfree decrements atomically, then reads the count again to decide",
+        (KALLOC, "  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);",
+         "  __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);\n"
+         "  int left = krefcount(pa);")),
+    mutation(
+        "refcount_test_under_lock", "refcount",
+        "kfree tests the count under kmem.lock, then decrements after releasing it",
+        (KALLOC, "  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);",
+         "  acquire(&kmem.lock);\n  int left = *refcount_of(pa) - 1;\n  release(&kmem.lock);\n"
+         "  __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);")),
 )
 
 MUTATIONS_BY_NAME = {m.name: m for m in MUTATIONS}

@@ -2146,20 +2146,35 @@ count_free_pages(void)
 }
 
 // One run of the selected tests and the leak check; returns 1 if all passed.
+// The names of the failed tests are listed again at the end, on one line
+// of their own, after every test process is gone: a verdict line may be
+// garbled by a test's stray children printing at the same time, this one
+// cannot.
 static int
 run_selected(const struct options *opt)
 {
   int ok = 1;
+  char failed[NTESTS] = { 0 };
   int before = count_free_pages();
 
   for (int i = 0; i < NTESTS; i++)
-    if (is_selected(&tests[i], opt))
-      ok &= run_test(&tests[i]);
+    if (is_selected(&tests[i], opt) && !run_test(&tests[i]))
+      failed[i] = 1;
   int after = count_free_pages();
   if (after < before) {
     printf("FAILED -- lost some free pages %d (out of %d)\n",
            before - after, before);
     ok = 0;
+  }
+  for (int i = 0; i < NTESTS; i++)
+    if (failed[i])
+      ok = 0;
+  if (!ok) {
+    printf("usertests: failed tests:");
+    for (int i = 0; i < NTESTS; i++)
+      if (failed[i])
+        printf(" %s", tests[i].name);
+    printf("\n");
   }
   printf("%s\n", ok ? "ALL TESTS PASSED" : "SOME TESTS FAILED");
   return ok;

@@ -1,0 +1,50 @@
+"""The grader's mistake suite: `make grade` must fail each classic mistake, in time.
+
+Each test grades the solved tree with one mistake of tools/mistakes.py (the
+edits are tools/mutate.py's mutation of that name) and checks that the
+grade lost points and finished within tools/mistakes.py's GRADE_LIMIT.
+`make test` grades SAMPLE (a few minutes); `make test-full`
+(XV6_TEST_FULL=1) grades every mistake.
+"""
+
+import os
+import shutil
+import sys
+import tempfile
+
+from harness import REPO, Suite, check, scaled
+
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import mistakes  # noqa: E402  (needs the path above)
+
+FULL = os.environ.get("XV6_TEST_FULL") == "1"
+# One of each kind: the copyout mistake that used to take 5 minutes, a
+# livelocking fault handler, a mistake only behaviour can show (no reuse).
+SAMPLE = ("copyout_uses_old_address", "cow_fault_without_pte_resolved", "cow_sole_owner_copies")
+
+suite = Suite("mistakes", cpus=(3,), boot=False)
+
+
+def grading_loses_points(name):
+    def test(m):
+        scratch = tempfile.mkdtemp(prefix="mistake-")
+        try:
+            tree = mistakes.mistake_tree(scratch, name)
+            result = mistakes.grade(tree, (), m.cpus)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        check(result.score < result.possible,
+              "expected the grade of mistake %s to lose points, got %d/%d"
+              % (name, result.score, result.possible))
+        check(result.seconds <= scaled(mistakes.GRADE_LIMIT),
+              "expected the grade of mistake %s to finish within %g s, it took %d s"
+              % (name, scaled(mistakes.GRADE_LIMIT), result.seconds))
+        return "%d/%d in %d s; %s" % (result.score, result.possible, result.seconds,
+                                      result.first[:100])
+    test.__name__ = name
+    return test
+
+
+for mistake in mistakes.MISTAKES:
+    if FULL or mistake.name in SAMPLE:
+        suite.test(grading_loses_points(mistake.name))

@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""The grader's mistake suite: does `make grade` fail each classic student mistake?
+
+Usage: python3 tools/mistakes.py [--list] [--runs N] [--races N] [--docs] [NAME ...]
+
+Each mistake is one of tools/mutate.py's mutations (MUTATIONS there holds
+their search/replace edits, and its mutated_files() applies them): the
+solved tree with one deliberate student mistake. For each, the tool copies
+the tree (the files `make handin` packs), applies the mistake, and runs
+./grade-lab-cow in the copy as a student would (test/graderun.py), then
+records the score, the first message the report shows, and the time the
+whole grade took. A mistake is caught when it loses points; a grade must
+also finish within GRADE_LIMIT seconds.
+
+The reference-count races lose points only when harts meet in a small
+window, so --races N grades each race mistake N more times, grading only
+the tests that look for races (RACE_TESTS), and reports how many runs lost
+points. --docs writes the results as docs/grader-mistakes.md and
+docs/grader-mistakes.zh.md. Exit status: 0 every mistake caught in time,
+1 otherwise, 2 the tool failed.
+
+Environment: GRADE_PORT (the graders' QEMU gdb port, default a free one),
+CPUS (harts, default 3), XV6_TIME_SCALE (multiplies every time limit).
+"""
+
+import argparse
+import collections
+import datetime
+import os
+import shutil
+import sys
+import tempfile
+import time
+
+TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(TOOLS_DIR)
+sys.path[:0] = [TOOLS_DIR, os.path.join(REPO, "test")]
+import graderun  # noqa: E402  (needs the path above)
+import harness  # noqa: E402
+import mutate  # noqa: E402
+from perf import table  # noqa: E402
+from report import PrintedReport  # noqa: E402
+
+GRADE_LIMIT = 180            # seconds a whole grade of a broken kernel may take (scaled)
+GRADE_TIMEOUT = 600          # seconds after which a grader is stopped (scaled)
+RACE_TESTS = ("concurrent_release",)
+DEFAULT_CPUS = 3
+MESSAGE_CHARS = 160          # of the first message, in the tables
+DOCS = (os.path.join(REPO, "docs", "grader-mistakes.md"),
+        os.path.join(REPO, "docs", "grader-mistakes.zh.md"))
+
+# The mistakes, by mutation name, with what the student did in Chinese.
+# race: graded again --races times (the outcome depends on timing).
+Mistake = collections.namedtuple("Mistake", "name zh race")
+MISTAKES = (
+    Mistake("cow_makes_readonly_pages_cow", "fork 把只读页也标成 COW（代码段变得可写）", False),
+    Mistake("cow_fault_any_readonly_writable", "缺页处理把任何只读页都变成可写，不管是不是 COW", False),
+    Mistake("cow_fault_without_pte_resolved",
+            "超过 MAXVA 或落在保护页上的写缺页（没有用户 PTE）被当作已处理", False),
+    Mistake("cow_store_fault_unhandled", "fork 已经共享页面，但 usertrap 没有 COW 缺页处理", False),
+    Mistake("cow_resolve_never_copies", "COW 缺页只是把 PTE_W 打开（页面仍然共享）", False),
+    Mistake("cow_sole_owner_copies", "唯一拥有者写页时也复制（从不复用）", False),
+    Mistake("cow_copy_leaks_old_page", "复制之后从不释放对旧共享页的引用", False),
+    Mistake("cow_copy_drops_before_copying", "先释放对共享页的引用，再复制它", False),
+    Mistake("cow_oom_panics", "COW 缺页找不到空闲页时 panic", False),
+    Mistake("fork_failure_keeps_references", "fork 中途失败时取消映射却不释放引用", False),
+    Mistake("copyout_refuses_cow_pages", "copyout 遇到 COW 页直接失败，不打破共享", False),
+    Mistake("copyout_writes_shared_page", "copyout 直接写进 COW 页（从不打破共享）", False),
+    Mistake("copyout_uses_old_address", "copyout 打破共享后仍写旧的物理地址（没有重读 PTE）", False),
+    Mistake("kfree_ignores_refcount", "kfree 不看引用计数，直接释放仍被映射的页", False),
+    Mistake("refcount_plain", "引用计数用普通的 ++ 和 --（没有原子操作也没有锁）", True),
+    Mistake("refcount_decrement_then_read", "kfree 原子地减一，然后再单独读一次计数来决定", True),
+    Mistake("refcount_test_under_lock", "kfree 在 kmem.lock 下检查计数，放锁之后才减一", True),
+)
+MISTAKES_BY_NAME = {m.name: m for m in MISTAKES}
+
+Grade = collections.namedtuple("Grade", "score possible first seconds")
+
+
+def first_message(report):
+    """'TEST: its first reason line' for the report's first failed test."""
+    for name, passed, reasons in report.results:
+        if not passed:
+            lines = [line.strip() for line in reasons if line.strip()] or ["(no reason)"]
+            return "%s: %s" % (name, lines[0])
+    return "-"
+
+
+def grade(tree, tests, cpus):
+    """Run tree's grader on tests (all if empty); return a Grade."""
+    port = int(os.environ["GRADE_PORT"]) if os.environ.get("GRADE_PORT") else None
+    status, output, seconds = graderun.run_grader(tree, list(tests), GRADE_TIMEOUT, cpus, port)
+    report = PrintedReport(output)
+    return Grade(report.score[0], report.score[1], first_message(report), seconds)
+
+
+def mistake_tree(scratch, mistake):
+    """A copy of the solved tree's sources with mistake applied; returns its path."""
+    tree = os.path.join(scratch, mistake)
+    mutate.copy_sources(tree)
+    for path, text in mutate.mutated_files(tree, mutate.MUTATIONS_BY_NAME[mistake]).items():
+        with open(path, "w") as f:
+            f.write(text)
+    return tree
+
+
+def run_mistake(scratch, mistake, cpus, races):
+    """Grade mistake once in full, and races more times on RACE_TESTS if it
+    is a race; returns (Grade, runs that lost points, race runs)."""
+    tree = mistake_tree(scratch, mistake.name)
+    try:
+        full = grade(tree, (), cpus)
+        runs = races if mistake.race else 0
+        lost = 0
+        for _ in range(runs):
+            race = grade(tree, RACE_TESTS, cpus)
+            lost += race.score < race.possible
+        return full, lost, runs
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def caught(result):
+    full, lost, runs = result
+    return full.score < full.possible and full.seconds <= harness.scaled(GRADE_LIMIT)
+
+
+def rows(results, zh):
+    """Table rows, one per mistake, in English or Chinese."""
+    out = []
+    for name, (full, lost, runs) in results.items():
+        what = MISTAKES_BY_NAME[name].zh if zh else mutate.MUTATIONS_BY_NAME[name].summary
+        out.append(("`%s`" % name, what, "%d/%d" % (full.score, full.possible),
+                    "%d s" % full.seconds, "%d/%d" % (lost, runs) if runs else "-",
+                    "`%s`" % full.first[:MESSAGE_CHARS].replace("`", "'").replace("|", "\\|")))
+    return out
+
+
+HEADERS = {
+    False: ("mistake", "what the student did", "score", "grade time",
+            "race runs that lost points", "first message the student sees"),
+    True: ("错误", "学生做了什么", "得分", "评分用时", "竞争：扣分的次数", "学生看到的第一条信息"),
+}
+
+INTRO = {
+    False: """# What the grader says about classic mistakes
+
+Generated by `python3 tools/mistakes.py --docs` on %(date)s (CPUS=%(cpus)d,
+a 2-core machine shared with other jobs); do not edit by hand. Each row is the
+solved tree with one deliberate mistake (the edits are the mutation of the same
+name in `tools/mutate.py`), graded once by `./grade-lab-cow` as a student
+would. The first message is the first FAIL of the report and its first line.
+For the reference-count races, "race runs" counts the runs of
+`./grade-lab-cow %(race_tests)s` (the tests that look for races) that lost
+points.
+""",
+    True: """# 评分器对典型错误的反馈
+
+由 `python3 tools/mistakes.py --docs` 于 %(date)s 生成（CPUS=%(cpus)d，一台与其他任务共用的
+双核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `tools/mutate.py`
+中同名的变异），再像学生一样运行一次 `./grade-lab-cow`。"第一条信息"是报告中第一个 FAIL
+及其第一行原因（原样保留英文）。对引用计数竞争，"竞争"一栏是只运行
+`./grade-lab-cow %(race_tests)s`（专门寻找竞争的测试）时扣分的次数。
+""",
+}
+
+
+def write_docs(results, cpus):
+    values = dict(date=datetime.date.today().isoformat(), cpus=cpus,
+                  race_tests=" ".join(RACE_TESTS))
+    for path, zh in zip(DOCS, (False, True)):
+        with open(path, "w") as f:
+            f.write(INTRO[zh] % values + "\n" + table(HEADERS[zh], rows(results, zh)) + "\n")
+        print("wrote %s" % os.path.relpath(path, REPO))
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(
+        description="Grade the solved tree with one classic mistake at a time.",
+        epilog="Every time limit is multiplied by XV6_TIME_SCALE (default 1).")
+    parser.add_argument("names", nargs="*", metavar="NAME",
+                        help="mistakes to grade (default: all; see --list)")
+    parser.add_argument("--list", action="store_true", help="list the mistakes and exit")
+    parser.add_argument("--races", type=int, default=0, metavar="N",
+                        help="grade each race mistake N more times on %s" % " ".join(RACE_TESTS))
+    parser.add_argument("--docs", action="store_true",
+                        help="write docs/grader-mistakes.md and .zh.md from the results")
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.names if name not in MISTAKES_BY_NAME]
+    if unknown:
+        parser.error("no mistake named %s (see --list)" % ", ".join(unknown))
+    return args
+
+
+def main(argv):
+    args = parse_args(argv)
+    if args.list:
+        for m in MISTAKES:
+            print("%-32s %s%s" % (m.name, mutate.MUTATIONS_BY_NAME[m.name].summary,
+                                  "  [race]" if m.race else ""))
+        return 0
+    cpus = int(os.environ.get("CPUS") or DEFAULT_CPUS)
+    selected = args.names or [m.name for m in MISTAKES]
+    results = collections.OrderedDict()
+    scratch = tempfile.mkdtemp(prefix="mistakes-")
+    harness.install_signal_handlers()
+    try:
+        for name in selected:
+            started = time.monotonic()
+            try:
+                results[name] = run_mistake(scratch, MISTAKES_BY_NAME[name], cpus, args.races)
+            except (mutate.ToolError, harness.TestFailure) as error:
+                print("mistakes: %s: %s" % (name, error), file=sys.stderr)
+                return 2
+            full, lost, runs = results[name]
+            print("%s: %d/%d in %d s%s (%d s in all); %s" % (
+                name, full.score, full.possible, full.seconds,
+                ", races lost points in %d/%d" % (lost, runs) if runs else "",
+                time.monotonic() - started, full.first), flush=True)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if args.docs:
+        write_docs(results, cpus)
+    missed = [name for name, result in results.items() if not caught(result)]
+    if missed:
+        print("NOT CAUGHT (full marks, or over %g s): %s"
+              % (harness.scaled(GRADE_LIMIT), ", ".join(missed)))
+        return 1
+    print("all %d mistakes lost points in under %g s" % (len(results),
+                                                        harness.scaled(GRADE_LIMIT)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
