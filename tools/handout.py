@@ -72,7 +72,8 @@ DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "tools/sandbox.py",
                    "test/sandbox_tests.py", "test/hostile_probe.py", "tools/handout.py",
-                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md")
+                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
+                   "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
