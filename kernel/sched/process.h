@@ -91,6 +91,10 @@ struct proc {
   char name[PROC_NAME_LEN];    // for debugging (Ctrl-P)
   struct cowstat cow_self;     // copy-on-write events of this process
   struct cowstat cow_children; // ... and of the children it has reaped
+
+  // set by vfork() before the process first runs, cleared only by the
+  // process itself; the parent reads it under vfork_lock (proc/vfork.c)
+  struct proc *lender;         // a vfork child: whose memory it runs on, else 0
 };
 
 // The process table, and the first process (set once by userinit()).
