@@ -27,7 +27,7 @@ void proc_drop_memory(struct proc *p, pagetable_t pagetable, uint64 sz);
 // sets FORK_CHILD_FIRST or FORK_PARENT_FIRST, any other value leaves it;
 // returns the order before the call.  The default was measured
 // (docs/perf.md, "Child first or parent first").
-#define FORK_ORDER_DEFAULT FORK_PARENT_FIRST
+#define FORK_ORDER_DEFAULT FORK_CHILD_FIRST
 int fork_order(int order);
 
 // The two halves of fork, shared with vfork.c.  allocproc() returns a new
