@@ -8,7 +8,8 @@
 //  - wait_lock (in proc/proc.c) guards every p->parent; take it before any
 //    p->lock.
 //  - Everything under "private" is touched only by the process itself, or by
-//    its parent/creator while the process cannot run.
+//    its parent/creator while the process cannot run.  A vfork child runs
+//    on its parent's pagetable (and sets its sz) while the parent sleeps.
 #ifndef KERNEL_SCHED_PROCESS_H
 #define KERNEL_SCHED_PROCESS_H
 
