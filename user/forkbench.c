@@ -401,9 +401,10 @@ static enum outcome fork_pages_figure(struct bench *b) {
 // All figures for the current heap size.  Returns TRIAL_FORK_FAILED if a
 // fork failed (the remaining figures are skipped).
 static enum outcome heap_figures(struct bench *b) {
-  if (run_figure(b, &fork_exit_wait) == TRIAL_FORK_FAILED ||
+  // vfork first: it copies nothing, so it runs even where fork cannot.
+  if (run_figure(b, &vfork_exec_wait) == TRIAL_FORK_FAILED ||
+      run_figure(b, &fork_exit_wait) == TRIAL_FORK_FAILED ||
       run_figure(b, &fork_exec_wait) == TRIAL_FORK_FAILED ||
-      run_figure(b, &vfork_exec_wait) == TRIAL_FORK_FAILED ||
       fork_pages_figure(b) == TRIAL_FORK_FAILED)
     return TRIAL_FORK_FAILED;
   if (free_pages() < (uint64)b->pages + CHILD_COPY_MARGIN) {
