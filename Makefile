@@ -238,6 +238,13 @@ handout:
 	@test -f tools/handout.py || { echo "make handout: this is a starter tree; starters are made from the solved tree"; exit 1; }
 	$(PYTHON) tools/handout.py --level $(LEVEL) $(HANDOUT)
 
+# The page-state diagram of docs/fork-vfork-cow.md, drawn by Graphviz from
+# the source kept beside it; test/diagram_tests.py checks it is up to date.
+# Not part of `all`: only the docs need dot (Debian package graphviz).
+docs/page-states.svg: docs/page-states.dot
+	@command -v dot >/dev/null 2>&1 || { echo "*** no 'dot': apt-get install graphviz" >&2; exit 1; }
+	dot -Tsvg $< -o $@
+
 # Grade the lab from a clean build: `make grade GRADEFLAGS="-v simple"`.
 .PHONY: grade
 grade: | qemu-check

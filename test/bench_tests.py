@@ -68,6 +68,8 @@ def figure_problems(figures, mb):
                             % (fig, mb, ", ".join(missing_numbers(tokens, keys)), tokens))
 
     need("fork_exit_wait", TIME_KEYS)
+    need("fork_exec_wait", TIME_KEYS)
+    need("vfork_exec_wait", TIME_KEYS)
     need("fork_pages", ("before", "after", "used"))
     need("parent_write", TIME_KEYS)
     need("getpid", ("calls", "ns_per_call", "min_ns_per_call"))

@@ -57,6 +57,10 @@ TARGET_RATIO = 20             # ...at least this many times faster than eager co
 LINE_PREFIX = "forkbench "
 DONE_LINE = "forkbench done"
 TIME_FIGURES = ("fork_exit_wait", "child_write", "parent_write")
+EXEC_FIGURES = ("fork_exit_wait", "fork_exec_wait", "vfork_exec_wait")
+ORDER_COMMAND = "orderbench 100"  # the COW work of a 100-command shell script, by fork order
+ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "
+                        r"pages_copied=(\d+) pages_reused=(\d+)$", re.M)
 KERNELS = ("eager", "cow")    # the starter's kernel, then the solved one
 ROUNDS = 3                    # alternating runs of both kernels; each figure is their median
 
@@ -130,6 +134,17 @@ def run_bench(tree, label, quick):
             return machine.run(command, BENCH_TIMEOUT)
         except harness.TestFailure as failure:
             raise PerfError("%s kernel: `%s` did not finish: %s" % (label, command, failure))
+
+
+def run_order_bench():
+    """Boot this tree's kernel once and run ORDER_COMMAND; return its output."""
+    image = harness.fresh_image(os.path.join(REPO, "fs.img"))
+    with harness.Machine(cpus=CPUS, fs_image=image, label="perf fork order") as machine:
+        try:
+            machine.boot()
+            return machine.run(ORDER_COMMAND, BENCH_TIMEOUT)
+        except harness.TestFailure as failure:
+            raise PerfError("`%s` did not finish: %s" % (ORDER_COMMAND, failure))
 
 
 def measure(quick, rounds):
@@ -320,6 +335,24 @@ def fork_section(results):
                   "eager/COW (minimums)"], rows)
 
 
+def exec_section(results):
+    rows = [[mb] + [ms_cell(results, kernel, fig, mb) for fig in EXEC_FIGURES for kernel in KERNELS]
+            for mb in results.sizes]
+    return table(["heap MB"] + ["%s: %s ms" % (fig.replace("_wait", "").replace("_", "+"), kernel)
+                                for fig in EXEC_FIGURES for kernel in KERNELS], rows)
+
+
+def order_section(output):
+    rows = [[script, order.replace("_", " "), faults, copied, reused]
+            for script, order, faults, copied, reused in ORDER_LINE.findall(output)]
+    if not rows:
+        raise PerfError("`%s` printed no results:\n%s" % (ORDER_COMMAND, output))
+    default = re.search(r"^orderbench default=(\w+)$", output, re.M)
+    return (table(["script", "order", "COW faults", "pages copied", "pages reused"], rows) +
+            "\n\nThe kernel's default: **%s**." % (default.group(1).replace("_", " ")
+                                                  if default else "not reported"))
+
+
 def writes_section(results):
     rows = [[mb] + [ms_cell(results, kernel, fig, mb)
                     for fig in ("child_write", "parent_write") for kernel in KERNELS]
@@ -455,7 +488,7 @@ def largest_row(results):
     return "The %d MB row, %s." % (mb, "; ".join(outcomes))
 
 
-def report(results, facts, quick, rounds, seconds):
+def report(results, order, facts, quick, rounds, seconds):
     mode = "`forkbench -q` (quick mode, fewer repetitions)" if quick else "`forkbench`"
     parts = [
         "# Fork performance: copy-on-write against eager copying",
@@ -486,6 +519,20 @@ def report(results, facts, quick, rounds, seconds):
         fork_section(results),
         largest_row(results) + " Eager copying needs a second copy of the heap, and 2 x "
         "64 MB does not fit in 128 MB of RAM; fork returns -1 and the benchmark goes on.",
+        "## fork + exec and vfork + exec",
+        "The child execs `forkbench exit`, a program that exits at once; the parent "
+        "waits. With vfork the child runs on the parent's memory until its exec, so "
+        "nothing is shared or copied (kernel/proc/vfork.c); fork+exit+wait is repeated "
+        "for scale.",
+        exec_section(results),
+        "## Child first or parent first",
+        "`%s` on the COW kernel (one run, CPUS=%d): the shell runs a script of 100 "
+        "commands (`forkbench exit`) once with each order after fork (the `forkorder` "
+        "system call), and cowstat counts what copy-on-write did. *foreground*: the "
+        "shell waits for each command; *background*: every other command ends in `&`, "
+        "so the shell reads and parses the next line while that child starts. "
+        "The default order is the one that copies fewer pages." % (ORDER_COMMAND, CPUS),
+        order_section(order),
         "## Writes after fork",
         "*Child writes*: the child writes every heap page, then exits (each write is a "
         "COW copy). *Parent writes*: the child exits at once; the parent waits, then "
@@ -525,10 +572,12 @@ def main():
     facts = host_facts()
     try:
         results = Results(measure(options.quick, max(1, options.rounds)))
+        progress("running %s on the COW kernel" % ORDER_COMMAND)
+        order = run_order_bench()
     except (PerfError, ValueError, subprocess.TimeoutExpired) as error:
         print("perf: %s" % error, file=sys.stderr)
         return 1
-    text = report(results, facts, options.quick, max(1, options.rounds),
+    text = report(results, order, facts, options.quick, max(1, options.rounds),
                   time.monotonic() - started)
     os.makedirs(os.path.dirname(os.path.abspath(options.output)), exist_ok=True)
     with open(options.output, "w") as out:

@@ -3,6 +3,7 @@
 //
 //   forkbench       the full run (each figure repeated for about a second)
 //   forkbench -q    a quick run, fewer repetitions (for make test)
+//   forkbench exit  exits at once (the program the exec figures run)
 //
 // Output: one figure per line, the word "forkbench" and key=value tokens.
 // A time figure, for a heap of H MB (P pages, each written once):
@@ -10,6 +11,9 @@
 //   forkbench fig=NAME heap_mb=H pages=P reps=R us=MEDIAN min_us=MIN
 //
 //   fork_exit_wait  fork; the child exits at once; the parent waits
+//   fork_exec_wait  fork; the child execs `forkbench exit`; the parent waits
+//   vfork_exec_wait the same with vfork: the child borrows the parent's
+//                   memory until its exec, so nothing is shared or copied
 //   child_write     as above, but the child first writes every heap page
 //   parent_write    the child exits at once; the parent waits, then writes
 //                   every heap page
@@ -196,6 +200,41 @@ static enum outcome trial_fork_exit_wait(struct bench *b, struct sample *s) {
   return result;
 }
 
+// The child's side of the exec figures: run `forkbench exit`.  Never returns.
+static void exec_exiter(void) {
+  char *argv[] = {"forkbench", "exit", 0};
+  exec(argv[0], argv);
+  exit(1);
+}
+
+// fork; the child execs a program that exits at once; the parent waits.
+static enum outcome trial_fork_exec_wait(struct bench *b, struct sample *s) {
+  uint64 start = now();
+  int pid = fork();
+  if (pid < 0)
+    return TRIAL_FORK_FAILED;
+  if (pid == 0)
+    exec_exiter();
+  enum outcome result = reap();
+  s->total = now() - start;
+  return result;
+}
+
+// As trial_fork_exec_wait, with vfork.  The child must not return from
+// this function (the parent will return through its frame), so it calls
+// exec_exiter(), which never returns.
+static enum outcome trial_vfork_exec_wait(struct bench *b, struct sample *s) {
+  uint64 start = now();
+  int pid = vfork();
+  if (pid < 0)
+    return TRIAL_FORK_FAILED;
+  if (pid == 0)
+    exec_exiter();
+  enum outcome result = reap();
+  s->total = now() - start;
+  return result;
+}
+
 // fork; the child writes every page, reports how long that took on the
 // report pipe, and exits; the parent waits.
 static enum outcome trial_child_write(struct bench *b, struct sample *s) {
@@ -253,6 +292,8 @@ struct figure {
 };
 
 static const struct figure fork_exit_wait = {"fork_exit_wait", 0, 0, trial_fork_exit_wait};
+static const struct figure fork_exec_wait = {"fork_exec_wait", 0, 0, trial_fork_exec_wait};
+static const struct figure vfork_exec_wait = {"vfork_exec_wait", 0, 0, trial_vfork_exec_wait};
 static const struct figure child_write = {"child_write", "copy_fault", "page",
                                           trial_child_write};
 static const struct figure parent_write = {"parent_write", "reuse_fault", "page",
@@ -360,7 +401,10 @@ static enum outcome fork_pages_figure(struct bench *b) {
 // All figures for the current heap size.  Returns TRIAL_FORK_FAILED if a
 // fork failed (the remaining figures are skipped).
 static enum outcome heap_figures(struct bench *b) {
-  if (run_figure(b, &fork_exit_wait) == TRIAL_FORK_FAILED ||
+  // vfork first: it copies nothing, so it runs even where fork cannot.
+  if (run_figure(b, &vfork_exec_wait) == TRIAL_FORK_FAILED ||
+      run_figure(b, &fork_exit_wait) == TRIAL_FORK_FAILED ||
+      run_figure(b, &fork_exec_wait) == TRIAL_FORK_FAILED ||
       fork_pages_figure(b) == TRIAL_FORK_FAILED)
     return TRIAL_FORK_FAILED;
   if (free_pages() < (uint64)b->pages + CHILD_COPY_MARGIN) {
@@ -401,10 +445,12 @@ static int align_heap(struct bench *b) {
 
 int main(int argc, char *argv[]) {
   struct bench b = {0, 0, 0, {-1, -1}, &full_run};
+  if (argc == 2 && strcmp(argv[1], "exit") == 0)
+    return 0;
   if (argc == 2 && strcmp(argv[1], "-q") == 0) {
     b.repeat = &quick_run;
   } else if (argc != 1) {
-    fprintf(2, "usage: forkbench [-q]\n");
+    fprintf(2, "usage: forkbench [-q | exit]\n");
     return 1;
   }
   if (pipe(b.report) < 0 || align_heap(&b) < 0) {

@@ -11,6 +11,7 @@
 
 struct stat;
 struct cowstat;
+struct pageinfo;
 
 // System calls.
 int fork(void);
@@ -37,6 +38,9 @@ int close(int);
 
 // Project extensions (numbers from 22 up; see README).
 int cowstat(int which, struct cowstat*);  // kernel/cowstat.h
+int pageinfo(uint64 va, struct pageinfo*);  // kernel/pageinfo.h
+int vfork(void);
+int forkorder(int order);  // kernel/forkorder.h
 
 // Strings, memory and small helpers (user/lib/ulib.c).
 int stat(const char*, struct stat*);

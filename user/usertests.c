@@ -27,6 +27,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
+#include "kernel/pageinfo.h"
 #include "user/user.h"
 
 #define STDOUT 1
@@ -1945,6 +1946,309 @@ out_of_disk_blocks(void)
 }
 
 // ---------------------------------------------------------------------------
+// pageinfo and vfork
+
+static void
+check_pageinfo_of(uint64 va)
+{
+  char d[LABEL_MAX];
+  struct pageinfo info;
+  expect_minus_one(label(d, "pageinfo() of", va, HEX), pageinfo(va, &info));
+}
+
+static void
+check_pageinfo_into(uint64 addr)
+{
+  char d[LABEL_MAX];
+  expect_minus_one(label(d, "pageinfo() into", addr, HEX),
+                   pageinfo((uint64)buf, (struct pageinfo *)addr));
+}
+
+static void
+pageinfo_bad_address_fails(void)
+{
+  for_each_bad_address(check_pageinfo_of);
+}
+
+static void
+pageinfo_bad_pointer_fails(void)
+{
+  for_each_bad_address(check_pageinfo_into);
+  check_pageinfo_into(0);  // the text page: mapped, but not writable
+}
+
+// A page of our own heap: mapped for us, writable, one owner, and every
+// field of the answer written (none left as the 0xff we filled it with).
+static void
+pageinfo_reports_own_page(void)
+{
+  struct pageinfo info;
+  char *p = sbrk(PGSIZE);
+
+  if (p == SBRK_FAILED)
+    fail("expected sbrk(PGSIZE) to succeed");
+  p[0] = 1;
+  memset(&info, 0xff, sizeof(info));
+  expect_ret("pageinfo() of a heap page", 0, pageinfo((uint64)p + 5, &info));
+  expect_value("pageinfo's va (the page's start)", (uint64)p, info.va);
+  expect_value("pageinfo's pa modulo PGSIZE", 0, info.pa % PGSIZE);
+  expect_at_least("pageinfo's pa", KERNBASE, info.pa);
+  uint64 want = PTE_V | PTE_R | PTE_W | PTE_U;
+  expect_value("pageinfo's V, R, W, X, U flags", want,
+               info.flags & (PTE_V | PTE_R | PTE_W | PTE_X | PTE_U));
+  expect_value("pageinfo's refcount", 1, info.refcount);
+  expect_value("pageinfo's cow", 0, info.cow);
+}
+
+#define VFORK_BEFORE 10
+#define VFORK_STORED 20
+static volatile int vfork_global = VFORK_BEFORE;
+
+// The tests call vfork() themselves, never through a helper: a vfork
+// child must not return from the function that called vfork, since the
+// parent will return through that function's frame (see the last test).
+
+// The child's stores to a global and to the parent's stack are the
+// parent's, and the parent runs only once the child has exited.
+static void
+vfork_child_stores_seen_by_parent(void)
+{
+  volatile int on_stack = VFORK_BEFORE;
+
+  vfork_global = VFORK_BEFORE;
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    sleep(2);  // a parent that did not wait would run meanwhile
+    vfork_global = VFORK_STORED;
+    on_stack = VFORK_STORED;
+    exit(0);
+  }
+  expect_value("the global after the vfork child's store", VFORK_STORED, vfork_global);
+  expect_value("the stack variable after the vfork child's store", VFORK_STORED, on_stack);
+  expect_child_ok(pid);
+}
+
+// The parent resumes when the child execs; the child's stores before exec
+// stay, and the exec'd program runs on (here: echo writing into a pipe).
+static void
+vfork_parent_resumes_at_exec(void)
+{
+  int fds[2];
+  char *argv[] = {ECHO, "vforked", 0};
+
+  pipe_or_fail(fds);
+  vfork_global = VFORK_BEFORE;
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    vfork_global = VFORK_STORED;
+    close(STDOUT);
+    dup(fds[1]);
+    exec("no-such-program", argv);  // fails: the child goes on, on lent memory
+    exec(argv[0], argv);
+    exit(EXEC_RETURNED);
+  }
+  expect_value("the global after the vfork child's exec", VFORK_STORED, vfork_global);
+  close(fds[1]);
+  int n = read(fds[0], buf, BUFSZ - 1);
+  buf[n < 0 ? 0 : n] = 0;
+  close(fds[0]);
+  expect_child_ok(pid);
+  if (strcmp(buf, "vforked\n") != 0)
+    fail("expected the vfork child to exec echo vforked");
+}
+
+// A page that is copy-on-write in the parent (shared with an earlier fork
+// child) is copied for the parent when the vfork child writes it: the
+// parent sees the store, the fork child keeps the old value.
+static void
+vfork_store_to_cow_page_seen_by_parent(void)
+{
+  int go[2], reply[2];
+  char c;
+
+  pipe_or_fail(go);
+  pipe_or_fail(reply);
+  vfork_global = VFORK_BEFORE;
+  int forked = fork_or_fail();
+  if (forked == 0) {
+    read_exactly(go[0], &c, 1);
+    c = vfork_global;
+    write_exactly(reply[1], &c, 1);
+    exit(0);
+  }
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    vfork_global = VFORK_STORED;
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the parent's global after the vfork child's store", VFORK_STORED, vfork_global);
+  write_exactly(go[1], "g", 1);
+  read_exactly(reply[0], &c, 1);
+  expect_value("the fork child's global after the vfork child's store", VFORK_BEFORE, c);
+  expect_child_ok(forked);
+}
+
+// The child's sbrk() moves the one break the two share.
+static void
+vfork_child_sbrk_seen_by_parent(void)
+{
+  char *old_break = sbrk(0);
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    char *p = sbrk(PGSIZE);
+    if (p != SBRK_FAILED)
+      p[0] = VFORK_STORED;
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the break after the vfork child's sbrk(PGSIZE)",
+               (uint64)old_break + PGSIZE, (uint64)sbrk(0));
+  expect_value("the byte the vfork child stored in its new page", VFORK_STORED, old_break[0]);
+}
+
+// A faulting vfork child dies alone; the parent resumes.
+static void
+vfork_child_fault_kills_only_child(void)
+{
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    store_byte(0);  // text is read-only
+    exit(0);
+  }
+  expect_value("the exit status of a faulting vfork child", KILLED, wait_for(pid));
+}
+
+// A killed vfork child gives the memory back; the parent resumes.  A
+// forked helper does the kill, since the parent sleeps in vfork().
+static void
+vfork_child_killed(void)
+{
+  int fds[2], victim;
+
+  pipe_or_fail(fds);
+  int killer = fork_or_fail();
+  if (killer == 0) {
+    read_exactly(fds[0], &victim, sizeof(victim));
+    expect_ret("kill() of the vfork child", 0, kill(victim));
+    exit(0);
+  }
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    victim = getpid();
+    write(fds[1], &victim, sizeof(victim));
+    spin_forever();
+  }
+  for (int reaped = 0; reaped < 2; reaped++) {
+    int status, who = wait(&status);
+    if (who == killer)
+      check_child_status(status);
+    else if (who == pid)
+      expect_value("the exit status of a killed vfork child", KILLED, status);
+    else
+      fail("expected wait() to return the killer or the vfork child");
+  }
+}
+
+// A vfork child that runs out of memory for a copy-on-write copy is
+// killed; the parent resumes, holding whatever the child grew.  (Where
+// fork copies eagerly, as in the lab's starter, the page is not
+// copy-on-write: the child's store needs no memory and lands.)
+static void
+vfork_child_out_of_memory(void)
+{
+  int go[2];
+  char c;
+  struct pageinfo info;
+
+  pipe_or_fail(go);
+  vfork_global = VFORK_BEFORE;
+  int holder = fork_or_fail();  // keeps vfork_global's page shared
+  if (holder == 0) {
+    close(go[1]);
+    read(go[0], &c, 1);  // until the parent closes the pipe
+    exit(0);
+  }
+  expect_ret("pageinfo() of vfork_global", 0, pageinfo((uint64)&vfork_global, &info));
+  char *old_break = sbrk(0);
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    consume_all_memory();
+    vfork_global = VFORK_STORED;  // needs a copy, and no page is free
+    exit(0);
+  }
+  sbrk(old_break - sbrk(0));  // the child's heap is ours now: give it back
+  int status = wait_for(pid);
+  close(go[1]);
+  expect_child_ok(holder);
+  if (info.cow) {
+    expect_value("the exit status of a vfork child out of memory", KILLED, status);
+    expect_value("the parent's global", VFORK_BEFORE, vfork_global);
+  } else {
+    expect_value("the exit status of a vfork child whose store needed no copy", 0, status);
+    expect_value("the parent's global", VFORK_STORED, vfork_global);
+  }
+}
+
+// Return twice: 0 in the vfork child and the child's pid in the parent,
+// which resumes in vfork_two_calls_down(), a frame below the outer one.
+static int __attribute__((noinline))
+vfork_two_calls_down(void)
+{
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  return pid;
+}
+
+static int __attribute__((noinline))
+vfork_in_a_function(void)
+{
+  int pid = vfork_two_calls_down();
+  expect_ok("vfork() seen by its caller", pid);
+  return pid;
+}
+
+// Writes over a large part of the stack below the caller's frame.
+static void __attribute__((noinline))
+scribble_on_stack(void)
+{
+  volatile char junk[512];
+  for (int i = 0; i < sizeof(junk); i++)
+    junk[i] = 0xff;
+}
+
+static void
+return_from_vfork_caller_then_scribble(void)
+{
+  if (vfork_in_a_function() == 0) {
+    scribble_on_stack();  // over the frame the parent will return through
+    exit(0);
+  }
+  exit(0);  // not reached: the parent's return found the child's junk
+}
+
+// The child returns from the functions that called vfork and calls another,
+// whose locals cover the frames the parent will return through: the parent
+// loads junk as its return address, faults, and is killed with one
+// usertrap() line.  Nothing else is harmed.
+static void
+vfork_child_returns_from_caller(void)
+{
+  int pid = fork_or_fail();
+  if (pid == 0)
+    return_from_vfork_caller_then_scribble();
+  expect_value("the exit status of a parent whose vfork child returned",
+               KILLED, wait_for(pid));
+}
+
+// ---------------------------------------------------------------------------
 // The test table and the runner
 
 struct test {
@@ -1970,6 +2274,17 @@ static const struct test tests[] = {
   TEST(kill_reaped_pid_fails, QUICK),
   TEST(kill_init_fails, QUICK),
   TEST(reparent_to_init, QUICK),
+  TEST(pageinfo_bad_address_fails, QUICK),
+  TEST(pageinfo_bad_pointer_fails, QUICK),
+  TEST(pageinfo_reports_own_page, QUICK),
+  TEST(vfork_child_stores_seen_by_parent, QUICK),
+  TEST(vfork_parent_resumes_at_exec, QUICK),
+  TEST(vfork_store_to_cow_page_seen_by_parent, QUICK),
+  TEST(vfork_child_sbrk_seen_by_parent, QUICK),
+  TEST(vfork_child_fault_kills_only_child, QUICK),
+  TEST(vfork_child_killed, QUICK),
+  TEST(vfork_child_out_of_memory, QUICK),
+  TEST(vfork_child_returns_from_caller, QUICK),
   TEST(uptime_advances, QUICK),
   TEST(sleep_waits_at_least_n_ticks, QUICK),
   TEST(unknown_syscall_fails, QUICK),

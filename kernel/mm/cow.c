@@ -33,7 +33,8 @@
 // TLBs: a process's stale read-only translations are flushed when it next
 // enters user space (userret in trap/trampoline.S switches satp with
 // sfence.vma around it), so no extra flush is needed here.  This relies on
-// one thread per address space: no other hart runs this page table now.
+// one thread per address space: no other hart runs this page table now (a
+// vfork child borrows its parent's only while the parent sleeps).
 #include "types.h"
 #include "riscv.h"
 #include "lib/printf.h"

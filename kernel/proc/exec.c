@@ -166,6 +166,6 @@ int exec(char *path, char **argv) {
   p->trapframe->epc = entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = argv_va;  // main(argc, argv); argc is the return value, in a0
-  proc_freepagetable(old_pagetable, old_sz);
+  proc_drop_memory(p, old_pagetable, old_sz);  // a vfork child gives it back
   return argc;
 }

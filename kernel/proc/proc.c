@@ -8,6 +8,7 @@
 //    zombie children atomic with its sleep, so exit()'s wakeup is not lost.
 //    Order: wait_lock before any p->lock.
 //  - pid_lock guards nextpid.
+//  - child_first is read and set with atomic instructions.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -21,12 +22,16 @@
 #include "sched/process.h"
 #include "sched/sched.h"
 #include "proc/proc.h"
+#include "proc/vfork.h"
 #include "trap/trap.h"  // usertrapret(): a new process leaves the kernel through it
 #include "fs/file.h"
 #include "fs/inode.h"
 #include "fs/log.h"
 
 static int nextpid = 1;
+// Whether fork() lets the new child run before the parent returns
+// (see fork_order()).  Measured in docs/perf.md.
+static int child_first = FORK_ORDER_DEFAULT;
 static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 
@@ -48,6 +53,7 @@ void proc_mapstacks(pagetable_t kpgtbl) {
 void procinit(void) {
   initlock(&pid_lock, "nextpid");
   initlock(&wait_lock, "wait_lock");
+  vforkinit();
   for (int i = 0; i < NPROC; i++) {
     initlock(&proc[i].lock, "proc");
     proc[i].state = UNUSED;
@@ -106,10 +112,11 @@ static void freeproc(struct proc *p) {
   p->state = UNUSED;
 }
 
-// Claims an UNUSED slot with a trap frame and an empty user page table, set
-// to start in forkret() when first scheduled.  Returns it with p->lock held,
-// or 0 if the table is full or memory ran out.
-static struct proc *allocproc(void) {
+// Claims an UNUSED slot with a trap frame, set to start in forkret() when
+// first scheduled, and (if with_pagetable) an empty user page table; without
+// one, p->pagetable is 0 for the caller to fill.  Returns it with p->lock
+// held, or 0 if the table is full or memory ran out.
+struct proc *allocproc(int with_pagetable) {
   struct proc *p;
   for (p = proc; p < &proc[NPROC]; p++) {
     acquire(&p->lock);
@@ -122,7 +129,8 @@ static struct proc *allocproc(void) {
 
   p->pid = allocpid();
   p->state = USED;
-  if ((p->trapframe = kalloc()) == 0 || (p->pagetable = proc_pagetable(p)) == 0) {
+  if ((p->trapframe = kalloc()) == 0 ||
+      (with_pagetable && (p->pagetable = proc_pagetable(p)) == 0)) {
     freeproc(p);
     release(&p->lock);
     return 0;
@@ -130,6 +138,7 @@ static struct proc *allocproc(void) {
   memset(&p->context, 0, sizeof(p->context));
   memset(&p->cow_self, 0, sizeof(p->cow_self));
   memset(&p->cow_children, 0, sizeof(p->cow_children));
+  p->lender = 0;
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + PGSIZE;
   return p;
@@ -139,7 +148,7 @@ static struct proc *allocproc(void) {
 // forkret() mounts the file system and execs /init, built from
 // user/init.c like every other program.
 void userinit(void) {
-  struct proc *p = allocproc();
+  struct proc *p = allocproc(1);
   if (p == 0)
     panic("userinit: no memory");
   initproc = p;
@@ -196,7 +205,7 @@ int growproc(int n) {
 // pid; the child returns 0 from the same fork call.  -1 on failure.
 int fork(void) {
   struct proc *p = myproc();
-  struct proc *np = allocproc();
+  struct proc *np = allocproc(1);
   if (np == 0)
     return -1;
   if (uvmcopy(p->pagetable, np->pagetable, p->sz) < 0) {
@@ -205,6 +214,22 @@ int fork(void) {
     return -1;
   }
   np->sz = p->sz;
+  int pid = start_child(p, np);
+  if (__atomic_load_n(&child_first, __ATOMIC_RELAXED))
+    yield();  // a child that execs at once then drops its shares before we write
+  return pid;
+}
+
+int fork_order(int order) {
+  if (order == FORK_CHILD_FIRST || order == FORK_PARENT_FIRST)
+    return __atomic_exchange_n(&child_first, order, __ATOMIC_RELAXED);
+  return __atomic_load_n(&child_first, __ATOMIC_RELAXED);
+}
+
+// The rest of fork and vfork, once np has its memory: np gets p's registers
+// (returning 0 from the call), open files, directory and name, becomes p's
+// child and may run.  Caller holds np->lock; returns np's pid.
+int start_child(struct proc *p, struct proc *np) {
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;  // the child's fork() returns 0
   for (int fd = 0; fd < NOFILE; fd++)
@@ -248,11 +273,20 @@ static void close_all_files(struct proc *p) {
   p->cwd = 0;
 }
 
-// Gives back the process's user memory and page table.  Safe while the
-// process is still running in the kernel: the kernel runs on its own page
-// table, and this process will never return to user space.
+// Lets go of an address space p no longer uses (at exit, or the old one at
+// exec): frees it, or gives it back to the process that lent it (vfork).
+// Safe while p runs in the kernel, which uses its own page table.
+void proc_drop_memory(struct proc *p, pagetable_t pagetable, uint64 sz) {
+  if (vfork_borrowing(p))
+    vfork_give_back(p, pagetable, sz);
+  else
+    proc_freepagetable(pagetable, sz);
+}
+
+// Gives back the process's user memory and page table; it will never return
+// to user space.
 static void free_user_memory(struct proc *p) {
-  proc_freepagetable(p->pagetable, p->sz);
+  proc_drop_memory(p, p->pagetable, p->sz);
   p->pagetable = 0;
   p->sz = 0;
 }

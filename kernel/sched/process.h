@@ -8,7 +8,8 @@
 //  - wait_lock (in proc/proc.c) guards every p->parent; take it before any
 //    p->lock.
 //  - Everything under "private" is touched only by the process itself, or by
-//    its parent/creator while the process cannot run.
+//    its parent/creator while the process cannot run.  A vfork child runs
+//    on its parent's pagetable (and sets its sz) while the parent sleeps.
 #ifndef KERNEL_SCHED_PROCESS_H
 #define KERNEL_SCHED_PROCESS_H
 
@@ -91,6 +92,10 @@ struct proc {
   char name[PROC_NAME_LEN];    // for debugging (Ctrl-P)
   struct cowstat cow_self;     // copy-on-write events of this process
   struct cowstat cow_children; // ... and of the children it has reaped
+
+  // set by vfork() before the process first runs, cleared only by the
+  // process itself; the parent reads it under vfork_lock (proc/vfork.c)
+  struct proc *lender;         // a vfork child: whose memory it runs on, else 0
 };
 
 // The process table, and the first process (set once by userinit()).

@@ -41,6 +41,9 @@ static uint64 (*const handlers[])(void) = {
   [SYS_mkdir]  = sys_mkdir,
   [SYS_close]  = sys_close,
   [SYS_cowstat] = sys_cowstat,
+  [SYS_pageinfo] = sys_pageinfo,
+  [SYS_vfork] = sys_vfork,
+  [SYS_forkorder] = sys_forkorder,
 };
 
 void syscall(void) {

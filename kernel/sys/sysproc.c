@@ -7,7 +7,9 @@
 #include "mm/kalloc.h"
 #include "mm/usercopy.h"
 #include "mm/cowcount.h"
+#include "mm/pageinspect.h"
 #include "proc/proc.h"
+#include "proc/vfork.h"
 #include "sys/sysproc.h"
 #include "sched/clock.h"
 #include "sched/sched.h"
@@ -92,4 +94,33 @@ uint64 sys_cowstat(void) {
   }
   st.free_pages = kfreepages();
   return copyout(p->pagetable, addr, &st, sizeof(st));
+}
+
+// int pageinfo(uint64 va, struct pageinfo *out): the physical page, PTE
+// flags and reference count of the caller's user page at va
+// (kernel/pageinfo.h).  0, or -1 if va is not a user page or out is bad.
+uint64 sys_pageinfo(void) {
+  uint64 va, addr;
+  argaddr(0, &va);
+  argaddr(1, &addr);
+  struct proc *p = myproc();
+  struct pageinfo info;
+  if (page_inspect(p->pagetable, va, &info) < 0)
+    return -1;
+  return copyout(p->pagetable, addr, &info, sizeof(info));
+}
+
+// int vfork(void): a child that runs on the caller's memory until it execs
+// or exits (proc/vfork.c).  The child's pid, or -1.
+uint64 sys_vfork(void) {
+  return vfork();
+}
+
+// int forkorder(int order): which runs first after fork, FORK_CHILD_FIRST or
+// FORK_PARENT_FIRST (kernel/forkorder.h); any other order changes nothing.
+// Returns the order before the call.
+uint64 sys_forkorder(void) {
+  int order;
+  argint(0, &order);
+  return fork_order(order);
 }

@@ -13,5 +13,8 @@ uint64 sys_sbrk(void);
 uint64 sys_sleep(void);
 uint64 sys_uptime(void);
 uint64 sys_cowstat(void);
+uint64 sys_pageinfo(void);
+uint64 sys_vfork(void);
+uint64 sys_forkorder(void);
 
 #endif
