@@ -42,6 +42,7 @@
 #include "mm/cow.h"
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
+#include "mm/leaftable.h"
 #include "mm/vm.h"
 
 // COW-LAB BEGIN: implement cow_share_page() and cow_resolve(), following the story told at the top of this file
@@ -53,9 +54,12 @@ void cow_share_page(pte_t *parent, pte_t *child) {
 }
 
 // The page's last owner writes it: give write permission back, copy nothing.
+// Its neighbours are likely sole-owned too (the other owner has exited):
+// cow_reuse_around() makes them writable now, sparing a fault each.
 static enum cow_result reuse_page(pte_t *pte) {
   *pte = (*pte | PTE_W) & ~PTE_COW;
   cow_count(COW_EVENT_REUSE);
+  cow_reuse_around(pte);
   return COW_DONE;
 }
 
@@ -100,6 +104,11 @@ enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer wr
   if (writer == COW_KERNEL_WRITE)
     cow_count(COW_EVENT_COPYOUT_BREAK);
 
+  // The same PTE, in a leaf page-table page of our own: the FORK=shared
+  // build copies a shared one here (mm/leaftable.h); the default build
+  // finds it already ours.
+  if ((pte = walk_to_write(pagetable, PGROUNDDOWN(va), 0)) == 0)
+    return out_of_memory(va, writer);
   if (krefcount((void *)PTE2PA(*pte)) == 1)
     return reuse_page(pte);
   if (copy_page(pte) == COW_DONE)

@@ -153,19 +153,18 @@ int exec(char *path, char **argv) {
   int argc;
   if (read_program(path, pagetable, &sz, &entry) < 0 ||
       (argc = build_stack(pagetable, &sz, argv, &sp, &argv_va)) < 0) {
-    proc_freepagetable(pagetable, sz);
+    proc_freepagetable(pagetable);
     return -1;
   }
 
   // Commit: from here on the old program is gone.
   pagetable_t old_pagetable = p->pagetable;
-  uint64 old_sz = p->sz;
   safestrcpy(p->name, last_component(path), sizeof(p->name));
   p->pagetable = pagetable;
   p->sz = sz;
   p->trapframe->epc = entry;
   p->trapframe->sp = sp;
   p->trapframe->a1 = argv_va;  // main(argc, argv); argc is the return value, in a0
-  proc_freepagetable(old_pagetable, old_sz);
+  proc_freepagetable(old_pagetable);
   return argc;
 }

@@ -17,7 +17,7 @@ int wait(uint64 status_addr);
 int kill(int pid);
 int growproc(int n);
 pagetable_t proc_pagetable(struct proc *p);
-void proc_freepagetable(pagetable_t pagetable, uint64 sz);
+void proc_freepagetable(pagetable_t pagetable);
 // Maps every process slot's kernel stack into the kernel page table (boot).
 void proc_mapstacks(pagetable_t kpgtbl);
 
