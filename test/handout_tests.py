@@ -28,6 +28,9 @@ GRADE_TIMEOUT = 2400        # seconds for a whole grade
 MARKER = "COW-LAB"
 MUST_FAIL = ("simple", "three")
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
+# Fault-around reuse, and shared page-table pages (the challenge students write).
+BEYOND_THE_LAB = (os.path.join("kernel", "mm", "cowaround.c"),
+                  os.path.join("kernel", "mm", "sharedpt.c"))
 
 
 @contextlib.contextmanager
@@ -81,6 +84,9 @@ def starter_keeps_no_solution(m):
               "expected a COW-lab TODO in kernel/mm/cow.c; TODOs are in %s" % todos)
         solution = files_containing(tree, "cow_share_page(parent")
         check(not solution, "expected uvmcopy's call to cow_share_page to be gone, found in %s" % solution)
+        beyond = [path for path in BEYOND_THE_LAB if os.path.exists(os.path.join(tree, path))]
+        check(not beyond, "expected the starter to leave out the kernel's work beyond the "
+              "lab, found %s" % beyond)
         return "TODOs in %d files" % len(todos)
 
 

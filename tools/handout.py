@@ -36,11 +36,14 @@ STARTER = re.compile(r"^(\s*)// COW-LAB STARTER: (.*)$")
 ANY_MARKER = "// COW-LAB"
 
 # Left out of a student's tree: the starter check, the tools for grading many
-# submissions, and time.txt (students write their own).  A path ending in /
-# stands for everything under it.
+# submissions, time.txt (students write their own), and the kernel's work
+# beyond the lab: fault-around reuse and shared page-table pages (the
+# challenge, docs/lab-cow-challenge.md, asks students to write the latter).
+# A path ending in / stands for everything under it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "tools/sandbox.py",
-                   "test/sandbox_tests.py", "test/hostile_probe.py")
+                   "test/sandbox_tests.py", "test/hostile_probe.py",
+                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c")
 TEXT_SUFFIXES = (".c", ".h", ".S")
 
 
