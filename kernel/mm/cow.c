@@ -13,22 +13,29 @@
 //     reuse_page() when this page table is the only owner left (just turn
 //     PTE_W back on, copy nothing); copy_page() when others still share it
 //     (map a private copy, drop one reference on the old page); and
-//     out_of_memory() when no page is free for the copy.
+//     out_of_memory() when no page is free for the copy.  The solved
+//     kernel's reuse_page() also makes the page's sole-owned neighbours
+//     writable (fault-around, mm/cowaround.c: beyond the lab, so the
+//     starter tree leaves it out).
 //
 // Counting: each outcome is counted where it is decided, so for every
 // counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
 //
 // Invariants: a PTE has PTE_COW only if it lacks PTE_W.  A user page's
-// reference count equals the number of PTEs that map it, except for a
-// moment inside cow_share_page() (counted, then mapped) and uvmunmap()
-// (counted down, then unmapped), while no other code can look at either.
-// Kernel-only pages (trap frames, page-table pages, pipes) have count 1.
+// reference count equals the number of leaf page-table pages that map it
+// (in the default build each belongs to one page table, so: the number of
+// PTEs), except for a moment inside cow_share_page() (counted, then
+// mapped) and uvmunmap() (counted down, then unmapped), while no other
+// code can look at either.  Kernel-only pages (trap frames, pipes, root and
+// level-1 page-table pages) have count 1; a leaf page-table page has one
+// per page table that holds it (mm/leaftable.h).
 //
 // Locking: none of our own.  Only the process itself (or its parent inside
-// fork, while the child cannot run) touches its page table.  The sole-owner
-// test is safe without a lock because the count can only rise through a
-// fork of an owner, and the faulting process is not forking; if the count
-// falls meanwhile, the worst case is one needless copy.
+// fork, while the child cannot run) touches its page table, and it changes
+// a PTE only in a leaf page-table page of its own (walk_to_write()).  The
+// sole-owner test is safe without a lock because the count can only rise
+// through a fork of an owner, and the faulting process is not forking; if
+// the count falls meanwhile, the worst case is one needless copy.
 //
 // TLBs: a process's stale read-only translations are flushed when it next
 // enters user space (userret in trap/trampoline.S switches satp with
