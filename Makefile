@@ -7,7 +7,8 @@
 #   make clean       remove every build output
 #
 # Settable on the command line: CPUS (1..8, default 3), TOOLPREFIX, GDBPORT,
-# FSIMG (the disk image QEMU uses, default fs.img), QEMUEXTRA (more QEMU options).
+# FSIMG (the disk image QEMU uses, default fs.img), QEMUEXTRA (more QEMU options),
+# FORK (pages, the default, or shared: see "Sources" below).
 #
 # Nothing here lists source files. Every kernel/<layer>/*.c and *.S is part of
 # the kernel; every user/NAME.c that defines main() becomes the program
@@ -120,8 +121,28 @@ qemu-check: | toolchain
 
 # --- Sources ------------------------------------------------------------------
 
+# FORK chooses the one file that provides kernel/mm/leaftable.h: with pages,
+# every leaf page-table page belongs to one page table and fork shares user
+# pages one PTE at a time; with shared, fork shares the leaf page-table
+# pages themselves (kernel/mm/sharedpt.c, the lab's challenge,
+# docs/lab-cow-challenge.md).  The kernel is relinked when FORK changes.
+FORK ?= pages
+LEAF_TABLES_pages := kernel/mm/leafprivate.c
+LEAF_TABLES_shared := kernel/mm/sharedpt.c
+LEAF_TABLES := $(LEAF_TABLES_$(FORK))
+ifeq ($(LEAF_TABLES),)
+  $(error FORK must be pages or shared, not '$(FORK)')
+endif
+ifeq ($(wildcard $(LEAF_TABLES)),)
+  $(error FORK=$(FORK) builds $(LEAF_TABLES), which this tree lacks: write it first (docs/lab-cow-challenge.md))
+endif
+FORK_STAMP := kernel/fork.build
+ifneq ($(shell cat $(FORK_STAMP) 2>/dev/null),$(FORK))
+  $(shell echo $(FORK) > $(FORK_STAMP))
+endif
+
 # Sorted, so the link order does not depend on the file system.
-KSRCS := $(sort $(wildcard kernel/*/*.c kernel/*/*.S))
+KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
 KOBJS := $(addsuffix .o,$(basename $(KSRCS)))
 
 ULIB_SRCS := $(sort $(wildcard user/lib/*.c) $(filter-out user/lib/usys.S,$(wildcard user/lib/*.S)))
@@ -150,7 +171,7 @@ all: kernel/kernel fs.img $(HOST_TOOLS)
 # Naming the objects as targets keeps make from deleting them as intermediates.
 $(KOBJS) $(ULIB_OBJS) $(UPROG_OBJS): | toolchain
 
-kernel/kernel: $(KOBJS) kernel/kernel.ld
+kernel/kernel: $(KOBJS) kernel/kernel.ld $(FORK_STAMP)
 	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > kernel/kernel.asm
 	$(NM) -n $@ > kernel/kernel.sym
@@ -257,7 +278,7 @@ zipball handin:
 	@$(PYTHON) tools/handin.py $(if $(filter 1,$(FORCE)),--force)
 
 clean:
-	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym
+	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym $(FORK_STAMP)
 	rm -f user/*.o user/*.d user/*.asm user/_* user/lib/*.o user/lib/*.d user/lib/usys.S
 	rm -f mkfs/*.o mkfs/*.d $(HOST_TOOLS) fs.img .gdbinit xv6.out compile_commands.json
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

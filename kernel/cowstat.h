@@ -19,6 +19,10 @@ struct cowstat {
   uint64 out_of_memory;  // writes that found no free page for the copy
   uint64 copyout_breaks; // of cow_faults, the ones made by the kernel's copyout
   uint64 oom_kills;      // processes killed: no memory to copy a page
+  // Not faults: after a reuse, the other copy-on-write pages of the same
+  // leaf page-table page that were sole-owned too, made writable at once
+  // (fault-around; kernel/mm/cowaround.c).  Each spares one fault.
+  uint64 pages_reused_around;
   uint64 free_pages;     // free physical pages now (the same for every which)
 };
 

@@ -37,7 +37,7 @@ HANDIN_TOOL = os.path.join("tools", "handin.py")
 HANDOUT_TIMEOUT = 60        # seconds to write a starter tree
 HANDIN_TIMEOUT = 60         # seconds for make handin (git and a tarball)
 GRADE_TIMEOUT = 2400        # seconds for a whole grade
-MUST_FAIL = ("simple", "three")
+MUST_FAIL = ("simple", "oom_kills_only_child")   # the tests an eager fork cannot pass
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
 TRAP_TODO_FUNCTION = "fault_served"   # the TODO for the trap path must sit in its body
@@ -50,6 +50,9 @@ PLAIN_WORDS = frozenset("""
     goto if inline int long register return short signed sizeof static struct switch
     typedef union unsigned void volatile while uint uint8 uint16 uint32 uint64 pte_t
     pagetable_t proc define endif ifdef ifndef include""".split())
+# Fault-around reuse, and shared page-table pages (the challenge students write).
+BEYOND_THE_LAB = (os.path.join("kernel", "mm", "cowaround.c"),
+                  os.path.join("kernel", "mm", "sharedpt.c"))
 
 
 @contextlib.contextmanager
@@ -197,6 +200,9 @@ def starters_hold_no_solution_line(m):
             check(listed.returncode == 0 and "FAIL" not in listed.stdout,
                   "expected the %s starter's test suites to load (test/run.py --list), got status %d:\n%s"
                   % (level, listed.returncode, listed.stdout[-1500:]))
+            beyond = [path for path in BEYOND_THE_LAB if os.path.exists(os.path.join(tree, path))]
+            check(not beyond, "expected the %s starter to leave out the kernel's work beyond "
+                  "the lab, found %s" % (level, beyond))
             where = trap_todo_function(tree)
             check(where == TRAP_TODO_FUNCTION, "expected the %s starter's TODO in %s to sit in %s(), "
                   "where code placed there runs; it is in %s" % (level, TRAP_FILE, TRAP_TODO_FUNCTION,

@@ -3,6 +3,7 @@
 `make test` runs the quick set (`usertests -q`) and a short grind;
 `make test-full` sets XV6_TEST_FULL=1 and runs every usertest and a longer
 grind.  Both programs print their own verdict; these tests read it.
+test/shared_tests.py runs usertests on the FORK=shared kernel too.
 """
 
 import os
@@ -26,6 +27,11 @@ def tail(text, lines=8):
 
 @suite.test
 def usertests_all_pass(m):
+    return check_usertests(m)
+
+
+def check_usertests(m):
+    """Runs usertests (the quick set, or all with XV6_TEST_FULL=1) on m."""
     out = m.run(USERTESTS, timeout=USERTESTS_TIMEOUT)
     passed = re.findall(r"(?m)^test \S+: OK", out)
     failed = re.findall(r"(?m)^test (\S+): FAILED", out)

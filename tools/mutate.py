@@ -127,8 +127,8 @@ MUTATIONS = (
     mutation(
         "walk_ignores_maxva", "copy", "walk() has no MAXVA check (high bits alias low pages)",
         (VM,
-         "  if (va >= MAXVA)\n    return 0;\n  for (int level = 2;",
-         "  for (int level = 2;")),
+         "  if (va >= MAXVA)\n    return 0;\n  pagetable_t level1",
+         "  pagetable_t level1")),
     # --- Address-space layout, sbrk and faults.
     mutation(
         "exec_text_writable", "memory", "exec maps every segment writable",

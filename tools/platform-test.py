@@ -127,6 +127,10 @@ class Chroot:
     def __enter__(self):
         tarball = cached_tarball(self.release)
         self.root = tempfile.mkdtemp(prefix="xv6-platform-%s-" % self.release, dir="/var/tmp")
+        # mkdtemp makes it 0700; as the chroot's / it must be 0755 like any
+        # root directory, or no user but root (the sandbox's nobody) can
+        # reach a file in it.
+        os.chmod(self.root, 0o755)
         run(["tar", "-C", self.root, "-xzf", tarball], DEBOOTSTRAP_TIMEOUT)
         self._mount(["-t", "proc", "proc"], "proc")
         self._mount(["--bind", "/dev"], "dev")

@@ -17,6 +17,7 @@ static void print_counters(struct cowstat *st) {
   printf("out_of_memory %lu\n", st->out_of_memory);
   printf("copyout_breaks %lu\n", st->copyout_breaks);
   printf("oom_kills %lu\n", st->oom_kills);
+  printf("pages_reused_around %lu\n", st->pages_reused_around);
 }
 
 static void get(int which, struct cowstat *st) {
@@ -62,6 +63,7 @@ int main(int argc, char *argv[]) {
     .out_of_memory = after.out_of_memory - before.out_of_memory,
     .copyout_breaks = after.copyout_breaks - before.copyout_breaks,
     .oom_kills = after.oom_kills - before.oom_kills,
+    .pages_reused_around = after.pages_reused_around - before.pages_reused_around,
   };
   printf("cowstat: %s exited with status %d\n", argv[1], status);
   print_counters(&diff);

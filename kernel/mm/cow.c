@@ -13,22 +13,28 @@
 //     place: reuse when this page table is the only owner left (just turn
 //     PTE_W back on, copy nothing); copy when others still share it (map a
 //     private copy, drop one reference on the old page); and out of memory
-//     when no page is free for the copy.
+//     when no page is free for the copy.  The solved kernel's reuse also makes
+//     the page's sole-owned neighbours writable (fault-around,
+//     mm/cowaround.c: beyond the lab, so the starter tree leaves it out).
 //
 // Counting: each outcome is counted where it is decided, so for every
 // counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
 //
 // Invariants: a PTE has PTE_COW only if it lacks PTE_W.  A user page's
-// reference count equals the number of PTEs that map it, except for a
-// moment inside cow_share_page() (counted, then mapped) and uvmunmap()
-// (counted down, then unmapped), while no other code can look at either.
-// Kernel-only pages (trap frames, page-table pages, pipes) have count 1.
+// reference count equals the number of leaf page-table pages that map it
+// (in the default build each belongs to one page table, so: the number of
+// PTEs), except for a moment inside cow_share_page() (counted, then
+// mapped) and uvmunmap() (counted down, then unmapped), while no other
+// code can look at either.  Kernel-only pages (trap frames, pipes, root and
+// level-1 page-table pages) have count 1; a leaf page-table page has one
+// per page table that holds it (mm/leaftable.h).
 //
 // Locking: none of our own.  Only the process itself (or its parent inside
-// fork, while the child cannot run) touches its page table.  The sole-owner
-// test is safe without a lock because the count can only rise through a
-// fork of an owner, and the faulting process is not forking; if the count
-// falls meanwhile, the worst case is one needless copy.
+// fork, while the child cannot run) touches its page table, and it changes
+// a PTE only in a leaf page-table page of its own (walk_to_write()).  The
+// sole-owner test is safe without a lock because the count can only rise
+// through a fork of an owner, and the faulting process is not forking; if
+// the count falls meanwhile, the worst case is one needless copy.
 //
 // TLBs: a process's stale read-only translations are flushed when it next
 // enters user space (userret in trap/trampoline.S switches satp with
@@ -43,6 +49,7 @@
 #include "mm/cow.h"
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
+#include "mm/leaftable.h"
 #include "mm/vm.h"
 
 // COW-LAB BEGIN: implement cow_share_page() and cow_resolve(), following the story told at the top of this file
@@ -64,9 +71,12 @@ void cow_share_page(pte_t *parent, pte_t *child) {
 }
 
 // The page's last owner writes it: give write permission back, copy nothing.
+// Its neighbours are likely sole-owned too (the other owner has exited):
+// cow_reuse_around() makes them writable now, sparing a fault each.
 static enum cow_result reuse_page(pte_t *pte) {
   *pte = (*pte | PTE_W) & ~PTE_COW;
   cow_count(COW_EVENT_REUSE);
+  cow_reuse_around(pte);
   return COW_DONE;
 }
 
@@ -111,6 +121,11 @@ enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer wr
   if (writer == COW_KERNEL_WRITE)
     cow_count(COW_EVENT_COPYOUT_BREAK);
 
+  // The same PTE, in a leaf page-table page of our own: the FORK=shared
+  // build copies a shared one here (mm/leaftable.h); the default build
+  // finds it already ours.
+  if ((pte = walk_to_write(pagetable, PGROUNDDOWN(va), 0)) == 0)
+    return out_of_memory(va, writer);
   if (krefcount((void *)PTE2PA(*pte)) == 1)
     return reuse_page(pte);
   if (copy_page(pte) == COW_DONE)

@@ -22,15 +22,20 @@ static uint64 *counter(struct cowstat *st, enum cow_event event) {
   case COW_EVENT_OUT_OF_MEMORY: return &st->out_of_memory;
   case COW_EVENT_COPYOUT_BREAK: return &st->copyout_breaks;
   case COW_EVENT_OOM_KILL: return &st->oom_kills;
+  case COW_EVENT_REUSE_AROUND: return &st->pages_reused_around;
   default: panic("cow counter: unknown event");
   }
 }
 
 void cow_count(enum cow_event event) {
-  __atomic_fetch_add(counter(&system_counts, event), 1, __ATOMIC_RELAXED);
+  cow_count_many(event, 1);
+}
+
+void cow_count_many(enum cow_event event, uint64 n) {
+  __atomic_fetch_add(counter(&system_counts, event), n, __ATOMIC_RELAXED);
   struct proc *p = myproc();
   if (p)
-    (*counter(&p->cow_self, event))++;
+    *counter(&p->cow_self, event) += n;
 }
 
 void cowstat_add(struct cowstat *dst, struct cowstat *src) {

@@ -12,11 +12,14 @@ enum cow_event {
   COW_EVENT_OUT_OF_MEMORY,
   COW_EVENT_COPYOUT_BREAK,
   COW_EVENT_OOM_KILL,
+  COW_EVENT_REUSE_AROUND,
   COW_EVENT_COUNT  // how many kinds of event there are
 };
 
 // Counts one event for the whole system and for the current process.
 void cow_count(enum cow_event event);
+// Counts n events of one kind at once.
+void cow_count_many(enum cow_event event, uint64 n);
 // Adds src's counters to dst's (a reaped child's into its parent).
 void cowstat_add(struct cowstat *dst, struct cowstat *src);
 // Copies the system-wide counters into st (all but free_pages).

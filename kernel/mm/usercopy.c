@@ -27,10 +27,12 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     return 0;
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
-    // COW-LAB GUIDED: ask cow_resolve() as COW_KERNEL_WRITE; on COW_DONE return the page that
-    // COW-LAB GUIDED: *pte maps now (read it again: it is the new copy); otherwise refuse.
+    // COW-LAB GUIDED: ask cow_resolve() as COW_KERNEL_WRITE; on COW_DONE look the page up again
+    // COW-LAB GUIDED: (walkaddr: it is the new copy, perhaps in a new page-table page); else refuse.
+    // On success, look the page up again: the PTE maps this process's own
+    // copy now, and with FORK=shared it may sit in a new leaf page-table page.
     if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)
-      return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy
+      return (char *)walkaddr(pagetable, va);
     // COW-LAB END
     return 0;
   }

@@ -14,7 +14,14 @@
 // below p->sz is mapped (the stack guard page too, but without PTE_U).  A
 // user page may be shared with other page tables after fork: read-only
 // pages as they are, writable ones as copy-on-write pages (mm/cow.c); the
-// page's reference count (kalloc.c) says how many tables map it.
+// page's reference count (kalloc.c) says how many leaf page-table pages
+// map it.
+//
+// Who may change a PTE: mm/leaftable.h.  In the default build every leaf
+// page-table page belongs to one page table; the FORK=shared build lets
+// fork share them (mm/sharedpt.c).  So this file reads PTEs through walk()
+// but changes them only through walk_to_write(), and frees a leaf
+// page-table page only through leaf_table_drop().
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -23,6 +30,7 @@
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 #include "mm/cow.h"
+#include "mm/leaftable.h"
 
 pagetable_t kernel_pagetable;
 
@@ -62,33 +70,49 @@ void kvminithart(void) {
   sfence_vma();  // drop stale translations
 }
 
-// Returns the leaf PTE for va, creating the intermediate page-table pages
-// when alloc is set.  Returns 0 if va is out of range, or if a page is
-// missing and alloc is 0 or memory ran out.
-pte_t *walk(pagetable_t pagetable, uint64 va, int alloc) {
-  if (va >= MAXVA)
+// The page-table page that the non-leaf PTE *pte points at.  A missing one
+// is created (zeroed) when alloc is set; returns 0 if it is missing and
+// alloc is 0, or memory ran out.
+static pagetable_t next_table(pte_t *pte, int alloc) {
+  if (*pte & PTE_V)
+    return (pagetable_t)PTE2PA(*pte);
+  pagetable_t table;
+  if (!alloc || (table = new_pagetable_page()) == 0)
     return 0;
-  for (int level = 2; level > 0; level--) {
-    pte_t *pte = &pagetable[PX(level, va)];
-    if (*pte & PTE_V) {
-      pagetable = (pagetable_t)PTE2PA(*pte);
-    } else {
-      if (!alloc || (pagetable = new_pagetable_page()) == 0)
-        return 0;
-      *pte = PA2PTE(pagetable) | PTE_V;
-    }
-  }
-  return &pagetable[PX(0, va)];
+  *pte = PA2PTE(table) | PTE_V;
+  return table;
 }
 
-// walk() for loops that visit pages in increasing address order: *leaf
-// remembers the leaf page-table page found by the previous call and is
-// reused while va stays within the 512 pages it maps, which saves two
-// levels of lookup on most pages (fork and exit visit every page).  Start a
-// loop with *leaf = 0.  Returns what walk() would.
+// Returns the level-1 PTE for va: the one that points at the leaf
+// page-table page holding va's PTE (it may be invalid: no leaf page yet).
+// Creates the level-1 page when alloc is set.  Returns 0 if va is out of
+// range, or the level-1 page is missing and alloc is 0 or memory ran out.
+pte_t *walk_leaf_table(pagetable_t pagetable, uint64 va, int alloc) {
+  if (va >= MAXVA)
+    return 0;
+  pagetable_t level1 = next_table(&pagetable[PX(2, va)], alloc);
+  return level1 ? &level1[PX(1, va)] : 0;
+}
+
+// Returns the leaf PTE for va, creating the intermediate page-table pages
+// when alloc is set.  Returns 0 if va is out of range, or if a page is
+// missing and alloc is 0 or memory ran out.  The PTE may sit in a leaf
+// page-table page that other page tables share (FORK=shared): read it, but
+// change a PTE only through walk_to_write() (mm/leaftable.h).
+pte_t *walk(pagetable_t pagetable, uint64 va, int alloc) {
+  pte_t *upper = walk_leaf_table(pagetable, va, alloc);
+  pagetable_t leaf = upper ? next_table(upper, alloc) : 0;
+  return leaf ? &leaf[PX(0, va)] : 0;
+}
+
+// walk_to_write() for loops that change PTEs in increasing address order:
+// *leaf remembers the leaf page-table page found by the previous call and
+// is reused while va stays within the 512 pages it maps, which saves two
+// levels of lookup on most pages (fork visits every page).  Start a loop
+// with *leaf = 0.  Returns what walk_to_write() would.
 pte_t *walk_in_order(pagetable_t pagetable, uint64 va, int alloc, pte_t **leaf) {
   if (*leaf == 0 || PX(0, va) == 0) {
-    pte_t *pte = walk(pagetable, va, alloc);
+    pte_t *pte = walk_to_write(pagetable, va, alloc);
     *leaf = pte ? pte - PX(0, va) : 0;
     return pte;
   }
@@ -116,7 +140,7 @@ int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
   if (va % PGSIZE != 0 || size % PGSIZE != 0 || size == 0)
     panic("mappages: unaligned range");
   for (uint64 off = 0; off < size; off += PGSIZE) {
-    pte_t *pte = walk(pagetable, va + off, 1);
+    pte_t *pte = walk_to_write(pagetable, va + off, 1);
     if (pte == 0)
       return -1;
     if (*pte & PTE_V)
@@ -171,36 +195,63 @@ uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm) {
   return newsz;
 }
 
+// Makes every leaf page-table page that maps [first, last) this page
+// table's own (see walk_to_write()).  Returns 0, or -1 when out of memory.
+static int leaf_tables_to_write(pagetable_t pagetable, uint64 first, uint64 last) {
+  for (uint64 va = first; va < last; va = LEAF_ROUNDDOWN(va) + LEAF_SPAN)
+    if (walk_to_write(pagetable, va, 0) == 0)
+      return -1;
+  return 0;
+}
+
 // Shrinks a process from oldsz to newsz bytes, freeing whole pages that
-// are no longer needed.  Returns the new size.
+// are no longer needed.  Returns the new size, or oldsz with nothing
+// changed when there was no memory to copy a shared leaf page-table page
+// (only in the FORK=shared build, whose fork shares them).
 uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz) {
   if (newsz >= oldsz)
     return oldsz;
   uint64 first = PGROUNDUP(newsz), last = PGROUNDUP(oldsz);
+  if (first < last && leaf_tables_to_write(pagetable, first, last) < 0)
+    return oldsz;
   if (first < last)
     uvmunmap(pagetable, first, (last - first) / PGSIZE, 1);
   return newsz;
 }
 
-// Frees page-table pages.  Every leaf mapping must already be removed.
-static void freewalk(pagetable_t pagetable) {
-  for (int i = 0; i < PGSIZE / sizeof(pte_t); i++) {
-    pte_t pte = pagetable[i];
+// Frees the pages every leaf PTE of the leaf page-table page leaf maps,
+// then leaf itself; for leaf_table_drop(), when no other page table holds it.
+void leaf_table_free(pagetable_t leaf) {
+  for (int i = 0; i < PTES_PER_TABLE; i++)
+    if (leaf[i] & PTE_V)
+      kfree((void *)PTE2PA(leaf[i]));
+  kfree(leaf);
+}
+
+// Frees the page-table page table at level (2: the root, 1) and everything
+// below it: each leaf page-table page is dropped (leaf_table_drop()), which
+// frees the pages it maps unless another page table still holds it.
+static void freewalk(pagetable_t table, int level) {
+  for (int i = 0; i < PTES_PER_TABLE; i++) {
+    pte_t pte = table[i];
     if ((pte & PTE_V) == 0)
       continue;
     if (pte & (PTE_R | PTE_W | PTE_X))
-      panic("freewalk: leaf still mapped");
-    freewalk((pagetable_t)PTE2PA(pte));
-    pagetable[i] = 0;
+      panic("freewalk: a leaf above level 0");
+    if (level == 1)
+      leaf_table_drop((pagetable_t)PTE2PA(pte));
+    else
+      freewalk((pagetable_t)PTE2PA(pte), level - 1);
+    table[i] = 0;
   }
-  kfree(pagetable);
+  kfree(table);
 }
 
-// Frees a user address space: its sz bytes of memory and the table itself.
-void uvmfree(pagetable_t pagetable, uint64 sz) {
-  if (sz > 0)
-    uvmunmap(pagetable, 0, PGROUNDUP(sz) / PGSIZE, 1);
-  freewalk(pagetable);
+// Frees a user address space: the memory it maps and the table itself.
+// The caller has unmapped what is not the table's to free (the trampoline
+// and the trap frame).
+void uvmfree(pagetable_t pagetable) {
+  freewalk(pagetable, 2);
 }
 
 // Fork's step for one page: the child's empty PTE *child gets the page
@@ -221,18 +272,29 @@ static int fork_page(pte_t *parent, pte_t *child) {
 }
 
 // Gives the child (new) the parent's (old) first sz bytes of memory, for
-// fork.  Returns 0, or -1 with nothing left mapped in new.
+// fork.  Returns 0, or -1 when out of memory; either way the caller frees
+// new with uvmfree() if it gives up on the child, which frees whatever was
+// given to it so far.  At each leaf page-table page's first address,
+// leaf_table_share() may hand the child the parent's whole leaf page
+// (FORK=shared); the pages it maps are then done.
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz) {
   pte_t *old_leaf = 0, *new_leaf = 0;
   for (uint64 va = 0; va < sz; va += PGSIZE) {
+    if (PX(0, va) == 0) {
+      int shared = leaf_table_share(old, new, va);
+      if (shared < 0)
+        return -1;
+      if (shared) {
+        va += LEAF_SPAN - PGSIZE;
+        continue;
+      }
+    }
     pte_t *parent = walk_in_order(old, va, 0, &old_leaf);
     if (parent == 0 || (*parent & PTE_V) == 0)
       panic("uvmcopy: page not mapped");
     pte_t *child = walk_in_order(new, va, 1, &new_leaf);
-    if (child == 0 || fork_page(parent, child) != 0) {
-      uvmunmap(new, 0, va / PGSIZE, 1);
+    if (child == 0 || fork_page(parent, child) != 0)
       return -1;
-    }
   }
   return 0;
 }
@@ -240,7 +302,7 @@ int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz) {
 // Takes PTE_U off the page at va, so user code cannot touch it (the stack
 // guard page).
 void uvmclear(pagetable_t pagetable, uint64 va) {
-  pte_t *pte = walk(pagetable, va, 0);
+  pte_t *pte = walk_to_write(pagetable, va, 0);
   if (pte == 0)
     panic("uvmclear: page not mapped");
   *pte &= ~PTE_U;

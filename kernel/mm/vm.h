@@ -15,6 +15,10 @@
 #include "types.h"
 #include "riscv.h"
 
+#define PTES_PER_TABLE (PXMASK + 1)                   // 512 PTEs in a page-table page
+#define LEAF_SPAN ((uint64)PTES_PER_TABLE * PGSIZE)   // bytes one leaf page-table page maps
+#define LEAF_ROUNDDOWN(va) ((va) & ~(LEAF_SPAN - 1))  // first address its leaf page maps
+
 // The kernel page table, shared by every hart.
 extern pagetable_t kernel_pagetable;
 void kvminit(void);
@@ -23,6 +27,7 @@ void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm);
 
 // Generic page-table operations.
 pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
+pte_t *walk_leaf_table(pagetable_t pagetable, uint64 va, int alloc);
 pte_t *user_pte(pagetable_t pagetable, uint64 va);
 uint64 walkaddr(pagetable_t pagetable, uint64 va);
 pte_t *walk_in_order(pagetable_t pagetable, uint64 va, int alloc, pte_t **leaf);
@@ -35,7 +40,8 @@ uint64 uvmalloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz, int xperm);
 uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz);
 int uvmcopy(pagetable_t old, pagetable_t new, uint64 sz);
 void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free);
-void uvmfree(pagetable_t pagetable, uint64 sz);
+void uvmfree(pagetable_t pagetable);
+void leaf_table_free(pagetable_t leaf);
 void uvmclear(pagetable_t pagetable, uint64 va);
 
 #endif

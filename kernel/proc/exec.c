@@ -153,7 +153,7 @@ int exec(char *path, char **argv) {
   int argc;
   if (read_program(path, pagetable, &sz, &entry) < 0 ||
       (argc = build_stack(pagetable, &sz, argv, &sp, &argv_va)) < 0) {
-    proc_freepagetable(pagetable, sz);
+    proc_freepagetable(pagetable);
     return -1;
   }
 

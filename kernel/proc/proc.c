@@ -75,29 +75,29 @@ pagetable_t proc_pagetable(struct proc *p) {
   if (pagetable == 0)
     return 0;
   if (mappages(pagetable, TRAMPOLINE, PGSIZE, (uint64)trampoline, PTE_R | PTE_X) < 0) {
-    uvmfree(pagetable, 0);
+    uvmfree(pagetable);
     return 0;
   }
   if (mappages(pagetable, TRAPFRAME, PGSIZE, (uint64)p->trapframe, PTE_R | PTE_W) < 0) {
     uvmunmap(pagetable, TRAMPOLINE, 1, 0);
-    uvmfree(pagetable, 0);
+    uvmfree(pagetable);
     return 0;
   }
   return pagetable;
 }
 
-// Frees a user page table and the sz bytes of memory it maps.  The
+// Frees a user page table and the memory it maps.  The
 // trampoline and trap frame pages are not the table's to free.
-void proc_freepagetable(pagetable_t pagetable, uint64 sz) {
+void proc_freepagetable(pagetable_t pagetable) {
   uvmunmap(pagetable, TRAMPOLINE, 1, 0);
   uvmunmap(pagetable, TRAPFRAME, 1, 0);
-  uvmfree(pagetable, sz);
+  uvmfree(pagetable);
 }
 
 // Returns a slot to UNUSED, freeing what it owns.  Caller holds p->lock.
 static void freeproc(struct proc *p) {
   if (p->pagetable)
-    proc_freepagetable(p->pagetable, p->sz);
+    proc_freepagetable(p->pagetable);
   if (p->trapframe)
     kfree(p->trapframe);
   p->trapframe = 0;
@@ -195,7 +195,9 @@ int growproc(int n) {
   } else if (n < 0) {
     if ((uint64)-(long)n > sz)
       return -1;
-    sz = uvmdealloc(p->pagetable, sz, sz + n);
+    uint64 newsz = sz + n;
+    if ((sz = uvmdealloc(p->pagetable, sz, newsz)) != newsz)
+      return -1;  // no memory to copy a shared leaf page-table page (FORK=shared)
   }
   p->sz = sz;
   return 0;
@@ -280,7 +282,7 @@ void proc_drop_memory(struct proc *p, pagetable_t pagetable, uint64 sz) {
   if (vfork_borrowing(p))
     vfork_give_back(p, pagetable, sz);
   else
-    proc_freepagetable(pagetable, sz);
+    proc_freepagetable(pagetable);
 }
 
 // Gives back the process's user memory and page table; it will never return

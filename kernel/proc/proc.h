@@ -18,7 +18,7 @@ int wait(uint64 status_addr);
 int kill(int pid);
 int growproc(int n);
 pagetable_t proc_pagetable(struct proc *p);
-void proc_freepagetable(pagetable_t pagetable, uint64 sz);
+void proc_freepagetable(pagetable_t pagetable);
 // Frees an address space p is done with, or gives it back to its vfork
 // parent (exit, and exec's old memory).
 void proc_drop_memory(struct proc *p, pagetable_t pagetable, uint64 sz);
