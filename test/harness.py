@@ -74,6 +74,11 @@ class TestFailure(AssertionError):
     """A test's expectation was not met; the message says what and why."""
 
 
+class TestSkipped(Exception):
+    """A test cannot run on this machine (a tool it needs is missing or too
+    old); the message says what was found and what the test needs."""
+
+
 # --- Time limits --------------------------------------------------------------
 
 def _time_scale():

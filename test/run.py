@@ -2,7 +2,9 @@
 
 Imports every test/*_tests.py (in name order); each registers one or more
 harness.Suite objects. Every test is named SUITE/cpus=N/FUNCTION and prints
-`PASS name` or `FAIL name: reason`; the last line is `N passed, N failed`.
+`PASS name`, `FAIL name: reason`, or `SKIP name: reason` when the machine
+lacks a tool the test needs (harness.TestSkipped); the last line is
+`N passed, N failed`, with `, N skipped` after it when any were.
 With PATTERNs, only tests whose name contains one of them run. The exit
 status is 0 only if at least one test ran and none failed.
 
@@ -38,6 +40,7 @@ class Tally:
     def __init__(self):
         self.passed = 0
         self.failed = 0
+        self.skipped = 0
 
     def passes(self, name, note, seconds):
         self.passed += 1
@@ -48,8 +51,13 @@ class Tally:
         lines = str(reason).rstrip().splitlines() or ["(no reason given)"]
         print("FAIL %s: %s" % (name, "\n    ".join(lines)), flush=True)
 
+    def skips(self, name, reason):
+        self.skipped += 1
+        print("SKIP %s: %s" % (name, reason), flush=True)
+
     def summary(self):
-        return "%d passed, %d failed" % (self.passed, self.failed)
+        skipped = ", %d skipped" % self.skipped if self.skipped else ""
+        return "%d passed, %d failed%s" % (self.passed, self.failed, skipped)
 
 
 def run_case(tally, name, function, *args):
@@ -60,6 +68,9 @@ def run_case(tally, name, function, *args):
     except harness.TestFailure as failure:
         tally.fails(name, failure)
         return False
+    except harness.TestSkipped as reason:
+        tally.skips(name, reason)
+        return True
     except Exception:                             # a bug in the test itself
         tally.fails(name, traceback.format_exc())
         return False

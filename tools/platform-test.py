@@ -59,7 +59,7 @@ MAKE_QEMU_TIMEOUT = 300            # from `make qemu` to the prompt (already bui
 QEMU_EXIT_TIMEOUT = 20             # from Ctrl-A x to QEMU's exit
 CTRL_A_X = b"\x01x"
 PROMPT = b"$ "
-SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed$")
+SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed(?:, \d+ skipped)?$")
 PASSED_THROUGH = ("GDBPORT", "GRADE_PORT")
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
