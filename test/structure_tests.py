@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 
 from harness import REPO, Suite, check
 
@@ -155,3 +156,23 @@ def paths_named_in_comments_and_docs_exist(m):
           "expected every repository path named in a comment or doc to exist, "
           "found %d that do not:\n%s" % (len(problems), "\n".join(problems)))
     return "%d files read" % len(files)
+
+
+# --- The mutation table ---------------------------------------------------------
+
+@suite.test
+def every_mutation_still_applies_to_the_sources(m):
+    """tools/mutate.py (and the grader's mistake suite, tools/mistakes.py) edit
+    the kernel by exact text; a source change that drifts from a pattern
+    must be noticed here, not in a 20-minute mutation run."""
+    sys.path.insert(0, os.path.join(REPO, "tools"))
+    import mutate
+    problems = []
+    for mutation in mutate.MUTATIONS:
+        try:
+            mutate.mutated_files(REPO, mutation)
+        except mutate.ToolError as error:
+            problems.append(str(error).splitlines()[0])
+    check(not problems, "expected every mutation's text to occur once in the sources, "
+          "%d do not:\n%s" % (len(problems), "\n".join(problems)))
+    return "%d mutations" % len(mutate.MUTATIONS)

@@ -278,13 +278,16 @@ MUTATIONS = (
     mutation(
         "fork_failure_keeps_references", "cow",
         "a fork that fails half-way unmaps the child's pages without dropping their references",
-        (VM, "      uvmunmap(new, 0, va / PGSIZE, 1);", "      uvmunmap(new, 0, va / PGSIZE, 0);")),
+        (VM, "    if (child == 0 || fork_page(parent, child) != 0)\n      return -1;\n",
+         "    if (child == 0 || fork_page(parent, child) != 0) {\n"
+         "      uvmunmap(new, 0, va / PGSIZE, 0);  // unmapped, but the references stay\n"
+         "      return -1;\n    }\n")),
     mutation(
         "copyout_refuses_cow_pages", "cow",
         "copyout fails on a COW page instead of breaking the share",
         (USERCOPY,
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy\n",
+         "      return (char *)walkaddr(pagetable, va);\n",
          "")),
     mutation(
         "copyout_writes_shared_page", "cow",
@@ -296,7 +299,7 @@ MUTATIONS = (
         "copyout breaks the share but writes through the old physical address",
         (USERCOPY,
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)PTE2PA(*pte);",
+         "      return (char *)walkaddr(pagetable, va);",
          "    uint64 before = PTE2PA(*pte);\n"
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
          "      return (char *)before;")),

@@ -114,7 +114,7 @@ static enum cow_result out_of_memory(uint64 va, enum cow_writer writer) {
 }
 
 enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer writer) {
-  pte_t *pte = user_pte(pagetable, PGROUNDDOWN(va));
+  pte_t *pte = user_pte(pagetable, va);
   if (pte == 0 || (*pte & PTE_COW) == 0)
     return COW_NOT_COW;
   cow_count(COW_EVENT_FAULT);
