@@ -39,12 +39,14 @@ TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TEST_DIR)
 FS_IMAGE = os.path.join(REPO, "fs.img")
 TRANSCRIPT = os.path.join(REPO, "xv6.out")
+FSCK = os.path.join(REPO, "mkfs", "fsck")
 
 PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
 COMMAND_TIMEOUT = 30     # seconds for a shell command, unless a test says more
 KILL_TIMEOUT = 10        # seconds to wait for a killed QEMU to be reaped
 MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
+FSCK_TIMEOUT = 30        # seconds for one fsck run
 TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
 CONSOLE_ONLY_OPTIONS = "-monitor none"
@@ -119,6 +121,14 @@ def fresh_image(source=FS_IMAGE):
     os.close(handle)
     shutil.copyfile(source, path)
     return path
+
+
+def fsck(image):
+    """Run mkfs/fsck on image; return (clean, output)."""
+    result = subprocess.run([FSCK, image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            timeout=FSCK_TIMEOUT)
+    # A damaged directory can hold any bytes, and fsck prints its names.
+    return result.returncode == 0, result.stdout.decode("utf-8", "replace")
 
 
 def reset_transcript():

@@ -27,6 +27,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
+#include "kernel/cowstat.h"
 #include "user/user.h"
 
 #define STDOUT 1
@@ -1561,6 +1562,85 @@ fstat_reports_type_and_size(void)
   unlink_or_fail(RW_FILE);
 }
 
+// No byte the kernel copies out may be left over from kernel memory, and
+// none may be skipped.  copy_out(dst) makes the call under test, filling
+// the n bytes at dst.  It runs twice, on buffers filled with two patterns:
+// a byte that still holds its pattern both times was never written.  mask
+// has every byte of every field set; any other byte is padding, which the
+// kernel must have set to 0.
+#define PATTERN_A 0xa5
+#define PATTERN_B 0x5a
+#define COPY_OUT_MAX 64
+
+static void
+expect_fully_copied_out(const char *what, int (*copy_out)(void *), const void *mask, int n)
+{
+  uchar a[COPY_OUT_MAX], b[COPY_OUT_MAX];
+  const uchar *m = mask;
+
+  memset(a, PATTERN_A, n);
+  memset(b, PATTERN_B, n);
+  expect_ret(what, 0, copy_out(a));
+  expect_ret(what, 0, copy_out(b));
+  for (int i = 0; i < n; i++) {
+    if (a[i] == PATTERN_A && b[i] == PATTERN_B) {
+      printf("  expected %s to write byte %d of its result, it did not\n", what, i);
+      exit(TEST_FAILED);
+    }
+    if (m[i] == 0 && (a[i] != 0 || b[i] != 0)) {
+      printf("  expected padding byte %d from %s to be 0, got 0x%x\n", i, what,
+             a[i] ? a[i] : b[i]);
+      exit(TEST_FAILED);
+    }
+  }
+}
+
+#define STAT_FILE "stat.dat"
+
+static int
+fstat_into(void *st)
+{
+  // A write first leaves recognisable bytes on the kernel stack.
+  memset(buf, PATTERN_A, BSIZE);
+  make_file(STAT_FILE, buf, BSIZE);
+  int fd = open_or_fail(STAT_FILE, O_RDONLY);
+  int r = fstat(fd, st);
+  close(fd);
+  unlink_or_fail(STAT_FILE);
+  return r;
+}
+
+static void
+fstat_copies_out_no_stray_byte(void)
+{
+  struct stat mask;
+
+  memset(&mask, 0, sizeof(mask));
+  mask.dev = -1;
+  mask.ino = -1;
+  mask.type = -1;
+  mask.nlink = -1;
+  mask.size = -1;
+  expect_fully_copied_out("fstat()", fstat_into, &mask, sizeof(struct stat));
+}
+
+static int
+cowstat_into(void *st)
+{
+  return cowstat(COWSTAT_SELF, st);
+}
+
+static void
+cowstat_copies_out_no_stray_byte(void)
+{
+  struct cowstat mask;
+
+  memset(&mask, 0, sizeof(mask));
+  mask.cow_faults = mask.pages_copied = mask.pages_reused = -1;
+  mask.copyout_breaks = mask.oom_kills = mask.free_pages = -1;
+  expect_fully_copied_out("cowstat()", cowstat_into, &mask, sizeof(struct cowstat));
+}
+
 #define DEV_FILE "dev.node"
 
 static void
@@ -1691,6 +1771,7 @@ link_of_missing_file_fails(void)
 }
 
 #define DIR_A "dir.d"
+#define LINK_SOURCE "link.src"
 
 static void
 unlink_nonempty_dir_fails(void)
@@ -1713,6 +1794,20 @@ create_in_removed_cwd_fails(void)
   expect_minus_one("open(O_CREATE) in a removed directory", open("f", O_CREATE | O_RDWR));
   expect_minus_one("mkdir() in a removed directory", mkdir("d"));
   chdir_or_fail("..");
+}
+
+// Nor does link() add a name to it: once the directory is freed, the name
+// would keep its inode allocated but reachable from nowhere.
+static void
+link_into_removed_dir_fails(void)
+{
+  make_file(LINK_SOURCE, "x", 1);
+  mkdir_or_fail(DIR_A);
+  chdir_or_fail(DIR_A);
+  unlink_or_fail("../" DIR_A);
+  expect_minus_one("link() into a removed directory", link("../" LINK_SOURCE, "x"));
+  chdir_or_fail("..");
+  unlink_or_fail(LINK_SOURCE);
 }
 
 // The console, like files, refuses a buffer it cannot read.
@@ -2019,6 +2114,8 @@ static const struct test tests[] = {
   TEST(open_trunc_empties_file, QUICK),
   TEST(unlink_while_open, QUICK),
   TEST(fstat_reports_type_and_size, QUICK),
+  TEST(fstat_copies_out_no_stray_byte, QUICK),
+  TEST(cowstat_copies_out_no_stray_byte, QUICK),
   TEST(mknod_makes_device, QUICK),
   TEST(many_small_files, QUICK),
   TEST(concurrent_create_delete, QUICK),
@@ -2029,6 +2126,7 @@ static const struct test tests[] = {
   TEST(unlink_nonempty_dir_fails, QUICK),
   TEST(unlink_dot_and_dotdot_fail, QUICK),
   TEST(create_in_removed_cwd_fails, QUICK),
+  TEST(link_into_removed_dir_fails, QUICK),
   TEST(console_write_bad_pointer_fails, QUICK),
   TEST(unlink_missing_fails, QUICK),
   TEST(dot_and_dotdot_navigate, QUICK),
