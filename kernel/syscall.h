@@ -28,5 +28,6 @@
 
 // Project extensions (documented in README).
 #define SYS_cowstat 22
+#define SYS_audit   23
 
 #endif

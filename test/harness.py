@@ -47,6 +47,7 @@ COMMAND_TIMEOUT = 30     # seconds for a shell command, unless a test says more
 KILL_TIMEOUT = 10        # seconds to wait for a killed QEMU to be reaped
 MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
 FSCK_TIMEOUT = 30        # seconds for one fsck run
+AUDIT_TIMEOUT = 60       # seconds for the kernel self-audit
 TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
 CONSOLE_ONLY_OPTIONS = "-monitor none"
@@ -334,6 +335,25 @@ class Machine:
                              "the prompt after `%s`" % command)
         return self.output[start:prompt.start()]
 
+    @property
+    def running(self):
+        """Whether QEMU was started and has not exited or been killed."""
+        with self._changed:
+            return self in _live and not self._eof
+
+    def audit(self):
+        """Run the kernel self-audit (`audit`) at the prompt; return its summary line.
+
+        Raises TestFailure quoting every line the kernel printed about a bad
+        page (its count, what was expected, its mappers) if the audit fails.
+        """
+        out = self.run("audit", timeout=AUDIT_TIMEOUT)
+        clean = re.search(r"(?m)^audit: clean.*$", out)
+        if clean is None:
+            raise TestFailure("the kernel self-audit found reference counts wrong:\n%s"
+                              % out.strip())
+        return clean.group()
+
     def kill(self, wait=True):
         """SIGKILL QEMU; with wait, also reap it and let the reader finish. Idempotent."""
         process = self._process
@@ -372,13 +392,19 @@ class Suite:
     the next one. With boot=False each test gets its own unstarted Machine
     (cpus set, fresh image) and boots it, or others on its fs_image, itself.
 
+    After a booting suite's tests, the runner runs the kernel self-audit on
+    the machine, reported as the test SUITE/cpus=N/audit.  A suite that does
+    not boot asks for the same after each of its tests with audit=True (the
+    test must leave its machine at a shell prompt, or kill it).
+
     A test is a function taking the Machine. It fails by raising (use
     check(), or TestFailure, with a message saying what was expected and
     what happened); it may return a short note to print after PASS.
     """
 
-    def __init__(self, name, cpus=(1, 3), boot=True, boot_timeout=BOOT_TIMEOUT):
+    def __init__(self, name, cpus=(1, 3), boot=True, boot_timeout=BOOT_TIMEOUT, audit=False):
         self.name = name
+        self.audit = boot or audit
         self.cpus = tuple(cpus)
         self.boot = boot
         self.boot_timeout = boot_timeout

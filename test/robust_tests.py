@@ -6,6 +6,10 @@ state worth checking from the host (a killed shell, a disk to fsck):
 - init_restarts_shell_when_memory_returns: memory hogs keep free memory at
   zero and kill the shell (pid 2); init cannot fork a new one, says so,
   waits, and restarts the shell once the hogs are gone.
+- audit_catches_planted_leak_and_loss: the kernel self-audit, asked to add
+  a reference to one page (a leak) or to drop one from a shared page (a
+  lost reference) for the check, names that page, its count and its
+  mappers; a plain audit right after is clean.
 - failed_write_leaves_no_block_beyond_size: write() from an unmapped
   address fails, the file stays empty, and fsck finds no block past its end.
 """
@@ -14,7 +18,7 @@ import re
 
 from harness import PROMPT, Suite, check, fsck
 
-suite = Suite("robust", cpus=(1, 3), boot=False)
+suite = Suite("robust", cpus=(1, 3), boot=False, audit=True)
 
 HOG_TICKS = 50            # clock ticks the hogs hold all memory (~5 s)
 SHELL_PID = 2             # init's first child
@@ -44,6 +48,32 @@ def init_restarts_shell_when_memory_returns(m):
           "it said so %d more times" % repeats)
     out = m.run("echo alive")
     check("alive" in out, "expected the new shell to run `echo alive`, got %r" % out)
+
+
+BAD_PAGE = re.compile(r"(?m)^audit: page (0x[0-9a-f]+): count (\d+), expected (\d+)")
+MAPPER = re.compile(r"(?m)^audit:   mapped by pid \d+ at va 0x[0-9a-f]+")
+
+
+def planted_audit(m, option, extra):
+    """Run `audit OPTION`; require it to report one page whose count is
+    expected + extra, with its mappers."""
+    out = m.run("audit " + option)
+    bad = BAD_PAGE.findall(out)
+    check(len(bad) == 1 and int(bad[0][1]) == int(bad[0][2]) + extra and MAPPER.search(out),
+          "expected `audit %s` to report one page with a count %+d off and its mappers, got:\n%s"
+          % (option, extra, out))
+    check("audit: 1 problems" in out, "expected `audit %s` to count 1 problem, got:\n%s"
+          % (option, out))
+    return bad[0][0]
+
+
+@suite.test
+def audit_catches_planted_leak_and_loss(m):
+    m.boot()
+    leaked = planted_audit(m, "-leak", +1)
+    lost = planted_audit(m, "-loss", -1)
+    m.audit()
+    return "leak on page %s, loss on page %s found" % (leaked, lost)
 
 
 @suite.test

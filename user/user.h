@@ -11,6 +11,7 @@
 
 struct stat;
 struct cowstat;
+struct auditstat;
 
 // System calls.
 int fork(void);
@@ -37,6 +38,7 @@ int close(int);
 
 // Project extensions (numbers from 22 up; see README).
 int cowstat(int which, struct cowstat*);  // kernel/cowstat.h
+int audit(int how, struct auditstat*);    // kernel/auditstat.h
 
 // Strings, memory and small helpers (user/lib/ulib.c).
 int stat(const char*, struct stat*);

@@ -124,6 +124,21 @@ bfree(uint dev, uint bno)
   brelse(b);
 }
 
+// Counts the blocks of dev marked free in its bitmap (for the audit).
+uint
+count_free_blocks(uint dev)
+{
+  uint n = 0;
+  for (uint base = 0; base < sb.size; base += BPB) {
+    struct buf *b = bread(dev, BBLOCK(base, sb));
+    for (uint bno = base; bno < base + BPB && bno < sb.size; bno++)
+      if ((b->data[(bno % BPB) / 8] & (1 << (bno % 8))) == 0)
+        n++;
+    brelse(b);
+  }
+  return n;
+}
+
 // --- The inode table -------------------------------------------------------
 
 void
@@ -283,6 +298,20 @@ iunlockput(struct inode *ip)
 {
   iunlock(ip);
   iput(ip);
+}
+
+// Counts the inodes of dev not allocated on disk (for the audit).
+uint
+count_free_inodes(uint dev)
+{
+  uint n = 0;
+  for (uint inum = 1; inum < sb.ninodes; inum++) {
+    struct buf *b = bread(dev, IBLOCK(inum, sb));
+    if (dinode_in(b, inum)->type == 0)
+      n++;
+    brelse(b);
+  }
+  return n;
 }
 
 // --- Content ---------------------------------------------------------------

@@ -13,6 +13,11 @@ void kfree(void *pa);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);
 
+// For the kernel self-audit (proc/audit.c): the lowest page kalloc() can
+// hand out, and a walk of the free list (see kalloc.c).
+void *kfirstpage(void);
+uint64 kfree_list_visit(void (*visit)(void *pa), uint64 *nfree);
+
 // COW-LAB BEGIN: declare the reference-count operations
 // Adds an owner to an allocated page; each owner later calls kfree() once.
 void kref(void *pa);

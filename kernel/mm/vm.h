@@ -6,6 +6,7 @@
 #include "riscv.h"
 
 // The kernel page table, shared by every hart.
+extern pagetable_t kernel_pagetable;
 void kvminit(void);
 void kvminithart(void);
 void kvmmap(pagetable_t kpgtbl, uint64 va, uint64 pa, uint64 sz, int perm);

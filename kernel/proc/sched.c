@@ -15,6 +15,7 @@
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "proc/proc.h"
+#include "proc/audit.h"
 
 extern struct proc proc[NPROC];
 
@@ -23,6 +24,7 @@ extern struct proc proc[NPROC];
 static int run_one(struct cpu *c) {
   int ran = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    audit_park();  // holding no lock: an audit may be stopping the world
     acquire(&p->lock);
     if (p->state == RUNNABLE) {
       p->state = RUNNING;

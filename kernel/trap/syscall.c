@@ -12,6 +12,7 @@
 #include "mm/usercopy.h"
 #include "proc/proc.h"
 #include "proc/sysproc.h"
+#include "proc/audit.h"
 #include "fs/sysfile.h"
 #include "trap/sysargs.h"
 
@@ -41,6 +42,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_mkdir]  = sys_mkdir,
   [SYS_close]  = sys_close,
   [SYS_cowstat] = sys_cowstat,
+  [SYS_audit]   = sys_audit,
 };
 
 void syscall(void) {
