@@ -67,6 +67,7 @@ static uint64 rng;
 static int coordinator;        // pid of the coordinator
 static int depth;              // directories below FUZZDIR of the cwd
 static char *heap_base;        // sbrk(0) when the worker started
+static int known_fds[NOFILE];  // descriptors calls have returned (maybe closed since)
 
 // --- Randomness ------------------------------------------------------------
 
@@ -143,7 +144,15 @@ static uint64 any_length(void) {
   }
 }
 
+// Remembers a descriptor a call returned, so later calls use it.
+static void learn_fd(uint64 fd) {
+  if (fd < NOFILE)
+    known_fds[below(NOFILE)] = fd;
+}
+
 static uint64 any_fd(void) {
+  if (below(2))
+    return known_fds[below(NOFILE)];
   switch (below(8)) {
   case 0: return -1;
   case 1: return NOFILE;
@@ -304,7 +313,15 @@ static void one_call(int *left) {
   case SYS_wait:
     raw_syscall(SYS_wait, below(2) ? 0 : any_address(), 0, 0);
     break;
-  case SYS_pipe:
+  case SYS_pipe: {
+    int fds[2];
+    uint64 p = below(2) ? (uint64)fds : any_address();
+    if (raw_syscall(SYS_pipe, p, 0, 0) == 0 && p == (uint64)fds) {
+      learn_fd(fds[0]);
+      learn_fd(fds[1]);
+    }
+    break;
+  }
   case SYS_cowstat:
   case SYS_uptime:
   case SYS_getpid:
@@ -332,8 +349,10 @@ static void one_call(int *left) {
     break;
   }
   case SYS_dup:
+    learn_fd(raw_syscall(SYS_dup, any_fd(), 0, 0));
+    break;
   case SYS_close:
-    raw_syscall(num, any_fd(), 0, 0);
+    raw_syscall(SYS_close, any_fd(), 0, 0);
     break;
   case SYS_sbrk: {
     int n[] = { PGSIZE, 3 * PGSIZE, 64 * PGSIZE, 0x7fffffff, -0x7fffffff - 1, 1, -1 };
@@ -350,7 +369,7 @@ static void one_call(int *left) {
     int flags = open_flags();
     uint64 p = writes(flags) ? path_arg(path, sizeof(path), &d)
                              : lookup_path_arg(path, sizeof(path), &d);
-    raw_syscall(SYS_open, p, flags, 0);
+    learn_fd(raw_syscall(SYS_open, p, flags, 0));
     break;
   }
   case SYS_mknod: {
