@@ -1385,6 +1385,111 @@ out_of_fds(void)
   unlink_or_fail(FD_FILE);
 }
 
+// The system-wide file table (NFILE entries) fills up: open() and pipe()
+// fail cleanly, leak no entry, and work again once files are closed.
+#define FILLERS (NFILE / (NOFILE - 5) + 2)  // children that together fill it
+
+// In a child: opens FD_FILE until open() fails for want of a file-table
+// entry; frees one entry, where pipe() (needing two) must fail and open()
+// must succeed; writes how many files it holds to report, then holds them
+// until release is closed.  It reports even when a check failed (and says
+// so only then), since the parent waits for every report.
+static void
+hold_files(int report, int release)
+{
+  int fds[NOFILE], n = 0, piped = -1, reopened = 0;
+  char c;
+
+  while (n < NOFILE && (fds[n] = open(FD_FILE, O_RDONLY)) >= 0)
+    n++;
+  if (n > 0 && n < NOFILE - 5) {  // the file table, not this process's fds, ran out
+    int p[2];
+    close(fds[--n]);
+    piped = pipe(p);
+    reopened = (fds[n] = open(FD_FILE, O_RDONLY));
+    n += reopened >= 0;
+  }
+  c = n;
+  write(report, &c, 1);
+  read(release, &c, 1);
+  expect_minus_one("pipe() with one free file-table entry", piped);
+  expect_ok("open() of the one free file-table entry", reopened);
+  exit(0);
+}
+
+// Fills the file table with FILLERS children; returns the files they hold
+// in all.  *release is the pipe end to close to let them go.
+static int
+fill_file_table(int *release)
+{
+  int report[2], hold[2], total = 0;
+  char c;
+
+  pipe_or_fail(report);
+  pipe_or_fail(hold);
+  for (int i = 0; i < FILLERS; i++) {
+    if (fork_or_fail() == 0) {
+      close(report[0]);
+      close(hold[1]);
+      hold_files(report[1], hold[0]);
+    }
+  }
+  close(report[1]);
+  close(hold[0]);
+  for (int i = 0; i < FILLERS; i++) {
+    expect_ret("read() of a child's report", 1, read(report[0], &c, 1));
+    total += (uchar)c;
+  }
+  // Before closing anything: that would free an entry.
+  expect_minus_one("open() with the file table full", open(FD_FILE, O_RDONLY));
+  close(report[0]);
+  *release = hold[1];
+  return total;
+}
+
+static void
+file_table_full_fails_cleanly(void)
+{
+  int release;
+
+  make_file(FD_FILE, "x", 1);
+  int first = fill_file_table(&release);
+  close(release);
+  reap_children(FILLERS);
+  int second = fill_file_table(&release);
+  close(release);
+  reap_children(FILLERS);
+  expect_value("the files the table holds the second time (a leak shrinks it)", first, second);
+  close(open_or_fail(FD_FILE, O_RDONLY));
+  unlink_or_fail(FD_FILE);
+}
+
+// With no free memory, calls that need a page fail cleanly and leave
+// nothing behind; once memory is back they work.
+static void
+calls_fail_cleanly_without_memory(void)
+{
+  int pid = fork_or_fail();
+  if (pid == 0) {
+    int p[2];
+    int total = consume_all_memory();
+    expect_minus_one("fork() with no free memory", fork());
+    expect_minus_one("pipe() with no free memory", pipe(p));
+    expect_ret("sbrk(1 page) with no free memory", -1, (long)sbrk(PGSIZE));
+    int fd = open_or_fail(".", O_RDONLY);
+    close(fd);
+    expect_value("the descriptor open() gives after pipe() failed (a leak takes one)", 3, fd);
+    sbrk(-total);
+    pipe_or_fail(p);
+    int child = fork_or_fail();
+    if (child == 0)
+      exit(0);
+    expect_child_ok(child);
+    exit(0);
+  }
+  expect_child_ok(pid);
+}
+
 static void
 pipe_needs_two_free_fds(void)
 {
@@ -2106,6 +2211,8 @@ static const struct test tests[] = {
   TEST(fork_shares_offset, QUICK),
   TEST(out_of_fds, QUICK),
   TEST(pipe_needs_two_free_fds, QUICK),
+  TEST(file_table_full_fails_cleanly, QUICK),
+  TEST(calls_fail_cleanly_without_memory, QUICK),
   TEST(pipe_large_transfer, QUICK),
   TEST(pipe_write_without_reader_fails, QUICK),
   TEST(pipe_read_without_writer_returns_eof, QUICK),
