@@ -62,7 +62,11 @@
 #define SBRK_FAILED ((char *)-1)
 #define SCRATCH (4 * PGSIZE)
 
-static char scratch[SCRATCH];  // a valid buffer, so some calls succeed
+// A valid buffer, so that some calls succeed.  It is the first thing on
+// the heap: a call that writes past its end hits heap pages or nothing,
+// never the variables below (a corrupted `coordinator` could aim kill()
+// at the shell).
+static char *scratch;
 static uint64 rng;
 static int coordinator;        // pid of the coordinator
 static int depth;              // directories below FUZZDIR of the cwd
@@ -229,7 +233,7 @@ static uint64 path_arg(char *buf, int max, int *new_depth) {
   }
 }
 
-// A path for calls that only look: also the root, a program, README.
+// A path for calls that only look: also directories outside FUZZDIR.
 static uint64 lookup_path_arg(char *buf, int max, int *new_depth) {
   // No file outside: a file's bytes read into scratch must never spell a
   // path that a later call could take for a real one.
@@ -395,6 +399,9 @@ static void one_call(int *left) {
 
 static void worker(uint64 seed, uint64 number, int budget) {
   seed_random(seed, number);
+  scratch = sbrk(SCRATCH);
+  if (scratch == SBRK_FAILED)
+    exit(1);
   heap_base = sbrk(0);
   if (chdir("/" FUZZDIR) < 0)
     exit(1);
