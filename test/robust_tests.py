@@ -4,8 +4,9 @@ Each test boots its own machine, because each one leaves the system in a
 state worth checking from the host (a killed shell, a disk to fsck):
 
 - init_restarts_shell_when_memory_returns: memory hogs keep free memory at
-  zero and kill the shell (pid 2); init cannot fork a new one, says so,
-  waits, and restarts the shell once the hogs are gone.
+  zero and kill the shell (pid 2); init (usually) cannot start a new one,
+  says so once, waits, and restarts the shell once the hogs are gone.  The
+  old init exited there and the kernel panicked.
 - audit_catches_planted_leak_and_loss: the kernel self-audit, asked to add
   a reference to one page (a leak) or to drop one from a shared page (a
   lost reference) for the check, names that page, its count and its
@@ -38,16 +39,22 @@ def init_restarts_shell_when_memory_returns(m):
     m.boot()
     command = "memhog %d %d" % (HOG_TICKS, SHELL_PID)
     m.send_line(command)
-    m.expect(r"init: (fork failed|sh could not start).*\n", RECOVERY_TIMEOUT,
-             "init saying it cannot start a shell")
-    complaint = m.cursor
+    start = m.cursor
     m.expect(r"memhog: done\n", RECOVERY_TIMEOUT, "the hogs to finish")
-    m.expect(re.escape(PROMPT), RECOVERY_TIMEOUT, "the new shell's prompt")
-    repeats = len(re.findall(r"init: ", m.output[complaint:]))
-    check(repeats == 0, "expected init to say once that it cannot start a shell, "
-          "it said so %d more times" % repeats)
+    # The new shell's prompt may come just before memhog's last line.
+    m.cursor = start
+    m.expect(re.escape(command + "\n"), what="the echo of `%s`" % command)
+    m.expect(re.escape(PROMPT), RECOVERY_TIMEOUT, "a new shell's prompt")
+    m.settle()
+    m.cursor = len(m.output)
+    complaints = re.findall(r"(?m)^init: .*retrying.*$", m.output[start:])
+    check(len(complaints) <= 1, "expected init to say at most once that it cannot start a "
+          "shell, it said so %d times: %s" % (len(complaints), complaints))
     out = m.run("echo alive")
     check("alive" in out, "expected the new shell to run `echo alive`, got %r" % out)
+    # Usually init meets an empty free list; sometimes the pages the dying
+    # shell frees reach init before the hogs take them.
+    return complaints[0] if complaints else "init started a shell at once"
 
 
 BAD_PAGE = re.compile(r"(?m)^audit: page (0x[0-9a-f]+): count (\d+), expected (\d+)")

@@ -4,10 +4,14 @@
 //   memhog TICKS [VICTIM]
 //
 // Forks HOGS children that grow their heaps one page at a time until
-// sbrk() fails, and keep trying every tick, so that any page another
-// process frees is taken at once.  Once memory is full it kills process
-// VICTIM (if given).  After TICKS clock ticks the hogs exit and give
-// everything back.  Prints "memhog: memory full" and "memhog: done".
+// sbrk() fails, and keep trying, so that a page another process frees is
+// soon taken again.  Once memory is full it kills process VICTIM (if
+// given).  After TICKS clock ticks the hogs exit and give everything back.
+// Prints "memhog: memory full" and "memhog: done".
+//
+// Without a victim the hogs try again every tick.  With one they try
+// without pause, so that they, not the victim's parent, get the pages the
+// victim frees when it dies: the parent then meets an empty free list.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/cowstat.h"
@@ -16,12 +20,13 @@
 #define HOGS 3
 #define SBRK_FAILED ((char *)-1)
 
-// Takes every free page until the deadline (in ticks since boot).
-static void hog(int deadline) {
+// Takes every free page until the deadline (in ticks since boot); between
+// tries it sleeps pause ticks.
+static void hog(int deadline, int pause) {
   while (uptime() < deadline) {
     while (sbrk(PGSIZE) != SBRK_FAILED)
       ;
-    sleep(1);
+    sleep(pause);
   }
   exit(0);
 }
@@ -43,7 +48,7 @@ int main(int argc, char *argv[]) {
   for (int i = 0; i < HOGS; i++) {
     int pid = fork();
     if (pid == 0)
-      hog(deadline);
+      hog(deadline, argc == 3 ? 0 : 1);
     if (pid > 0)
       forked++;
   }
