@@ -28,6 +28,7 @@
 
 // Project extensions (documented in README).
 #define SYS_cowstat 22
+#define SYS_audit 23
 #define SYS_pageinfo 24
 #define SYS_vfork 25
 #define SYS_forkorder 26

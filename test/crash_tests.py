@@ -40,17 +40,14 @@ import collections
 import os
 import random
 import re
-import subprocess
 import time
 
-from harness import REPO, Machine, Suite, TestFailure, check, fresh_image, scaled
+from harness import Machine, Suite, TestFailure, check, fresh_image, fsck
 
 suite = Suite("crash", cpus=(3,), boot=False)
 
 NFILES = 4
 WORKLOAD = "crashwrite -loop %d" % NFILES
-FSCK = os.path.join(REPO, "mkfs", "fsck")
-FSCK_TIMEOUT = 30          # seconds for one fsck run
 LINE_TIMEOUT = 30          # seconds to wait for each done line
 CHECK_TIMEOUT = 30         # seconds for one check command on the rebooted machine
 DONE_LINE = re.compile(r"(?m)^done (f\d+) (\d+) (\d+)\n")
@@ -82,14 +79,6 @@ def kill_points():
         points.append(KillPoint(generator.randint(0, RANDOM_MAX_DONE_LINES),
                                 round(generator.uniform(0, RANDOM_MAX_DELAY), 3)))
     return seed, points
-
-
-def fsck(image):
-    """Run mkfs/fsck on image; return (clean, output)."""
-    result = subprocess.run([FSCK, image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                            timeout=scaled(FSCK_TIMEOUT))
-    # A damaged directory can hold any bytes, and fsck prints its names.
-    return result.returncode == 0, result.stdout.decode("utf-8", "replace")
 
 
 def crash(cpus, image, point, label):

@@ -48,6 +48,7 @@ TEST_DIR = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(TEST_DIR)
 FS_IMAGE = os.path.join(REPO, "fs.img")
 TRANSCRIPT = os.path.join(REPO, "xv6.out")
+FSCK = os.path.join(REPO, "mkfs", "fsck")
 
 PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
@@ -57,6 +58,8 @@ MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
 BUILD_TIMEOUT = 1800     # seconds for a build (it may install the toolchain)
 BUILD_TAIL_LINES = 25    # lines of a failed build's output quoted
 REASON_INDENT = "    "   # indents quoted output under a failure reason
+FSCK_TIMEOUT = 30        # seconds for one fsck run
+AUDIT_TIMEOUT = 60       # seconds for the kernel self-audit
 TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
 CONSOLE_ONLY_OPTIONS = "-monitor none"
@@ -176,6 +179,14 @@ def copy_tree(source, destination):
     """Copy the tree at source (not its .git or Python caches) to the new destination."""
     shutil.copytree(source, destination, symlinks=True, ignore=NOT_COPIED)
     return destination
+
+
+def fsck(image):
+    """Run mkfs/fsck on image; return (clean, output)."""
+    result = subprocess.run([FSCK, image], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            timeout=scaled(FSCK_TIMEOUT))
+    # A damaged directory can hold any bytes, and fsck prints its names.
+    return result.returncode == 0, result.stdout.decode("utf-8", "replace")
 
 
 def reset_transcript():
@@ -421,6 +432,25 @@ class Machine:
                              until=ends)
         return self.output[start:prompt.start()]
 
+    @property
+    def running(self):
+        """Whether QEMU was started and has not exited or been killed."""
+        with self._changed:
+            return self in _live and not self._eof
+
+    def audit(self):
+        """Run the kernel self-audit (`audit`) at the prompt; return its summary line.
+
+        Raises TestFailure quoting every line the kernel printed about a bad
+        page (its count, what was expected, its mappers) if the audit fails.
+        """
+        out = self.run("audit", timeout=AUDIT_TIMEOUT)
+        clean = re.search(r"(?m)^audit: clean.*$", out)
+        if clean is None:
+            raise TestFailure("the kernel self-audit found reference counts wrong:\n%s"
+                              % out.strip())
+        return clean.group()
+
     def kill(self, wait=True):
         """SIGKILL QEMU; with wait, also reap it and let the reader finish. Idempotent."""
         process = self._process
@@ -459,13 +489,19 @@ class Suite:
     the next one. With boot=False each test gets its own unstarted Machine
     (cpus set, fresh image) and boots it, or others on its fs_image, itself.
 
+    After a booting suite's tests, the runner runs the kernel self-audit on
+    the machine, reported as the test SUITE/cpus=N/audit.  A suite that does
+    not boot asks for the same after each of its tests with audit=True (the
+    test must leave its machine at a shell prompt, or kill it).
+
     A test is a function taking the Machine. It fails by raising (use
     check(), or TestFailure, with a message saying what was expected and
     what happened); it may return a short note to print after PASS.
     """
 
-    def __init__(self, name, cpus=(1, 3), boot=True, boot_timeout=BOOT_TIMEOUT):
+    def __init__(self, name, cpus=(1, 3), boot=True, boot_timeout=BOOT_TIMEOUT, audit=False):
         self.name = name
+        self.audit = boot or audit
         self.cpus = tuple(cpus)
         self.boot = boot
         self.boot_timeout = boot_timeout

@@ -18,7 +18,8 @@ To add a suite, add test/NAME_tests.py:
         out = m.run("some command")
         check("ok" in out, "expected 'ok' from `some command`, got %r" % out)
 
-A booting suite's machine start is reported as the test SUITE/cpus=N/boot.
+A booting suite's machine start is reported as the test SUITE/cpus=N/boot,
+and the kernel self-audit run on it after its tests as SUITE/cpus=N/audit.
 Every machine's console is appended to xv6.out.
 """
 
@@ -108,13 +109,18 @@ def run_booted(tally, suite, cpus, selected):
             if not run_case(tally, name, function, machine):
                 machine.kill()
                 machine = None
+        if machine is not None:
+            run_case(tally, prefix + "/audit", machine.audit)
     finally:
         if machine is not None:
             machine.kill()
 
 
-def run_unbooted(tally, cpus, selected):
-    """Run selected (name, function) pairs, each given its own unstarted machine."""
+def run_unbooted(tally, suite, cpus, selected):
+    """Run selected (name, function) pairs, each given its own unstarted machine.
+
+    With suite.audit, a machine a passing test left running is audited.
+    """
     for name, function in selected:
         machines = []
 
@@ -122,7 +128,8 @@ def run_unbooted(tally, cpus, selected):
             machines.append(harness.Machine(cpus=cpus, label=name))
             return function(machines[0])
 
-        run_case(tally, name, test)
+        if run_case(tally, name, test) and suite.audit and machines[0].running:
+            run_case(tally, name + "/audit", machines[0].audit)
         for machine in machines:
             machine.kill()
 
@@ -171,7 +178,7 @@ def main():
                 if suite.boot:
                     run_booted(tally, suite, cpus, selected)
                 else:
-                    run_unbooted(tally, cpus, selected)
+                    run_unbooted(tally, suite, cpus, selected)
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         print(tally.summary())

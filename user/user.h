@@ -11,6 +11,7 @@
 
 struct stat;
 struct cowstat;
+struct auditstat;
 struct pageinfo;
 
 // System calls.
@@ -38,6 +39,7 @@ int close(int);
 
 // Project extensions (numbers from 22 up; see README).
 int cowstat(int which, struct cowstat*);  // kernel/cowstat.h
+int audit(int how, struct auditstat*);    // kernel/auditstat.h
 int pageinfo(uint64 va, struct pageinfo*);  // kernel/pageinfo.h
 int vfork(void);
 int forkorder(int order);  // kernel/forkorder.h

@@ -27,6 +27,7 @@
 #include "kernel/fcntl.h"
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
+#include "kernel/cowstat.h"
 #include "kernel/pageinfo.h"
 #include "user/user.h"
 
@@ -1385,6 +1386,111 @@ out_of_fds(void)
   unlink_or_fail(FD_FILE);
 }
 
+// The system-wide file table (NFILE entries) fills up: open() and pipe()
+// fail cleanly, leak no entry, and work again once files are closed.
+#define FILLERS (NFILE / (NOFILE - 5) + 2)  // children that together fill it
+
+// In a child: opens FD_FILE until open() fails for want of a file-table
+// entry; frees one entry, where pipe() (needing two) must fail and open()
+// must succeed; writes how many files it holds to report, then holds them
+// until release is closed.  It reports even when a check failed (and says
+// so only then), since the parent waits for every report.
+static void
+hold_files(int report, int release)
+{
+  int fds[NOFILE], n = 0, piped = -1, reopened = 0;
+  char c;
+
+  while (n < NOFILE && (fds[n] = open(FD_FILE, O_RDONLY)) >= 0)
+    n++;
+  if (n > 0 && n < NOFILE - 5) {  // the file table, not this process's fds, ran out
+    int p[2];
+    close(fds[--n]);
+    piped = pipe(p);
+    reopened = (fds[n] = open(FD_FILE, O_RDONLY));
+    n += reopened >= 0;
+  }
+  c = n;
+  write(report, &c, 1);
+  read(release, &c, 1);
+  expect_minus_one("pipe() with one free file-table entry", piped);
+  expect_ok("open() of the one free file-table entry", reopened);
+  exit(0);
+}
+
+// Fills the file table with FILLERS children; returns the files they hold
+// in all.  *release is the pipe end to close to let them go.
+static int
+fill_file_table(int *release)
+{
+  int report[2], hold[2], total = 0;
+  char c;
+
+  pipe_or_fail(report);
+  pipe_or_fail(hold);
+  for (int i = 0; i < FILLERS; i++) {
+    if (fork_or_fail() == 0) {
+      close(report[0]);
+      close(hold[1]);
+      hold_files(report[1], hold[0]);
+    }
+  }
+  close(report[1]);
+  close(hold[0]);
+  for (int i = 0; i < FILLERS; i++) {
+    expect_ret("read() of a child's report", 1, read(report[0], &c, 1));
+    total += (uchar)c;
+  }
+  // Before closing anything: that would free an entry.
+  expect_minus_one("open() with the file table full", open(FD_FILE, O_RDONLY));
+  close(report[0]);
+  *release = hold[1];
+  return total;
+}
+
+static void
+file_table_full_fails_cleanly(void)
+{
+  int release;
+
+  make_file(FD_FILE, "x", 1);
+  int first = fill_file_table(&release);
+  close(release);
+  reap_children(FILLERS);
+  int second = fill_file_table(&release);
+  close(release);
+  reap_children(FILLERS);
+  expect_value("the files the table holds the second time (a leak shrinks it)", first, second);
+  close(open_or_fail(FD_FILE, O_RDONLY));
+  unlink_or_fail(FD_FILE);
+}
+
+// With no free memory, calls that need a page fail cleanly and leave
+// nothing behind; once memory is back they work.
+static void
+calls_fail_cleanly_without_memory(void)
+{
+  int pid = fork_or_fail();
+  if (pid == 0) {
+    int p[2];
+    int total = consume_all_memory();
+    expect_minus_one("fork() with no free memory", fork());
+    expect_minus_one("pipe() with no free memory", pipe(p));
+    expect_ret("sbrk(1 page) with no free memory", -1, (long)sbrk(PGSIZE));
+    int fd = open_or_fail(".", O_RDONLY);
+    close(fd);
+    expect_value("the descriptor open() gives after pipe() failed (a leak takes one)", 3, fd);
+    sbrk(-total);
+    pipe_or_fail(p);
+    int child = fork_or_fail();
+    if (child == 0)
+      exit(0);
+    expect_child_ok(child);
+    exit(0);
+  }
+  expect_child_ok(pid);
+}
+
 static void
 pipe_needs_two_free_fds(void)
 {
@@ -1562,6 +1668,85 @@ fstat_reports_type_and_size(void)
   unlink_or_fail(RW_FILE);
 }
 
+// No byte the kernel copies out may be left over from kernel memory, and
+// none may be skipped.  copy_out(dst) makes the call under test, filling
+// the n bytes at dst.  It runs twice, on buffers filled with two patterns:
+// a byte that still holds its pattern both times was never written.  mask
+// has every byte of every field set; any other byte is padding, which the
+// kernel must have set to 0.
+#define PATTERN_A 0xa5
+#define PATTERN_B 0x5a
+#define COPY_OUT_MAX 64
+
+static void
+expect_fully_copied_out(const char *what, int (*copy_out)(void *), const void *mask, int n)
+{
+  uchar a[COPY_OUT_MAX], b[COPY_OUT_MAX];
+  const uchar *m = mask;
+
+  memset(a, PATTERN_A, n);
+  memset(b, PATTERN_B, n);
+  expect_ret(what, 0, copy_out(a));
+  expect_ret(what, 0, copy_out(b));
+  for (int i = 0; i < n; i++) {
+    if (a[i] == PATTERN_A && b[i] == PATTERN_B) {
+      printf("  expected %s to write byte %d of its result, it did not\n", what, i);
+      exit(TEST_FAILED);
+    }
+    if (m[i] == 0 && (a[i] != 0 || b[i] != 0)) {
+      printf("  expected padding byte %d from %s to be 0, got 0x%x\n", i, what,
+             a[i] ? a[i] : b[i]);
+      exit(TEST_FAILED);
+    }
+  }
+}
+
+#define STAT_FILE "stat.dat"
+
+static int
+fstat_into(void *st)
+{
+  // A write first leaves recognisable bytes on the kernel stack.
+  memset(buf, PATTERN_A, BSIZE);
+  make_file(STAT_FILE, buf, BSIZE);
+  int fd = open_or_fail(STAT_FILE, O_RDONLY);
+  int r = fstat(fd, st);
+  close(fd);
+  unlink_or_fail(STAT_FILE);
+  return r;
+}
+
+static void
+fstat_copies_out_no_stray_byte(void)
+{
+  struct stat mask;
+
+  memset(&mask, 0, sizeof(mask));
+  mask.dev = -1;
+  mask.ino = -1;
+  mask.type = -1;
+  mask.nlink = -1;
+  mask.size = -1;
+  expect_fully_copied_out("fstat()", fstat_into, &mask, sizeof(struct stat));
+}
+
+static int
+cowstat_into(void *st)
+{
+  return cowstat(COWSTAT_SELF, st);
+}
+
+static void
+cowstat_copies_out_no_stray_byte(void)
+{
+  struct cowstat mask;
+
+  memset(&mask, 0, sizeof(mask));
+  mask.cow_faults = mask.pages_copied = mask.pages_reused = -1;
+  mask.copyout_breaks = mask.oom_kills = mask.free_pages = -1;
+  expect_fully_copied_out("cowstat()", cowstat_into, &mask, sizeof(struct cowstat));
+}
+
 #define DEV_FILE "dev.node"
 
 static void
@@ -1692,6 +1877,7 @@ link_of_missing_file_fails(void)
 }
 
 #define DIR_A "dir.d"
+#define LINK_SOURCE "link.src"
 
 static void
 unlink_nonempty_dir_fails(void)
@@ -1714,6 +1900,20 @@ create_in_removed_cwd_fails(void)
   expect_minus_one("open(O_CREATE) in a removed directory", open("f", O_CREATE | O_RDWR));
   expect_minus_one("mkdir() in a removed directory", mkdir("d"));
   chdir_or_fail("..");
+}
+
+// Nor does link() add a name to it: once the directory is freed, the name
+// would keep its inode allocated but reachable from nowhere.
+static void
+link_into_removed_dir_fails(void)
+{
+  make_file(LINK_SOURCE, "x", 1);
+  mkdir_or_fail(DIR_A);
+  chdir_or_fail(DIR_A);
+  unlink_or_fail("../" DIR_A);
+  expect_minus_one("link() into a removed directory", link("../" LINK_SOURCE, "x"));
+  chdir_or_fail("..");
+  unlink_or_fail(LINK_SOURCE);
 }
 
 // The console, like files, refuses a buffer it cannot read.
@@ -2326,6 +2526,8 @@ static const struct test tests[] = {
   TEST(fork_shares_offset, QUICK),
   TEST(out_of_fds, QUICK),
   TEST(pipe_needs_two_free_fds, QUICK),
+  TEST(file_table_full_fails_cleanly, QUICK),
+  TEST(calls_fail_cleanly_without_memory, QUICK),
   TEST(pipe_large_transfer, QUICK),
   TEST(pipe_write_without_reader_fails, QUICK),
   TEST(pipe_read_without_writer_returns_eof, QUICK),
@@ -2334,6 +2536,8 @@ static const struct test tests[] = {
   TEST(open_trunc_empties_file, QUICK),
   TEST(unlink_while_open, QUICK),
   TEST(fstat_reports_type_and_size, QUICK),
+  TEST(fstat_copies_out_no_stray_byte, QUICK),
+  TEST(cowstat_copies_out_no_stray_byte, QUICK),
   TEST(mknod_makes_device, QUICK),
   TEST(many_small_files, QUICK),
   TEST(concurrent_create_delete, QUICK),
@@ -2344,6 +2548,7 @@ static const struct test tests[] = {
   TEST(unlink_nonempty_dir_fails, QUICK),
   TEST(unlink_dot_and_dotdot_fail, QUICK),
   TEST(create_in_removed_cwd_fails, QUICK),
+  TEST(link_into_removed_dir_fails, QUICK),
   TEST(console_write_bad_pointer_fails, QUICK),
   TEST(unlink_missing_fails, QUICK),
   TEST(dot_and_dotdot_navigate, QUICK),

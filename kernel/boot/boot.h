@@ -4,7 +4,4 @@
 
 void main(void) __attribute__((noreturn));
 
-// Harts that have reached start(), counted at reset (see main.c).
-extern volatile int harts_started;
-
 #endif

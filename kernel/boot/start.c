@@ -9,12 +9,12 @@
 #include "param.h"
 #include "riscv.h"
 #include "boot/boot.h"
+#include "lib/cpu.h"
 #include "dev/timer.h"
 
 // One boot stack page per hart; entry.S points sp at them.
 __attribute__((aligned(PGSIZE))) char boot_stacks[PGSIZE * NCPU];
 
-volatile int harts_started = 0;
 
 // Delegate every exception and interrupt cause (bits 0..15) to supervisor mode.
 #define DELEGATE_ALL 0xffff

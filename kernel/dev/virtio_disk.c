@@ -102,6 +102,14 @@ zeroed_page(void)
   return p;
 }
 
+void
+virtio_disk_visit_pages(void (*visit)(void *pa))
+{
+  visit(disk.desc);
+  visit(disk.avail);
+  visit(disk.used);
+}
+
 // Allocates queue 0 and hands its areas to the device.
 static void
 setup_queue(void)

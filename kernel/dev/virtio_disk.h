@@ -11,5 +11,7 @@ void virtio_disk_init(void);
 // unchanged and in place until this returns.
 void virtio_disk_rw(uint blockno, uchar *data, int write);
 void virtio_disk_intr(void);
+// For the audit: calls visit(pa) for each page the driver took from kalloc().
+void virtio_disk_visit_pages(void (*visit)(void *pa));
 
 #endif

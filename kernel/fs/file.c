@@ -42,6 +42,18 @@ fileinit(void)
   initlock(&ftable.lock, "ftable");
 }
 
+// For the audit: calls visit(pipe) for each open file that is a pipe end
+// (so twice for a pipe with both ends open), holding ftable.lock.
+void
+file_visit_pipes(void (*visit)(struct pipe *pi))
+{
+  acquire(&ftable.lock);
+  for (struct file *f = ftable.file; f < ftable.file + NFILE; f++)
+    if (f->ref > 0 && f->type == FD_PIPE)
+      visit(f->pipe);
+  release(&ftable.lock);
+}
+
 // Returns a free file with ref 1 and type FD_NONE, or 0 if the table is full.
 struct file *
 filealloc(void)

@@ -35,5 +35,6 @@ void fileclose(struct file *f);
 int fileread(struct file *f, uint64 addr, int n);
 int filewrite(struct file *f, uint64 addr, int n);
 int filestat(struct file *f, uint64 addr);
+void file_visit_pipes(void (*visit)(struct pipe *pi));
 
 #endif

@@ -124,6 +124,21 @@ bfree(uint dev, uint bno)
   brelse(b);
 }
 
+// Counts the blocks of dev marked free in its bitmap (for the audit).
+uint
+count_free_blocks(uint dev)
+{
+  uint n = 0;
+  for (uint base = 0; base < sb.size; base += BPB) {
+    struct buf *b = bread(dev, BBLOCK(base, sb));
+    for (uint bno = base; bno < base + BPB && bno < sb.size; bno++)
+      if ((b->data[(bno % BPB) / 8] & (1 << (bno % 8))) == 0)
+        n++;
+    brelse(b);
+  }
+  return n;
+}
+
 // --- The inode table -------------------------------------------------------
 
 void
@@ -285,6 +300,20 @@ iunlockput(struct inode *ip)
   iput(ip);
 }
 
+// Counts the inodes of dev not allocated on disk (for the audit).
+uint
+count_free_inodes(uint dev)
+{
+  uint n = 0;
+  for (uint inum = 1; inum < sb.ninodes; inum++) {
+    struct buf *b = bread(dev, IBLOCK(inum, sb));
+    if (dinode_in(b, inum)->type == 0)
+      n++;
+    brelse(b);
+  }
+  return n;
+}
+
 // --- Content ---------------------------------------------------------------
 
 // Returns the block number in *slot, allocating a block there if it is 0.
@@ -334,27 +363,60 @@ free_blocks(uint dev, const uint *addrs, int n)
   }
 }
 
+// Frees the blocks named by addrs[first..n-1] and zeroes those slots.
+static void
+free_blocks_from(uint dev, uint *addrs, int first, int n)
+{
+  free_blocks(dev, addrs + first, n - first);
+  memset(addrs + first, 0, (n - first) * sizeof(uint));
+}
+
+// Frees ip's content blocks from block number first on, and the indirect
+// block once no block it names is left.  A change to ip->addrs is left for
+// the caller's iupdate().  Caller holds ip->lock and is inside a
+// transaction.
+static void
+free_content_from(struct inode *ip, uint first)
+{
+  if (first < NDIRECT)
+    free_blocks_from(ip->dev, ip->addrs, first, NDIRECT);
+  if (ip->addrs[NDIRECT] == 0)
+    return;
+  uint first_indirect = first > NDIRECT ? first - NDIRECT : 0;
+  if (first_indirect >= NINDIRECT)
+    return;
+  struct buf *b = bread(ip->dev, ip->addrs[NDIRECT]);
+  uint *entries = (uint *)b->data;
+  if (first_indirect == 0) {
+    // The whole indirect block goes: its stale entries need no logging.
+    free_blocks(ip->dev, entries, NINDIRECT);
+    brelse(b);
+    bfree(ip->dev, ip->addrs[NDIRECT]);
+    ip->addrs[NDIRECT] = 0;
+    return;
+  }
+  free_blocks_from(ip->dev, entries, first_indirect, NINDIRECT);
+  log_write(b);
+  brelse(b);
+}
+
 // Frees all of ip's content and sets its size to 0.  Caller holds ip->lock
 // and is inside a transaction.
 void
 itrunc(struct inode *ip)
 {
-  free_blocks(ip->dev, ip->addrs, NDIRECT);
-  if (ip->addrs[NDIRECT] != 0) {
-    struct buf *b = bread(ip->dev, ip->addrs[NDIRECT]);
-    free_blocks(ip->dev, (uint *)b->data, NINDIRECT);
-    brelse(b);
-    bfree(ip->dev, ip->addrs[NDIRECT]);
-  }
-  memset(ip->addrs, 0, sizeof(ip->addrs));
+  free_content_from(ip, 0);
   ip->size = 0;
   iupdate(ip);
 }
 
-// Copies ip's metadata into st.  Caller holds ip->lock.
+// Copies ip's metadata into st, setting every byte of it: st goes to user
+// space, and its padding must not carry old kernel stack bytes along.
+// Caller holds ip->lock.
 void
 stati(struct inode *ip, struct stat *st)
 {
+  memset(st, 0, sizeof(*st));
   st->dev = ip->dev;
   st->ino = ip->inum;
   st->type = ip->type;
@@ -444,6 +506,11 @@ writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
 
   if (off > ip->size)
     ip->size = off;
+  // A write that stopped early may have been given blocks it never filled
+  // (the copy from src failed, or the disk filled up after the indirect
+  // block was allocated): no block may lie beyond the end of the file.
+  if (done < n)
+    free_content_from(ip, (ip->size + BSIZE - 1) / BSIZE);
   // Also records any block bmap() added to ip->addrs.
   iupdate(ip);
 

@@ -46,6 +46,9 @@ void iunlockput(struct inode *ip);
 void iupdate(struct inode *ip);
 void itrunc(struct inode *ip);
 void stati(struct inode *ip, struct stat *st);
+// Free inodes and free blocks on dev, counted on disk (for the audit).
+uint count_free_inodes(uint dev);
+uint count_free_blocks(uint dev);
 // Read or write n bytes at offset off; user says whether dst/src is a user
 // address.  Return the number of bytes moved, or -1.
 int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n);

@@ -7,6 +7,7 @@
 #include "lib/cpu.h"
 
 struct cpu cpus[NCPU];
+volatile int harts_started;
 
 int cpuid(void) {
   return r_tp();

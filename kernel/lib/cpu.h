@@ -33,4 +33,8 @@ extern struct cpu cpus[NCPU];
 int cpuid(void);
 struct cpu *mycpu(void);
 
+// Harts that have reached machine-mode start(), counted at reset
+// (boot/start.c): after boot, how many harts run this kernel.
+extern volatile int harts_started;
+
 #endif

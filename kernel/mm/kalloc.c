@@ -128,6 +128,26 @@ void *kalloc_copy(const void *src) {
   return copy;
 }
 
+// For the audit (sys/audit.c): the first page kinit() put on the free list.
+void *kfirstpage(void) {
+  return (void *)PGROUNDUP((uint64)end);
+}
+
+// For the audit: calls visit(pa) for every page on the free list, in list
+// order, holding kmem.lock (so visit must not allocate or free).  Returns
+// how many pages it visited; *nfree is set to the count kept beside the list.
+uint64 kfree_list_visit(void (*visit)(void *pa), uint64 *nfree) {
+  uint64 n = 0;
+  acquire(&kmem.lock);
+  for (struct free_page *page = kmem.free_list; page; page = page->next) {
+    visit(page);
+    n++;
+  }
+  *nfree = kmem.nfree;
+  release(&kmem.lock);
+  return n;
+}
+
 uint64 kfreepages(void) {
   acquire(&kmem.lock);
   uint64 n = kmem.nfree;

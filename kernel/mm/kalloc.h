@@ -16,6 +16,11 @@ void *kalloc_copy(const void *src);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);
 
+// For the kernel self-audit (sys/audit.c): the lowest page kalloc() can
+// hand out, and a walk of the free list (see kalloc.c).
+void *kfirstpage(void);
+uint64 kfree_list_visit(void (*visit)(void *pa), uint64 *nfree);
+
 // COW-LAB BEGIN: declare the reference-count operations
 // COW-LAB GUIDED: kref() and krefcount(), each given the page's physical address.
 // Adds an owner to an allocated page; each owner later calls kfree() once.

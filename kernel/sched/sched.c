@@ -17,12 +17,14 @@
 #include "lib/cpu.h"
 #include "sched/process.h"
 #include "sched/sched.h"
+#include "sched/stopworld.h"
 
 // Runs the first RUNNABLE process found in p's slot order; returns whether
 // one ran.
 static int run_one(struct cpu *c) {
   int ran = 0;
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    world_park();  // holding no lock: someone may be stopping the world
     acquire(&p->lock);
     if (p->state == RUNNABLE) {
       p->state = RUNNING;

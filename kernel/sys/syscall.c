@@ -14,6 +14,7 @@
 #include "sys/sysproc.h"
 #include "sys/sysfile.h"
 #include "sys/sysargs.h"
+#include "sys/audit.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_SYSCALL_ARGS 6
@@ -41,6 +42,7 @@ static uint64 (*const handlers[])(void) = {
   [SYS_mkdir]  = sys_mkdir,
   [SYS_close]  = sys_close,
   [SYS_cowstat] = sys_cowstat,
+  [SYS_audit] = sys_audit,
   [SYS_pageinfo] = sys_pageinfo,
   [SYS_vfork] = sys_vfork,
   [SYS_forkorder] = sys_forkorder,

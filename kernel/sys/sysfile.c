@@ -164,7 +164,8 @@ sys_link(void)
   struct inode *dp = nameiparent(new, name);
   if (dp != 0) {
     ilock(dp);
-    int ok = dp->dev == ip->dev && dirlink(dp, name, ip->inum) == 0;
+    // A removed directory (someone's cwd, still) takes no new names.
+    int ok = dp->nlink > 0 && dp->dev == ip->dev && dirlink(dp, name, ip->inum) == 0;
     iunlockput(dp);
     if (ok) {
       iput(ip);
