@@ -3,8 +3,10 @@
 
 Builds a copy of this tree with `make FORK=shared` once per run, then boots
 that kernel on one CPU and on three and runs what the default kernel must
-pass too: cowtest with its counters (the check of test/cow_tests.py) and
-usertests (test/regression_tests.py's).  One more test holds only for
+pass too: cowtest with its counters (the check of test/cow_tests.py),
+usertests (test/regression_tests.py's), cowdemo's facts and the fuzzer,
+each followed by the kernel self-audit (which counts a shared leaf
+page-table page's references once).  One more test holds only for
 shared page tables: forking a 16 MB process takes at most
 MAX_EXTRA_FORK_PAGES more free pages than forking an empty one (forkbench's
 fork_pages figure), where the default kernel needs 8 leaf page-table pages.
@@ -22,9 +24,18 @@ import shutil
 import sys
 import tempfile
 
+import cowdemo_tests
+import fuzz_tests
 import harness
 from cow_tests import check_cowtest
 from harness import REPO, Suite, TestFailure, check
+
+# cowdemo's scenarios, whose facts (page shared after fork, copied by the
+# child's store, reused by its last owner, borrowed by vfork) must hold on
+# this kernel as on the default one.
+COWDEMO_SCENARIOS = (cowdemo_tests.data_child_store_copies_page_parent_keeps_10,
+                     cowdemo_tests.exec_leaves_parent_sole_owner_no_copy,
+                     cowdemo_tests.vfork_child_store_is_the_parents)
 from regression_tests import check_usertests
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
@@ -52,12 +63,17 @@ def shared_tree():
     return _tree[0]
 
 
-def booted_shared_kernel(cpus, label):
-    """A booted Machine running the FORK=shared kernel with cpus harts."""
+def shared_kernel(cpus, label):
+    """A Machine, not yet booted, that runs the FORK=shared kernel with cpus harts."""
     tree = shared_tree()
     kernel = os.path.join(tree, "kernel", "kernel")
-    machine = harness.Machine(cpus=cpus, fs_image=harness.fresh_image(os.path.join(tree, "fs.img")),
-                              label=label, qemu_extra="-kernel " + shlex.quote(kernel))
+    return harness.Machine(cpus=cpus, fs_image=harness.fresh_image(os.path.join(tree, "fs.img")),
+                           label=label, qemu_extra="-kernel " + shlex.quote(kernel))
+
+
+def booted_shared_kernel(cpus, label):
+    """A booted Machine running the FORK=shared kernel with cpus harts."""
+    machine = shared_kernel(cpus, label)
     try:
         machine.boot()
     except TestFailure:
@@ -69,13 +85,29 @@ def booted_shared_kernel(cpus, label):
 @suite.test
 def cowtest_passes_with_shared_page_tables(m):
     with booted_shared_kernel(m.cpus, "shared cowtest") as shared:
-        return check_cowtest(shared)
+        note = check_cowtest(shared)
+        return "%s; %s" % (note, shared.audit())
 
 
 @suite.test
 def usertests_pass_with_shared_page_tables(m):
     with booted_shared_kernel(m.cpus, "shared usertests") as shared:
-        return check_usertests(shared)
+        note = check_usertests(shared)
+        return "%s; %s" % (note, shared.audit())
+
+
+@suite.test
+def cowdemo_facts_hold_with_shared_page_tables(m):
+    with booted_shared_kernel(m.cpus, "shared cowdemo") as shared:
+        for scenario in COWDEMO_SCENARIOS:
+            scenario(shared)
+        return shared.audit()
+
+
+@suite.test
+def fuzzer_finds_nothing_with_shared_page_tables(m):
+    with shared_kernel(m.cpus, "shared fuzz") as shared:
+        return fuzz_tests.fuzz_leaves_no_leak_and_a_clean_disk(shared)
 
 
 @suite.test
