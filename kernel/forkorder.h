@@ -3,8 +3,8 @@
 #ifndef XV6_FORKORDER_H
 #define XV6_FORKORDER_H
 
-#define FORK_PARENT_FIRST 0  // fork returns to the parent; the child waits for a hart
-#define FORK_CHILD_FIRST  1  // the parent yields its hart to the new child at once
-#define FORK_ORDER_QUERY (-1) // any other value: change nothing, just report
+#define FORK_PARENT_FIRST 0     // fork returns to the parent; the child waits for a hart
+#define FORK_CHILD_FIRST  1     // the parent yields its hart to the new child at once
+#define FORK_ORDER_QUERY  (-1)  // any other value: change nothing, just report
 
 #endif

@@ -17,36 +17,36 @@
 
 // The CLINT's machine timer: mtime counts up at 10 MHz; each hart gets a
 // machine timer interrupt while mtime >= its mtimecmp.
-#define CLINT 0x02000000L
-#define CLINT_MTIMECMP(hart) (CLINT + 0x4000 + 8*(hart))
-#define CLINT_MTIME (CLINT + 0xBFF8)
+#define CLINT                0x02000000L
+#define CLINT_MTIMECMP(hart) (CLINT + 0x4000 + 8 * (hart))
+#define CLINT_MTIME          (CLINT + 0xBFF8)
 
-#define UART0 0x10000000L
+#define UART0     0x10000000L
 #define UART0_IRQ 10
 
-#define VIRTIO0 0x10001000L
+#define VIRTIO0     0x10001000L
 #define VIRTIO0_IRQ 1
 
-#define PLIC 0x0c000000L
-#define PLIC_SIZE 0x400000L
-#define PLIC_PRIORITY (PLIC + 0x0)
+#define PLIC                      0x0c000000L
+#define PLIC_SIZE                 0x400000L
+#define PLIC_PRIORITY             (PLIC + 0x0)
 #define PLIC_SOURCE_PRIORITY(irq) (PLIC_PRIORITY + (irq)*4)  // one 32-bit word per source
-#define PLIC_PENDING  (PLIC + 0x1000)
+#define PLIC_PENDING              (PLIC + 0x1000)
 // Each hart has a supervisor-mode context with its own enable bits,
 // priority threshold, and claim/complete register.
-#define PLIC_SENABLE(hart)   (PLIC + 0x2080 + (hart)*0x100)
-#define PLIC_SPRIORITY(hart) (PLIC + 0x201000 + (hart)*0x2000)
-#define PLIC_SCLAIM(hart)    (PLIC + 0x201004 + (hart)*0x2000)
+#define PLIC_SENABLE(hart)        (PLIC + 0x2080 + (hart)*0x100)
+#define PLIC_SPRIORITY(hart)      (PLIC + 0x201000 + (hart)*0x2000)
+#define PLIC_SCLAIM(hart)         (PLIC + 0x201004 + (hart)*0x2000)
 
 #define KERNBASE 0x80000000L
-#define PHYSTOP (KERNBASE + 128*1024*1024)
+#define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)
 
 // The trampoline holds the user/kernel switch code and sits at the same
 // virtual address in every page table, kernel and user.
 #define TRAMPOLINE (MAXVA - PGSIZE)
 
 // Kernel stack of process slot p: one page, with an unmapped guard page below.
-#define KSTACK(p) (TRAMPOLINE - ((p)+1)* 2*PGSIZE)
+#define KSTACK(p) (TRAMPOLINE - ((p) + 1) * 2 * PGSIZE)
 
 // Each process's trap frame lives just below the trampoline in its own
 // user page table (without PTE_U, so user code cannot touch it).

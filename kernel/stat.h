@@ -2,9 +2,9 @@
 #ifndef XV6_STAT_H
 #define XV6_STAT_H
 
-#define T_DIR     1   // directory
-#define T_FILE    2   // regular file
-#define T_DEVICE  3   // device file
+#define T_DIR    1  // directory
+#define T_FILE   2  // regular file
+#define T_DEVICE 3  // device file
 
 struct stat {
   int dev;      // device holding the file

@@ -4,15 +4,15 @@
 #ifndef XV6_SYSCALL_H
 #define XV6_SYSCALL_H
 
-#define SYS_fork    1
-#define SYS_exit    2
-#define SYS_wait    3
-#define SYS_pipe    4
-#define SYS_read    5
-#define SYS_kill    6
-#define SYS_exec    7
-#define SYS_fstat   8
-#define SYS_chdir   9
+#define SYS_fork   1
+#define SYS_exit   2
+#define SYS_wait   3
+#define SYS_pipe   4
+#define SYS_read   5
+#define SYS_kill   6
+#define SYS_exec   7
+#define SYS_fstat  8
+#define SYS_chdir  9
 #define SYS_dup    10
 #define SYS_getpid 11
 #define SYS_sbrk   12
@@ -27,10 +27,10 @@
 #define SYS_close  21
 
 // Project extensions (documented in README).
-#define SYS_cowstat 22
-#define SYS_audit 23
-#define SYS_pageinfo 24
-#define SYS_vfork 25
+#define SYS_cowstat   22
+#define SYS_audit     23
+#define SYS_pageinfo  24
+#define SYS_vfork     25
 #define SYS_forkorder 26
 
 #endif

@@ -27,21 +27,20 @@
 #include "kernel/types.h"
 #include "kernel/fs.h"
 
-#define BOOTBLOCK  0   // block number of the (unused) boot block
-#define SUPERBLOCK 1   // block number of the superblock
+#define BOOTBLOCK  0  // block number of the (unused) boot block
+#define SUPERBLOCK 1  // block number of the superblock
 
 struct image {
-  uchar *bytes;           // nblocks * BSIZE bytes, disk byte order
-  uint nblocks;           // length of the image in blocks
-  struct superblock sb;   // host-order copy of the superblock (sb_read)
+  uchar *bytes;          // nblocks * BSIZE bytes, disk byte order
+  uint nblocks;          // length of the image in blocks
+  struct superblock sb;  // host-order copy of the superblock (sb_read)
 };
 
 // Name put in front of every fatal() message; each tool defines it.
 extern const char *progname;
 
 // Prints "progname: message" on stderr and exits with status 1.
-void fatal(const char *fmt, ...)
-  __attribute__((noreturn, format(printf, 1, 2)));
+void fatal(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
 // Convert between host order and disk (little-endian) order.  Each is its
 // own inverse, so the same call serves for reading and for writing.
@@ -89,7 +88,7 @@ uint inode_block(const struct image *img, const struct dinode *d, uint fbn);
 // Calls fn(entry, arg) for each used entry (inum != 0) of directory d, in
 // order, up to d->size; blocks inode_block cannot find are skipped.
 typedef void dirent_fn(const struct dirent *de, void *arg);
-void dir_foreach(const struct image *img, const struct dinode *d,
-                 dirent_fn *fn, void *arg);
+void dir_foreach(const struct image *img, const struct dinode *d, dirent_fn *fn,
+                 void *arg);
 
 #endif

@@ -13,7 +13,7 @@
 // half-made image behind.  Inodes and data blocks are handed out in order
 // from the first free one, so the blocks in use are exactly the ones below
 // next_block, and that is what the bitmap records at the end.
-#define _POSIX_C_SOURCE 200809L   // keep host headers off uint/ushort (image.h)
+#define _POSIX_C_SOURCE 200809L  // keep host headers off uint/ushort (image.h)
 
 #include "image.h"
 #include "kernel/types.h"
@@ -24,27 +24,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NINODES 200                        // inodes in the image
-#define NLOG (1 + LOGSIZE)                 // log header, then logged blocks
-#define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
-#define NINODEBLOCKS DIV_ROUND_UP(NINODES, IPB)
-#define NBITMAPBLOCKS DIV_ROUND_UP(FSSIZE, BPB)
-#define LOGSTART (SUPERBLOCK + 1)
-#define INODESTART (LOGSTART + NLOG)
-#define BMAPSTART (INODESTART + NINODEBLOCKS)
-#define DATASTART (BMAPSTART + NBITMAPBLOCKS)
-#define PROGRAM_PREFIX '_'   // marks built programs: user/_cat -> cat
+#define NINODES            200            // inodes in the image
+#define NLOG               (1 + LOGSIZE)  // log header, then logged blocks
+#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define NINODEBLOCKS       DIV_ROUND_UP(NINODES, IPB)
+#define NBITMAPBLOCKS      DIV_ROUND_UP(FSSIZE, BPB)
+#define LOGSTART           (SUPERBLOCK + 1)
+#define INODESTART         (LOGSTART + NLOG)
+#define BMAPSTART          (INODESTART + NINODEBLOCKS)
+#define DATASTART          (BMAPSTART + NBITMAPBLOCKS)
+#define PROGRAM_PREFIX     '_'  // marks built programs: user/_cat -> cat
 
 const char *progname = "mkfs";
 
 static struct image img;
-static uint next_inode = ROOTINO;   // lowest inode not yet allocated
-static uint next_block = DATASTART; // lowest data block not yet allocated
+static uint next_inode = ROOTINO;    // lowest inode not yet allocated
+static uint next_block = DATASTART;  // lowest data block not yet allocated
 
 // Fills in the superblock of an empty FSSIZE-block image.
-static void
-format(void)
-{
+static void format(void) {
   image_create(&img, FSSIZE);
   img.sb.magic = FSMAGIC;
   img.sb.size = FSSIZE;
@@ -58,9 +56,7 @@ format(void)
 }
 
 // Returns a new inode of the given type with one link and no content.
-static uint
-ialloc(short type)
-{
+static uint ialloc(short type) {
   struct dinode d;
 
   if (next_inode >= NINODES)
@@ -73,9 +69,7 @@ ialloc(short type)
 }
 
 // Returns a zeroed data block.
-static uint
-balloc(void)
-{
+static uint balloc(void) {
   if (next_block >= FSSIZE)
     fatal("out of data blocks: the files do not fit in %d blocks", FSSIZE);
   return next_block++;
@@ -83,9 +77,7 @@ balloc(void)
 
 // Returns the disk block holding file block fbn of *d, allocating it (and
 // the indirect block) if the file does not have it yet.
-static uint
-bmap_alloc(struct dinode *d, uint fbn)
-{
+static uint bmap_alloc(struct dinode *d, uint fbn) {
   uint b = inode_block(&img, d, fbn);
 
   if (b != 0)
@@ -103,9 +95,7 @@ bmap_alloc(struct dinode *d, uint fbn)
 
 // Appends n bytes to the end of inode inum; what names the file in the
 // error given when it would grow beyond MAXFILE blocks.
-static void
-iappend(uint inum, const void *data, uint n, const char *what)
-{
+static void iappend(uint inum, const void *data, uint n, const char *what) {
   const uchar *src = data;
   struct dinode d;
 
@@ -114,8 +104,8 @@ iappend(uint inum, const void *data, uint n, const char *what)
     uint fbn = d.size / BSIZE, off = d.size % BSIZE;
     uint chunk = n < BSIZE - off ? n : BSIZE - off;
     if (fbn >= MAXFILE)
-      fatal("%s: too big, a file holds at most %u blocks of %d bytes",
-            what, (uint)MAXFILE, BSIZE);
+      fatal("%s: too big, a file holds at most %u blocks of %d bytes", what,
+            (uint)MAXFILE, BSIZE);
     memcpy(image_block(&img, bmap_alloc(&d, fbn)) + off, src, chunk);
     d.size += chunk;
     src += chunk;
@@ -125,9 +115,7 @@ iappend(uint inum, const void *data, uint n, const char *what)
 }
 
 // Adds the entry name -> inum to directory dir.
-static void
-dir_add(uint dir, const char *name, uint inum)
-{
+static void dir_add(uint dir, const char *name, uint inum) {
   struct dirent de;
   uchar raw[sizeof de];
 
@@ -143,9 +131,7 @@ struct name_search {
   int found;
 };
 
-static void
-match_name(const struct dirent *de, void *arg)
-{
+static void match_name(const struct dirent *de, void *arg) {
   struct name_search *s = arg;
 
   if (strncmp(de->name, s->name, DIRSIZ) == 0)
@@ -153,9 +139,7 @@ match_name(const struct dirent *de, void *arg)
 }
 
 // Whether directory dir already has an entry called name.
-static int
-dir_has(uint dir, const char *name)
-{
+static int dir_has(uint dir, const char *name) {
   struct name_search s = { name, 0 };
   struct dinode d;
 
@@ -167,9 +151,7 @@ dir_has(uint dir, const char *name)
 // Returns the name path gets in the root directory: its last component
 // without a leading PROGRAM_PREFIX.  Ends the program if that is empty or
 // longer than DIRSIZ.
-static const char *
-entry_name(const char *path)
-{
+static const char *entry_name(const char *path) {
   const char *name = strrchr(path, '/');
 
   name = name ? name + 1 : path;
@@ -178,15 +160,12 @@ entry_name(const char *path)
   if (*name == '\0')
     fatal("%s: gives an empty file name", path);
   if (strlen(name) > DIRSIZ)
-    fatal("%s: name '%s' is longer than DIRSIZ (%d characters)", path, name,
-          DIRSIZ);
+    fatal("%s: name '%s' is longer than DIRSIZ (%d characters)", path, name, DIRSIZ);
   return name;
 }
 
 // Copies the host file path into a new file in directory dir.
-static void
-add_file(uint dir, const char *path)
-{
+static void add_file(uint dir, const char *path) {
   const char *name = entry_name(path);
   uchar buf[BSIZE];
   size_t n;
@@ -209,16 +188,12 @@ add_file(uint dir, const char *path)
 
 // Marks every block allocated so far (all metadata blocks and the data
 // blocks below next_block) as in use.
-static void
-mark_used_blocks(void)
-{
+static void mark_used_blocks(void) {
   for (uint b = BOOTBLOCK; b < next_block; b++)
     bitmap_set(&img, b);
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   uint root;
 
   if (argc < 2)

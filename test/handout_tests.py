@@ -14,6 +14,7 @@ is_trivial() for what "trivial" means and why).
 This suite is instructor-only: the handout leaves it out.
 """
 
+import collections
 import contextlib
 import os
 import re
@@ -42,6 +43,7 @@ MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
 TRAP_TODO_FUNCTION = "fault_served"   # the TODO for the trap path must sit in its body
 TODO = "TODO (COW lab)"
+IDIOM_FILES = 2             # other files with a line outside regions make it given code
 
 # Words that say nothing about a solution: C keywords and the kernel's basic
 # types (struct proc among them).  See is_trivial().
@@ -96,28 +98,36 @@ def solution_lines():
     """{text: 'file:line'} for each non-trivial line of every solution region.
 
     A line with a comment after code counts as two texts (the code, the
-    comment).  A line that the same file also has outside its regions is
-    given code (usercopy.c's last `return`), not solution, and is left out.
+    comment).  Given code is left out: a line that the same file also has
+    outside its regions (usercopy.c's last `return`), or that at least
+    IDIOM_FILES other files have outside any region (an idiom of the
+    kernel, like the user_pte() look-up).  A solution line pasted into one
+    other file is still found.
     """
-    found = {}
+    outside = collections.defaultdict(set)     # text -> files that have it outside regions
+    candidates = []
     for path in handout.tracked_files(REPO):
         if not path.endswith(handout.SOURCE_SUFFIXES):
             continue
         with open(os.path.join(REPO, path), encoding="utf-8") as f:
             lines = f.readlines()
-        given, inside, candidates = set(), False, []
+        inside = False
         for number, line in enumerate(lines, 1):
             if handout.BEGIN.match(line) or handout.END.match(line):
                 inside = bool(handout.BEGIN.match(line))
             elif handout.ANY_MARKER not in line:
                 if inside:
-                    candidates.append((number, line))
+                    candidates.append((path, number, line))
                 else:
-                    given.update(parts(line))
-        for number, line in candidates:
-            for text in parts(line):
-                if text not in given and not is_trivial(text):
-                    found.setdefault(text, "%s:%d" % (path, number))
+                    for text in parts(line):
+                        outside[text].add(path)
+    found = {}
+    for path, number, line in candidates:
+        for text in parts(line):
+            others = outside[text] - {path}
+            given = path in outside[text] or len(others) >= IDIOM_FILES
+            if not given and not is_trivial(text):
+                found.setdefault(text, "%s:%d" % (path, number))
     return found
 
 

@@ -143,7 +143,7 @@ MUTATIONS = (
         (VM, "  if (first < last)\n    uvmunmap(", "  if (first < last && 0)\n    uvmunmap(")),
     mutation(
         "sbrk_below_zero_allowed", "memory", "growproc lets sbrk shrink below address 0",
-        (PROC, "    if ((uint64)-(long)n > sz)\n      return -1;\n", "")),
+        (PROC, "    if (shrink > sz)\n      return -1;\n", "")),
     mutation(
         "growproc_ignores_trapframe_limit", "memory", "growproc has no TRAPFRAME limit",
         (PROC, "if (sz + n > TRAPFRAME || (sz = uvmalloc", "if ((sz = uvmalloc"),
@@ -151,7 +151,7 @@ MUTATIONS = (
                    "far below TRAPFRAME (2^38 - 8 KiB), so uvmalloc fails first"),
     mutation(
         "exec_skips_elf_magic", "exec", "exec runs files without the ELF magic number",
-        (EXEC, "           elf.magic == ELF_MAGIC &&\n", "")),
+        (EXEC, "elf.magic == ELF_MAGIC && load_segments", "load_segments")),
     # --- Processes.
     mutation(
         "kill_does_not_wake_sleepers", "process", "kill leaves a sleeping victim asleep",
@@ -219,8 +219,8 @@ MUTATIONS = (
     # --- The log (crash atomicity).
     mutation(
         "log_write_bypasses_log", "log", "log_write writes the block home at once (bwrite)",
-        (LOG, "log_write(struct buf *b)\n{\n  acquire(&log.lock);",
-         "log_write(struct buf *b)\n{\n  bwrite(b);\n  return;\n  acquire(&log.lock);"),
+        (LOG, "void log_write(struct buf *b) {\n  acquire(&log.lock);",
+         "void log_write(struct buf *b) {\n  bwrite(b);\n  return;\n  acquire(&log.lock);"),
         crash=CRASH_LOG),
     mutation(
         "recovery_skips_install", "log", "boot clears a committed log without installing it",

@@ -21,18 +21,14 @@
 
 int failures = 0;
 
-void
-expect(char *what, uint64 got, uint64 want)
-{
-  if(got != want){
+void expect(char *what, uint64 got, uint64 want) {
+  if (got != want) {
     printf("abicheck: %s is %lu, expected %lu\n", what, got, want);
     failures++;
   }
 }
 
-void
-check_types(void)
-{
+void check_types(void) {
   expect("sizeof(uchar)", sizeof(uchar), 1);
   expect("sizeof(uint8)", sizeof(uint8), 1);
   expect("sizeof(ushort)", sizeof(ushort), 2);
@@ -43,9 +39,7 @@ check_types(void)
   expect("sizeof(pde_t)", sizeof(pde_t), 8);
 }
 
-void
-check_param(void)
-{
+void check_param(void) {
   expect("NPROC", NPROC, 64);
   expect("NCPU", NCPU, 8);
   expect("NOFILE", NOFILE, 16);
@@ -62,9 +56,7 @@ check_param(void)
   expect("USERSTACK", USERSTACK, 1);
 }
 
-void
-check_stat_and_fcntl(void)
-{
+void check_stat_and_fcntl(void) {
   expect("T_DIR", T_DIR, 1);
   expect("T_FILE", T_FILE, 2);
   expect("T_DEVICE", T_DEVICE, 3);
@@ -80,9 +72,7 @@ check_stat_and_fcntl(void)
   expect("O_TRUNC", O_TRUNC, 0x400);
 }
 
-void
-check_fs(void)
-{
+void check_fs(void) {
   struct superblock sb;
 
   expect("ROOTINO", ROOTINO, 1);
@@ -93,12 +83,14 @@ check_fs(void)
   expect("MAXFILE", MAXFILE, 12 + 256);
   expect("DIRSIZ", DIRSIZ, 14);
   expect("sizeof(struct superblock)", sizeof(struct superblock), 8 * 4);
-  expect("offset of superblock.bmapstart", OFFSET_OF(struct superblock, bmapstart), 7 * 4);
+  expect("offset of superblock.bmapstart", OFFSET_OF(struct superblock, bmapstart),
+         7 * 4);
   expect("offset of superblock.nblocks", OFFSET_OF(struct superblock, nblocks), 2 * 4);
   expect("offset of superblock.ninodes", OFFSET_OF(struct superblock, ninodes), 3 * 4);
   expect("offset of superblock.nlog", OFFSET_OF(struct superblock, nlog), 4 * 4);
   expect("offset of superblock.logstart", OFFSET_OF(struct superblock, logstart), 5 * 4);
-  expect("offset of superblock.inodestart", OFFSET_OF(struct superblock, inodestart), 6 * 4);
+  expect("offset of superblock.inodestart", OFFSET_OF(struct superblock, inodestart),
+         6 * 4);
   expect("offset of superblock.size", OFFSET_OF(struct superblock, size), 4);
   expect("offset of superblock.magic", OFFSET_OF(struct superblock, magic), 0);
   expect("sizeof(struct dinode)", sizeof(struct dinode), 64);
@@ -119,9 +111,7 @@ check_fs(void)
   expect("BBLOCK(9000, sb)", BBLOCK(9000, sb), 45 + 1);
 }
 
-void
-check_memlayout_and_riscv(void)
-{
+void check_memlayout_and_riscv(void) {
   char local = 0;
 
   expect("KERNBASE", KERNBASE, 0x80000000L);
@@ -153,77 +143,78 @@ check_memlayout_and_riscv(void)
   expect("r_sp()'s page", PGROUNDDOWN(sp), PGROUNDDOWN((uint64)&local));
 }
 
-void
-check_syscall_numbers(void)
-{
-  struct { char *name; int number; } calls[] = {
-    { "SYS_fork", SYS_fork }, { "SYS_exit", SYS_exit }, { "SYS_wait", SYS_wait },
-    { "SYS_pipe", SYS_pipe }, { "SYS_read", SYS_read }, { "SYS_kill", SYS_kill },
-    { "SYS_exec", SYS_exec }, { "SYS_fstat", SYS_fstat }, { "SYS_chdir", SYS_chdir },
-    { "SYS_dup", SYS_dup }, { "SYS_getpid", SYS_getpid }, { "SYS_sbrk", SYS_sbrk },
-    { "SYS_sleep", SYS_sleep }, { "SYS_uptime", SYS_uptime }, { "SYS_open", SYS_open },
-    { "SYS_write", SYS_write }, { "SYS_mknod", SYS_mknod }, { "SYS_unlink", SYS_unlink },
-    { "SYS_link", SYS_link }, { "SYS_mkdir", SYS_mkdir }, { "SYS_close", SYS_close },
+void check_syscall_numbers(void) {
+  struct {
+    char *name;
+    int number;
+  } calls[] = {
+    { "SYS_fork", SYS_fork },     { "SYS_exit", SYS_exit },
+    { "SYS_wait", SYS_wait },     { "SYS_pipe", SYS_pipe },
+    { "SYS_read", SYS_read },     { "SYS_kill", SYS_kill },
+    { "SYS_exec", SYS_exec },     { "SYS_fstat", SYS_fstat },
+    { "SYS_chdir", SYS_chdir },   { "SYS_dup", SYS_dup },
+    { "SYS_getpid", SYS_getpid }, { "SYS_sbrk", SYS_sbrk },
+    { "SYS_sleep", SYS_sleep },   { "SYS_uptime", SYS_uptime },
+    { "SYS_open", SYS_open },     { "SYS_write", SYS_write },
+    { "SYS_mknod", SYS_mknod },   { "SYS_unlink", SYS_unlink },
+    { "SYS_link", SYS_link },     { "SYS_mkdir", SYS_mkdir },
+    { "SYS_close", SYS_close },
   };
   // docs/abi.md numbers them 1 to 21 in this order.
-  for(int i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
+  for (int i = 0; i < sizeof(calls) / sizeof(calls[0]); i++)
     expect(calls[i].name, calls[i].number, i + 1);
 }
 
 // Each prototype, as a function pointer of the type docs/abi.md gives: a
 // prototype that differs is a compile error under -Werror.
-void
-check_prototypes(void)
-{
+void check_prototypes(void) {
   int (*fork_)(void) = fork;
   int (*exit_)(int) = exit;
-  int (*wait_)(int*) = wait;
-  int (*pipe_)(int*) = pipe;
-  int (*read_)(int, void*, int) = read;
+  int (*wait_)(int *) = wait;
+  int (*pipe_)(int *) = pipe;
+  int (*read_)(int, void *, int) = read;
   int (*kill_)(int) = kill;
-  int (*exec_)(const char*, char**) = exec;
-  int (*fstat_)(int, struct stat*) = fstat;
-  int (*chdir_)(const char*) = chdir;
+  int (*exec_)(const char *, char **) = exec;
+  int (*fstat_)(int, struct stat *) = fstat;
+  int (*chdir_)(const char *) = chdir;
   int (*dup_)(int) = dup;
   int (*getpid_)(void) = getpid;
-  char* (*sbrk_)(int) = sbrk;
+  char *(*sbrk_)(int) = sbrk;
   int (*sleep_)(int) = sleep;
   int (*uptime_)(void) = uptime;
-  int (*open_)(const char*, int) = open;
-  int (*write_)(int, const void*, int) = write;
-  int (*mknod_)(const char*, short, short) = mknod;
-  int (*unlink_)(const char*) = unlink;
-  int (*link_)(const char*, const char*) = link;
-  int (*mkdir_)(const char*) = mkdir;
+  int (*open_)(const char *, int) = open;
+  int (*write_)(int, const void *, int) = write;
+  int (*mknod_)(const char *, short, short) = mknod;
+  int (*unlink_)(const char *) = unlink;
+  int (*link_)(const char *, const char *) = link;
+  int (*mkdir_)(const char *) = mkdir;
   int (*close_)(int) = close;
-  int (*stat_)(const char*, struct stat*) = stat;
-  char* (*strcpy_)(char*, const char*) = strcpy;
-  void* (*memmove_)(void*, const void*, int) = memmove;
-  char* (*strchr_)(const char*, char) = strchr;
-  int (*strcmp_)(const char*, const char*) = strcmp;
-  void (*fprintf_)(int, const char*, ...) = fprintf;
-  void (*printf_)(const char*, ...) = printf;
-  char* (*gets_)(char*, int) = gets;
-  uint (*strlen_)(const char*) = strlen;
-  void* (*memset_)(void*, int, uint) = memset;
-  int (*atoi_)(const char*) = atoi;
-  int (*memcmp_)(const void*, const void*, uint) = memcmp;
-  void* (*memcpy_)(void*, const void*, uint) = memcpy;
-  void* (*malloc_)(uint) = malloc;
-  void (*free_)(void*) = free;
+  int (*stat_)(const char *, struct stat *) = stat;
+  char *(*strcpy_)(char *, const char *) = strcpy;
+  void *(*memmove_)(void *, const void *, int) = memmove;
+  char *(*strchr_)(const char *, char) = strchr;
+  int (*strcmp_)(const char *, const char *) = strcmp;
+  void (*fprintf_)(int, const char *, ...) = fprintf;
+  void (*printf_)(const char *, ...) = printf;
+  char *(*gets_)(char *, int) = gets;
+  uint (*strlen_)(const char *) = strlen;
+  void *(*memset_)(void *, int, uint) = memset;
+  int (*atoi_)(const char *) = atoi;
+  int (*memcmp_)(const void *, const void *, uint) = memcmp;
+  void *(*memcpy_)(void *, const void *, uint) = memcpy;
+  void *(*malloc_)(uint) = malloc;
+  void (*free_)(void *) = free;
   void *all[] = {
-    fork_, exit_, wait_, pipe_, read_, kill_, exec_, fstat_, chdir_, dup_, getpid_,
-    sbrk_, sleep_, uptime_, open_, write_, mknod_, unlink_, link_, mkdir_, close_,
-    stat_, strcpy_, memmove_, strchr_, strcmp_, fprintf_, printf_, gets_, strlen_,
-    memset_, atoi_, memcmp_, memcpy_, malloc_, free_,
+    fork_,   exit_,   wait_,   pipe_,   read_,   kill_,    exec_,   fstat_,  chdir_,
+    dup_,    getpid_, sbrk_,   sleep_,  uptime_, open_,    write_,  mknod_,  unlink_,
+    link_,   mkdir_,  close_,  stat_,   strcpy_, memmove_, strchr_, strcmp_, fprintf_,
+    printf_, gets_,   strlen_, memset_, atoi_,   memcmp_,  memcpy_, malloc_, free_,
   };
-  for(int i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+  for (int i = 0; i < sizeof(all) / sizeof(all[0]); i++)
     expect("a library function's address", all[i] != 0, 1);
 }
 
-void
-check_library(void)
-{
+void check_library(void) {
   char buf[32];
   struct stat st;
 
@@ -246,19 +237,17 @@ check_library(void)
   expect("console type", st.type, T_DEVICE);
 }
 
-void
-check_processes(void)
-{
+void check_processes(void) {
   int fds[2];
   char c;
   int status;
 
-  if(pipe(fds) < 0){
+  if (pipe(fds) < 0) {
     printf("abicheck: pipe failed\n");
     exit(1);
   }
   int pid = fork();
-  if(pid == 0){
+  if (pid == 0) {
     write(fds[1], "k", 1);
     exit(7);
   }
@@ -270,9 +259,7 @@ check_processes(void)
   close(fds[0]);
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   check_types();
   check_param();
   check_stat_and_fcntl();
@@ -282,7 +269,7 @@ main(int argc, char *argv[])
   check_prototypes();
   check_library();
   check_processes();
-  if(failures == 0)
+  if (failures == 0)
     printf("abicheck: ok\n");
   exit(failures == 0 ? 0 : 1);
 }

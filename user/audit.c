@@ -63,7 +63,8 @@ int main(int argc, char *argv[]) {
     printf("audit: %d problems\n", problems);
     exit(1);
   }
-  printf("audit: clean; %ld pages in use, %ld free pages, %ld free inodes, %ld free blocks\n",
+  printf("audit: clean; %ld pages in use, %ld free pages, %ld free inodes, %ld free "
+         "blocks\n",
          st->pages_in_use, st->free_pages, st->free_inodes, st->free_blocks);
   return 0;
 }

@@ -11,7 +11,7 @@
 #include "kernel/memlayout.h"
 #include "user/user.h"
 
-#define NBYTES 100
+#define NBYTES   100
 // Far above any heap this program has; below MAXVA, so only the mapping is bad.
 #define UNMAPPED (TRAPFRAME - 64 * 4096)
 

@@ -10,9 +10,7 @@
 static char buf[BUFSIZE];
 
 // Copies everything readable from fd to standard output; exits on error.
-static void
-copy(int fd, const char *name)
-{
+static void copy(int fd, const char *name) {
   int n;
 
   while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -27,9 +25,7 @@ copy(int fd, const char *name)
   }
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, fd;
 
   if (argc < 2) {

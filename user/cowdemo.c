@@ -61,7 +61,8 @@ static void print_change(const char *name, uint64 before, uint64 after) {
 
 // Stores value at va and prints which copy-on-write counters of this
 // process the store alone changed.
-static void counted_store(const char *who, const char *name, volatile int *va, int value) {
+static void counted_store(const char *who, const char *name, volatile int *va,
+                          int value) {
   struct cowstat before, after;
   self_counters(&before);  // the first call may break a COW share of our stack...
   self_counters(&before);  // ...so count from the second
@@ -128,7 +129,8 @@ static void demo_data(void) {
 // The child's side of `cowdemo exec`, as the program it execs:
 // `cowdemo exec-child FD` tells the parent on FD that the exec happened.
 static void exec_child(char *fd_arg) {
-  printf("child: after exec: a new program, with new memory; the old page is not mapped here\n");
+  printf("child: after exec: a new program, with new memory; the old page is not mapped "
+         "here\n");
   pass_turn(atoi(fd_arg));
 }
 

@@ -32,33 +32,33 @@
 #include "kernel/param.h"
 #include "user/user.h"
 
-#define WORK_DIR "/cw"
-#define CHURN_DIR WORK_DIR "/d"
-#define CHURN_LINK CHURN_DIR "/h"     // a second name for the file just written
-#define CHURN_OLD CHURN_DIR "/a"      // a small file, renamed ...
-#define CHURN_NEW CHURN_DIR "/b"      // ... to this name
-#define CHURN_TEXT "churn\n"
-#define FINAL_PREFIX 'f'               // /cw/fI: the files the host checks
-#define TEMP_PREFIX 't'                // /cw/tI: round content before its rename
+#define WORK_DIR     "/cw"
+#define CHURN_DIR    WORK_DIR "/d"
+#define CHURN_LINK   CHURN_DIR "/h"  // a second name for the file just written
+#define CHURN_OLD    CHURN_DIR "/a"  // a small file, renamed ...
+#define CHURN_NEW    CHURN_DIR "/b"  // ... to this name
+#define CHURN_TEXT   "churn\n"
+#define FINAL_PREFIX 'f'  // /cw/fI: the files the host checks
+#define TEMP_PREFIX  't'  // /cw/tI: round content before its rename
 
-#define MAX_FILES 100
-#define MIN_FILE_SIZE 3000
-#define SIZE_STEPS 12                  // file sizes take this many ...
-#define SIZE_STEP 1000                 // ... steps of this many bytes above the minimum,
-#define SIZE_TAIL 100                  // plus a tail below this, off block boundaries
-#define FILE_SIZE_STRIDE 5             // steps from file I to I+1 (coprime to SIZE_STEPS)
-#define ROUND_SIZE_STRIDE 3            // steps from round R to R+1
-#define FILE_TAIL_STRIDE 37            // tail bytes from file I to I+1
-#define ROUND_TAIL_STRIDE 11           // tail bytes from round R to R+1
-#define MAX_FILE_SIZE (MIN_FILE_SIZE + (SIZE_STEPS - 1) * SIZE_STEP + SIZE_TAIL - 1)
-#define PIECE_MIN 1000                 // bytes per write() call: the minimum ...
-#define PIECE_STEP 1500                // ... plus this, times I mod PIECE_KINDS
-#define PIECE_KINDS 3
-#define WORD_BYTES 4                   // pattern_byte draws bytes from 32-bit words
-#define BITS_PER_BYTE 8
-#define READ_CHUNK 1024
-#define DECIMAL 10
-#define MAX_DIGITS 10                  // of a non-negative int
+#define MAX_FILES         100
+#define MIN_FILE_SIZE     3000
+#define SIZE_STEPS        12    // file sizes take this many ...
+#define SIZE_STEP         1000  // ... steps of this many bytes above the minimum,
+#define SIZE_TAIL         100   // plus a tail below this, off block boundaries
+#define FILE_SIZE_STRIDE  5     // steps from file I to I+1 (coprime to SIZE_STEPS)
+#define ROUND_SIZE_STRIDE 3     // steps from round R to R+1
+#define FILE_TAIL_STRIDE  37    // tail bytes from file I to I+1
+#define ROUND_TAIL_STRIDE 11    // tail bytes from round R to R+1
+#define MAX_FILE_SIZE     (MIN_FILE_SIZE + (SIZE_STEPS - 1) * SIZE_STEP + SIZE_TAIL - 1)
+#define PIECE_MIN         1000  // bytes per write() call: the minimum ...
+#define PIECE_STEP        1500  // ... plus this, times I mod PIECE_KINDS
+#define PIECE_KINDS       3
+#define WORD_BYTES        4  // pattern_byte draws bytes from 32-bit words
+#define BITS_PER_BYTE     8
+#define READ_CHUNK        1024
+#define DECIMAL           10
+#define MAX_DIGITS        10  // of a non-negative int
 
 // Multipliers of the MurmurHash3 32-bit finalizer (a well-mixing bijection).
 #define MIX_MUL1 0x85ebca6bu
@@ -67,9 +67,7 @@
 static char content[MAX_FILE_SIZE];
 
 // Scrambles x so that nearby inputs give unrelated outputs.
-static uint
-mix(uint x)
-{
+static uint mix(uint x) {
   x ^= x >> 16;
   x *= MIX_MUL1;
   x ^= x >> 13;
@@ -79,17 +77,13 @@ mix(uint x)
 }
 
 // Byte off of file I as written in round R.
-static uchar
-pattern_byte(int file, int round, uint off)
-{
+static uchar pattern_byte(int file, int round, uint off) {
   uint word = mix(mix(mix(file) ^ round) ^ (off / WORD_BYTES));
   return word >> (BITS_PER_BYTE * (off % WORD_BYTES));
 }
 
 // Size of file I as written in round R.
-static uint
-file_size(int file, int round)
-{
+static uint file_size(int file, int round) {
   uint step = (file * FILE_SIZE_STRIDE + round * ROUND_SIZE_STRIDE) % SIZE_STEPS;
   uint tail = (file * FILE_TAIL_STRIDE + round * ROUND_TAIL_STRIDE) % SIZE_TAIL;
 
@@ -97,9 +91,7 @@ file_size(int file, int round)
 }
 
 // Stores "/cw/" kind I in path (at least MAXPATH bytes) and returns path.
-static char *
-file_path(char *path, char kind, int file)
-{
+static char *file_path(char *path, char kind, int file) {
   char digits[MAX_DIGITS];
   char *p = path;
   int n = 0;
@@ -118,35 +110,27 @@ file_path(char *path, char kind, int file)
 }
 
 // Ends the program with a message unless ok.
-static void
-must(int ok, const char *what, const char *path)
-{
+static void must(int ok, const char *what, const char *path) {
   if (!ok) {
     fprintf(2, "crashwrite: cannot %s %s\n", what, path);
     exit(1);
   }
 }
 
-static int
-is_dir(const char *path)
-{
+static int is_dir(const char *path) {
   struct stat st;
 
   return stat(path, &st) == 0 && st.type == T_DIR;
 }
 
 // Creates directory path unless it is one already.
-static void
-make_dir(const char *path)
-{
+static void make_dir(const char *path) {
   must(mkdir(path) == 0 || is_dir(path), "create directory", path);
 }
 
 // Creates (or truncates) path and writes its first size bytes of content
 // in pieces of piece bytes, one write() each.
-static void
-write_file(const char *path, uint size, uint piece)
-{
+static void write_file(const char *path, uint size, uint piece) {
   int fd = open(path, O_CREATE | O_TRUNC | O_WRONLY);
 
   must(fd >= 0, "create", path);
@@ -158,9 +142,7 @@ write_file(const char *path, uint size, uint piece)
 }
 
 // Step 1: gives /cw/fI round R's content, in place or by rename.
-static void
-rewrite(int file, int round, uint size)
-{
+static void rewrite(int file, int round, uint size) {
   char final[MAXPATH], temp[MAXPATH];
   uint piece = PIECE_MIN + file % PIECE_KINDS * PIECE_STEP;
 
@@ -173,15 +155,13 @@ rewrite(int file, int round, uint size)
   }
   file_path(temp, TEMP_PREFIX, file);
   write_file(temp, size, piece);
-  unlink(final);                        // absent in round 0: nothing to remove
+  unlink(final);  // absent in round 0: nothing to remove
   must(link(temp, final) == 0, "link to", final);
   must(unlink(temp) == 0, "remove", temp);
 }
 
 // Step 3: directory and name changes around the file just written.
-static void
-churn(int file)
-{
+static void churn(int file) {
   char final[MAXPATH];
   int fd;
 
@@ -201,9 +181,7 @@ churn(int file)
 }
 
 // Runs round 0 over nfiles files, or every round forever if loop is set.
-static void
-workload(int nfiles, int loop)
-{
+static void workload(int nfiles, int loop) {
   make_dir(WORK_DIR);
   for (int round = 0; round == 0 || loop; round++) {
     for (int file = 0; file < nfiles; file++) {
@@ -217,9 +195,7 @@ workload(int nfiles, int loop)
 }
 
 // Returns the file number of NAME ("fI"), or -1 if NAME is not of that form.
-static int
-file_number(const char *name)
-{
+static int file_number(const char *name) {
   if (name[0] != FINAL_PREFIX || name[1] == 0)
     return -1;
   for (const char *p = name + 1; *p; p++)
@@ -231,13 +207,11 @@ file_number(const char *name)
 // What /cw/fI holds, compared with one round's content.
 struct found {
   int exists;
-  uint size;        // bytes in the file
-  uint matching;    // leading bytes equal to the round's content
+  uint size;      // bytes in the file
+  uint matching;  // leading bytes equal to the round's content
 };
 
-static struct found
-compare(int file, int round)
-{
+static struct found compare(int file, int round) {
   struct found f = { 0, 0, 0 };
   char path[MAXPATH], buf[READ_CHUNK];
   int fd = open(file_path(path, FINAL_PREFIX, file), O_RDONLY);
@@ -258,40 +232,32 @@ compare(int file, int round)
   return f;
 }
 
-static int
-is_complete(struct found f, int file, int round)
-{
+static int is_complete(struct found f, int file, int round) {
   return f.exists && f.size == file_size(file, round) && f.matching == f.size;
 }
 
-static int
-is_prefix(struct found f, int file, int round)
-{
+static int is_prefix(struct found f, int file, int round) {
   return f.exists && f.size <= file_size(file, round) && f.matching == f.size;
 }
 
 // Prints "bad NAME: expected ..., got ..." describing f against round.
-static int
-bad(const char *name, const char *expected, struct found f, int round)
-{
+static int bad(const char *name, const char *expected, struct found f, int round) {
   if (!f.exists)
     printf("bad %s: expected %s, got no such file\n", name, expected);
   else
     printf("bad %s: expected %s, got %d bytes of which the first %d match "
-           "round %d\n", name, expected, f.size, f.matching, round);
+           "round %d\n",
+           name, expected, f.size, f.matching, round);
   return 1;
 }
 
 // -check: NAME must hold exactly round's content, of size bytes.
-static int
-check_complete(const char *name, int round, uint size)
-{
+static int check_complete(const char *name, int round, uint size) {
   int file = file_number(name);
   struct found f;
 
   if (file < 0 || size != file_size(file, round)) {
-    printf("bad %s: not a crashwrite file of %d bytes in round %d\n", name,
-           size, round);
+    printf("bad %s: not a crashwrite file of %d bytes in round %d\n", name, size, round);
     return 1;
   }
   f = compare(file, round);
@@ -302,9 +268,7 @@ check_complete(const char *name, int round, uint size)
 }
 
 // -torn: NAME must be in a state that step (NAME, round) may leave.
-static int
-check_torn(const char *name, int round)
-{
+static int check_torn(const char *name, int round) {
   int file = file_number(name);
   int in_place = file % 2 == 0;
   struct found now;
@@ -321,17 +285,18 @@ check_torn(const char *name, int round)
   else if (is_complete(now, file, round))
     printf("ok %s: round %d complete\n", name, round);
   else if (in_place && is_prefix(now, file, round))
-    printf("ok %s: %d of %d bytes of round %d\n", name, now.size,
-           file_size(file, round), round);
+    printf("ok %s: %d of %d bytes of round %d\n", name, now.size, file_size(file, round),
+           round);
   else
-    return bad(name, in_place ? "a prefix of the round's content, or the last "
-               "round's" : "the round's or the last round's content", now, round);
+    return bad(name,
+               in_place ? "a prefix of the round's content, or the last "
+                          "round's"
+                        : "the round's or the last round's content",
+               now, round);
   return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int loop = argc == 3 && strcmp(argv[1], "-loop") == 0;
   int nfiles = atoi(argv[argc - 1]);
 
@@ -343,8 +308,10 @@ main(int argc, char *argv[])
     workload(nfiles, loop);
     exit(0);
   }
-  fprintf(2, "usage: crashwrite [-loop] N (1..%d)\n"
+  fprintf(2,
+          "usage: crashwrite [-loop] N (1..%d)\n"
           "       crashwrite -check NAME ROUND SIZE\n"
-          "       crashwrite -torn NAME ROUND\n", MAX_FILES);
+          "       crashwrite -torn NAME ROUND\n",
+          MAX_FILES);
   exit(1);
 }

@@ -55,21 +55,21 @@
 #include "kernel/cowstat.h"
 #include "user/user.h"
 
-#define TICKS_PER_US 10          // the time CSR runs at 10 MHz on QEMU virt
-#define NS_PER_TICK 100
-#define TICKS_PER_SECOND (TICKS_PER_US * 1000000)
-#define BYTES_PER_MB (1024 * 1024)
-#define PAGES_PER_MB (BYTES_PER_MB / PGSIZE)
-#define MAX_REPS 21              // the most repetitions any mode runs
-#define PAGES_PER_BATCH 16       // pages written between two clock reads
-#define CALLS_PER_BATCH 16       // system calls between two clock reads
-#define CALL_BATCHES 64
-#define MAX_HEAP_MB 64
-#define MAX_BATCHES (MAX_HEAP_MB * PAGES_PER_MB / PAGES_PER_BATCH)
-#define CHILD_COPY_MARGIN 64     // free pages to spare beyond a child's copies
-#define SBRK_FAILED ((char *)-1)
+#define TICKS_PER_US      10  // the time CSR runs at 10 MHz on QEMU virt
+#define NS_PER_TICK       100
+#define TICKS_PER_SECOND  (TICKS_PER_US * 1000000)
+#define BYTES_PER_MB      (1024 * 1024)
+#define PAGES_PER_MB      (BYTES_PER_MB / PGSIZE)
+#define MAX_REPS          21  // the most repetitions any mode runs
+#define PAGES_PER_BATCH   16  // pages written between two clock reads
+#define CALLS_PER_BATCH   16  // system calls between two clock reads
+#define CALL_BATCHES      64
+#define MAX_HEAP_MB       64
+#define MAX_BATCHES       (MAX_HEAP_MB * PAGES_PER_MB / PAGES_PER_BATCH)
+#define CHILD_COPY_MARGIN 64  // free pages to spare beyond a child's copies
+#define SBRK_FAILED       ((char *)-1)
 
-static const int heap_sizes_mb[] = {0, 4, 16, 32, MAX_HEAP_MB};
+static const int heap_sizes_mb[] = { 0, 4, 16, 32, MAX_HEAP_MB };
 #define NHEAP_SIZES ((int)(sizeof(heap_sizes_mb) / sizeof(heap_sizes_mb[0])))
 
 // How many times to repeat a figure: at least min, at most max, and no more
@@ -80,16 +80,16 @@ struct repeat {
   uint64 budget;
 };
 
-static const struct repeat full_run = {3, MAX_REPS, TICKS_PER_SECOND};
-static const struct repeat quick_run = {1, 3, TICKS_PER_SECOND / 10};
+static const struct repeat full_run = { 3, MAX_REPS, TICKS_PER_SECOND };
+static const struct repeat quick_run = { 1, 3, TICKS_PER_SECOND / 10 };
 
 // The benchmark's state: the heap under test, and a pipe on which a child
 // reports its own measurement to the parent.
 struct bench {
-  char *heap;                  // page-aligned start of the heap
-  int pages;                   // pages of it allocated and written
-  int mb;                      // the heap size now measured, in MB
-  int report[2];               // the report pipe: read end, write end
+  char *heap;     // page-aligned start of the heap
+  int pages;      // pages of it allocated and written
+  int mb;         // the heap size now measured, in MB
+  int report[2];  // the report pipe: read end, write end
   const struct repeat *repeat;
 };
 
@@ -148,7 +148,7 @@ static uint64 minimum(uint64 *values, int n) {
 
 // The rate of n batches of per_batch operations, from their times in ticks.
 static struct rate batch_rate(uint64 *ticks, int n, int per_batch) {
-  struct rate r = {n * per_batch, 0, 0};
+  struct rate r = { n * per_batch, 0, 0 };
   if (n > 0) {
     r.min_ns = minimum(ticks, n) * NS_PER_TICK / per_batch;
     r.median_ns = median(ticks, n) * NS_PER_TICK / per_batch;
@@ -202,7 +202,7 @@ static enum outcome trial_fork_exit_wait(struct bench *b, struct sample *s) {
 
 // The child's side of the exec figures: run `forkbench exit`.  Never returns.
 static void exec_exiter(void) {
-  char *argv[] = {"forkbench", "exit", 0};
+  char *argv[] = { "forkbench", "exit", 0 };
   exec(argv[0], argv);
   exit(1);
 }
@@ -248,7 +248,8 @@ static enum outcome trial_child_write(struct bench *b, struct sample *s) {
   }
   enum outcome result = reap();
   s->total = now() - start;
-  if (result == TRIAL_OK && read(b->report[0], &s->loop, sizeof(s->loop)) != sizeof(s->loop))
+  if (result == TRIAL_OK &&
+      read(b->report[0], &s->loop, sizeof(s->loop)) != sizeof(s->loop))
     result = TRIAL_CHILD_FAILED;
   return result;
 }
@@ -291,22 +292,25 @@ struct figure {
   enum outcome (*trial)(struct bench *, struct sample *);
 };
 
-static const struct figure fork_exit_wait = {"fork_exit_wait", 0, 0, trial_fork_exit_wait};
-static const struct figure fork_exec_wait = {"fork_exec_wait", 0, 0, trial_fork_exec_wait};
-static const struct figure vfork_exec_wait = {"vfork_exec_wait", 0, 0, trial_vfork_exec_wait};
-static const struct figure child_write = {"child_write", "copy_fault", "page",
-                                          trial_child_write};
-static const struct figure parent_write = {"parent_write", "reuse_fault", "page",
-                                           trial_parent_write};
-static const struct figure plain_write = {0, "plain_write", "page", trial_plain_write};
-static const struct figure getpid_calls = {0, "getpid", "call", trial_getpid};
+static const struct figure fork_exit_wait = { "fork_exit_wait", 0, 0,
+                                              trial_fork_exit_wait };
+static const struct figure fork_exec_wait = { "fork_exec_wait", 0, 0,
+                                              trial_fork_exec_wait };
+static const struct figure vfork_exec_wait = { "vfork_exec_wait", 0, 0,
+                                               trial_vfork_exec_wait };
+static const struct figure child_write = { "child_write", "copy_fault", "page",
+                                           trial_child_write };
+static const struct figure parent_write = { "parent_write", "reuse_fault", "page",
+                                            trial_parent_write };
+static const struct figure plain_write = { 0, "plain_write", "page", trial_plain_write };
+static const struct figure getpid_calls = { 0, "getpid", "call", trial_getpid };
 
 // A figure's summary over its repetitions.
 struct summary {
   int reps;
   uint64 median_ticks;  // of the whole trial
   uint64 min_ticks;
-  struct rate loop;     // median over repetitions of median_ns, least min_ns
+  struct rate loop;  // median over repetitions of median_ns, least min_ns
 };
 
 // Runs trial as b->repeat says and summarizes it in sum.  Stops at the
@@ -318,8 +322,9 @@ static enum outcome repeat_trial(struct bench *b,
   uint64 start = now();
   int n = 0;
   struct sample s;
-  while (n < b->repeat->max && (n < b->repeat->min || now() - start < b->repeat->budget)) {
-    s = (struct sample){0, {0, 0, 0}};
+  while (n < b->repeat->max &&
+         (n < b->repeat->min || now() - start < b->repeat->budget)) {
+    s = (struct sample){ 0, { 0, 0, 0 } };
     enum outcome result = trial(b, &s);
     if (result != TRIAL_OK)
       return result;
@@ -444,7 +449,7 @@ static int align_heap(struct bench *b) {
 }
 
 int main(int argc, char *argv[]) {
-  struct bench b = {0, 0, 0, {-1, -1}, &full_run};
+  struct bench b = { 0, 0, 0, { -1, -1 }, &full_run };
   if (argc == 2 && strcmp(argv[1], "exit") == 0)
     return 0;
   if (argc == 2 && strcmp(argv[1], "-q") == 0) {

@@ -8,19 +8,15 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 
-#define MAX_FORKS 1000   // well past NPROC: fork must have failed by then
+#define MAX_FORKS 1000  // well past NPROC: fork must have failed by then
 
 // Prints msg to standard error and exits with status 1.
-static void
-fail(const char *msg)
-{
+static void fail(const char *msg) {
   fprintf(2, "forktest: %s\n", msg);
   exit(1);
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int n, pid;
 
   printf("fork test\n");

@@ -46,21 +46,21 @@
 #include "kernel/cowstat.h"
 #include "user/user.h"
 
-#define FUZZDIR "fz"
-#define NWORKERS 6
-#define BUDGET 3000            // calls per worker (its forked children share it)
-#define HOG_TICKS 20           // ticks memhog holds all memory, each round
-#define CALM_TICKS 5           // ticks between rounds, memory free
-#define TICKS_PER_SECOND 10
-#define SETTLE_TICKS 600       // ticks to wait for every process to be reaped
-#define MAX_AGE 6              // rounds a process of the run may live
-#define LAST_SYSCALL SYS_audit
+#define FUZZDIR              "fz"
+#define NWORKERS             6
+#define BUDGET               3000  // calls per worker (its forked children share it)
+#define HOG_TICKS            20    // ticks memhog holds all memory, each round
+#define CALM_TICKS           5     // ticks between rounds, memory free
+#define TICKS_PER_SECOND     10
+#define SETTLE_TICKS         600  // ticks to wait for every process to be reaped
+#define MAX_AGE              6    // rounds a process of the run may live
+#define LAST_SYSCALL         SYS_audit
 #define INVALID_SYSCALL_ODDS 256  // one call in this many uses a bad number
-#define EXIT_ODDS 400          // one call in this many is exit()
-#define MAX_DEPTH 6            // directories below FUZZDIR a path goes
-#define CONSOLE_MAJOR 1
-#define SBRK_FAILED ((char *)-1)
-#define SCRATCH (4 * PGSIZE)
+#define EXIT_ODDS            400  // one call in this many is exit()
+#define MAX_DEPTH            6    // directories below FUZZDIR a path goes
+#define CONSOLE_MAJOR        1
+#define SBRK_FAILED          ((char *)-1)
+#define SCRATCH              (4 * PGSIZE)
 
 // A valid buffer, so that some calls succeed.  It is the first thing on
 // the heap: a call that writes past its end hits heap pages or nothing,
@@ -113,11 +113,11 @@ static uint64 any_address(void) {
   switch (below(20)) {
   case 0: return 0;
   case 1: return 1;
-  case 2: return (uint64)main;                       // text: not writable
-  case 3: return end - 1 - below(64);                // spans the end of the heap
+  case 2: return (uint64)main;         // text: not writable
+  case 3: return end - 1 - below(64);  // spans the end of the heap
   case 4: return end;
   case 5: return PGROUNDDOWN(sp) - PGSIZE + below(PGSIZE);  // the stack guard page
-  case 6: return PGROUNDUP(sp) - below(64);          // spans the top of the stack
+  case 6: return PGROUNDUP(sp) - below(64);                 // spans the top of the stack
   case 7: return TRAPFRAME + 8 * below(PGSIZE / 8);
   case 8: return TRAMPOLINE + below(PGSIZE);
   case 9: return MAXVA - 1 - below(8);
@@ -170,10 +170,18 @@ static uint64 any_fd(void) {
 // A name in FUZZDIR's tree, or one of the awkward ones.
 static const char *any_name(void) {
   static const char *names[] = {
-    "a", "b", "c", "d", "e", "f",
-    "fourteen_chars",        // exactly DIRSIZ
-    "fifteen_chars_x",       // DIRSIZ + 1: truncated
-    ".", "..", "", " ",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+    "fourteen_chars",   // exactly DIRSIZ
+    "fifteen_chars_x",  // DIRSIZ + 1: truncated
+    ".",
+    "..",
+    "",
+    " ",
   };
   return names[below(sizeof(names) / sizeof(names[0]))];
 }
@@ -221,15 +229,13 @@ static char *safe_path(char *buf, int max, int *new_depth) {
 static uint64 path_arg(char *buf, int max, int *new_depth) {
   *new_depth = -1;
   switch (below(10)) {
-  case 0:
-    return any_address();
+  case 0: return any_address();
   case 1:
     // Longer than MAXPATH: rejected before any lookup.
     memset(buf, 'x', max - 1);
     buf[max - 1] = 0;
     return (uint64)buf;
-  default:
-    return (uint64)safe_path(buf, MAXPATH, new_depth);
+  default: return (uint64)safe_path(buf, MAXPATH, new_depth);
   }
 }
 
@@ -282,8 +288,14 @@ static uint64 hostile_argv(uint64 *argv) {
 }
 
 static int open_flags(void) {
-  int flags[] = { O_RDONLY, O_WRONLY, O_RDWR, O_CREATE | O_RDWR, O_CREATE | O_TRUNC | O_WRONLY,
-                  O_TRUNC | O_RDWR, 0x7fffffff, -1 };
+  int flags[] = { O_RDONLY,
+                  O_WRONLY,
+                  O_RDWR,
+                  O_CREATE | O_RDWR,
+                  O_CREATE | O_TRUNC | O_WRONLY,
+                  O_TRUNC | O_RDWR,
+                  0x7fffffff,
+                  -1 };
   return flags[below(sizeof(flags) / sizeof(flags[0]))];
 }
 
@@ -314,9 +326,7 @@ static void one_call(int *left) {
     if (below(EXIT_ODDS / LAST_SYSCALL) == 0)
       exit(below(3) - 1);
     break;
-  case SYS_wait:
-    raw_syscall(SYS_wait, below(2) ? 0 : any_address(), 0, 0);
-    break;
+  case SYS_wait: raw_syscall(SYS_wait, below(2) ? 0 : any_address(), 0, 0); break;
   case SYS_pipe: {
     int fds[2];
     uint64 p = below(2) ? (uint64)fds : any_address();
@@ -333,18 +343,15 @@ static void one_call(int *left) {
     break;
   case SYS_read:
   case SYS_write:
-  case SYS_fstat:
-    raw_syscall(num, any_fd(), any_address(), any_length());
-    break;
-  case SYS_kill:
-    raw_syscall(SYS_kill, victim(), 0, 0);
-    break;
+  case SYS_fstat: raw_syscall(num, any_fd(), any_address(), any_length()); break;
+  case SYS_kill: raw_syscall(SYS_kill, victim(), 0, 0); break;
   case SYS_exec:
     // Only paths that are no program: safe paths name nothing executable.
     raw_syscall(SYS_exec, path_arg(path, sizeof(path), &d), hostile_argv(argv), 0);
     break;
   case SYS_chdir: {
-    uint64 p = below(8) ? (uint64)safe_path(path, MAXPATH, &d) : path_arg(path, sizeof(path), &d);
+    uint64 p = below(8) ? (uint64)safe_path(path, MAXPATH, &d)
+                        : path_arg(path, sizeof(path), &d);
     if (raw_syscall(SYS_chdir, p, 0, 0) != 0)
       break;
     depth = d;
@@ -352,12 +359,8 @@ static void one_call(int *left) {
       depth = 0;  // a hostile path that worked: back to a known place
     break;
   }
-  case SYS_dup:
-    learn_fd(raw_syscall(SYS_dup, any_fd(), 0, 0));
-    break;
-  case SYS_close:
-    raw_syscall(SYS_close, any_fd(), 0, 0);
-    break;
+  case SYS_dup: learn_fd(raw_syscall(SYS_dup, any_fd(), 0, 0)); break;
+  case SYS_close: raw_syscall(SYS_close, any_fd(), 0, 0); break;
   case SYS_sbrk: {
     int n[] = { PGSIZE, 3 * PGSIZE, 64 * PGSIZE, 0x7fffffff, -0x7fffffff - 1, 1, -1 };
     int grow = n[below(7)];
@@ -382,12 +385,11 @@ static void one_call(int *left) {
     break;
   }
   case SYS_unlink:
-  case SYS_mkdir:
-    raw_syscall(num, path_arg(path, sizeof(path), &d), 0, 0);
-    break;
+  case SYS_mkdir: raw_syscall(num, path_arg(path, sizeof(path), &d), 0, 0); break;
   case SYS_link:
     // Never a file outside: a link to it could be opened and truncated.
-    raw_syscall(SYS_link, path_arg(path, sizeof(path), &d), path_arg(path2, sizeof(path2), &d2), 0);
+    raw_syscall(SYS_link, path_arg(path, sizeof(path), &d),
+                path_arg(path2, sizeof(path2), &d2), 0);
     break;
   case SYS_audit:
     // A bad request or a bad pointer only: a real audit stops the world, and
@@ -414,7 +416,8 @@ static void worker(uint64 seed, uint64 number, int budget) {
 // --- The coordinator ---------------------------------------------------------
 
 static void fail(uint64 seed, const char *what, uint64 before, uint64 after) {
-  printf("fuzz: seed %ld: FAILED: %s: %ld before, %ld after\n", seed, what, before, after);
+  printf("fuzz: seed %ld: FAILED: %s: %ld before, %ld after\n", seed, what, before,
+         after);
   exit(1);
 }
 
@@ -451,8 +454,13 @@ static char *decimal(char *buf, uint64 v) {
 
 static int spawn_worker(uint64 seed, uint64 number) {
   char s[24], n[24], b[24], c[24];
-  char *argv[] = { "/fuzz", "-w", decimal(s, seed), decimal(n, number), decimal(b, BUDGET),
-                   decimal(c, coordinator), 0 };
+  char *argv[] = { "/fuzz",
+                   "-w",
+                   decimal(s, seed),
+                   decimal(n, number),
+                   decimal(b, BUDGET),
+                   decimal(c, coordinator),
+                   0 };
   return spawn(argv);
 }
 

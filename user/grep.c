@@ -16,17 +16,13 @@ static char buf[BUFSIZE];
 
 static int match_here(const char *re, const char *text);
 
-static int
-char_matches(char pattern, char c)
-{
+static int char_matches(char pattern, char c) {
   return pattern == '.' || pattern == c;
 }
 
 // Does c* followed by rest match the start of text?  Tries the shortest run
 // of c first.
-static int
-match_star(char c, const char *rest, const char *text)
-{
+static int match_star(char c, const char *rest, const char *text) {
   for (;;) {
     if (match_here(rest, text))
       return 1;
@@ -37,9 +33,7 @@ match_star(char c, const char *rest, const char *text)
 }
 
 // Does re match the start of text?
-static int
-match_here(const char *re, const char *text)
-{
+static int match_here(const char *re, const char *text) {
   for (; re[0] != 0; re++, text++) {
     if (re[1] == '*')
       return match_star(re[0], re + 2, text);
@@ -52,9 +46,7 @@ match_here(const char *re, const char *text)
 }
 
 // Does re match anywhere in text?
-static int
-match(const char *re, const char *text)
-{
+static int match(const char *re, const char *text) {
   if (re[0] == '^')
     return match_here(re + 1, text);
   do {
@@ -66,9 +58,7 @@ match(const char *re, const char *text)
 
 // Prints line (len bytes, NUL-terminated in place of its newline) with a
 // newline if it matches.
-static void
-check_line(const char *pattern, char *line, int len)
-{
+static void check_line(const char *pattern, char *line, int len) {
   if (match(pattern, line)) {
     line[len] = '\n';
     write(1, line, len + 1);
@@ -77,9 +67,7 @@ check_line(const char *pattern, char *line, int len)
 
 // Prints the matching lines of fd.  A line longer than the buffer is
 // treated as several lines.
-static void
-grep(const char *pattern, int fd)
-{
+static void grep(const char *pattern, int fd) {
   int have = 0, n, start;
   char *newline;
 
@@ -93,21 +81,19 @@ grep(const char *pattern, int fd)
       start = newline + 1 - buf;
     }
     if (start == 0 && have == BUFSIZE - 1) {
-      check_line(pattern, buf, have);   // no newline in a full buffer
+      check_line(pattern, buf, have);  // no newline in a full buffer
       start = have;
     }
     have -= start;
     memmove(buf, buf + start, have);
   }
-  if (have > 0) {                         // last line without a newline
+  if (have > 0) {  // last line without a newline
     buf[have] = 0;
     check_line(pattern, buf, have);
   }
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, fd;
 
   if (argc < 2) {

@@ -18,26 +18,26 @@
 #include "kernel/riscv.h"
 #include "user/user.h"
 
-#define DEFAULT_SEED 1
+#define DEFAULT_SEED       1
 #define DEFAULT_ITERATIONS 200
-#define NWORKERS 4
+#define NWORKERS           4
 
-#define TOPDIR "grind.d"
-#define SHARED "shared"        // directory all workers use, in TOPDIR
-#define NSLOTS 4               // private files f0..f3 of a worker
-#define NSHARED 6              // shared names s0..s5
-#define ALIAS "alias"          // second name for a private file
-#define SUBDIR "d"             // short-lived private directory
-#define SUBFILE SUBDIR "/x"    // and the file in it
+#define TOPDIR  "grind.d"
+#define SHARED  "shared"     // directory all workers use, in TOPDIR
+#define NSLOTS  4            // private files f0..f3 of a worker
+#define NSHARED 6            // shared names s0..s5
+#define ALIAS   "alias"      // second name for a private file
+#define SUBDIR  "d"          // short-lived private directory
+#define SUBFILE SUBDIR "/x"  // and the file in it
 
-#define MAX_FILE_BYTES 3000    // size limit of one private file
-#define MAX_CHUNK 700          // bytes per read() or write() at most
+#define MAX_FILE_BYTES 3000  // size limit of one private file
+#define MAX_CHUNK      700   // bytes per read() or write() at most
 #define MAX_PIPE_BYTES 3000
 #define MAX_SBRK_PAGES 8
-#define EXIT_CODES 100
-#define LONG_SLEEP 1000        // ticks; a child sleeping this long is killed first
-#define KILLED (-1)            // exit status of a killed process
-#define PATH_MAX_LEN 64
+#define EXIT_CODES     100
+#define LONG_SLEEP     1000  // ticks; a child sleeping this long is killed first
+#define KILLED         (-1)  // exit status of a killed process
+#define PATH_MAX_LEN   64
 
 // Who this process is, for messages.
 static int seed;
@@ -54,7 +54,7 @@ static struct {
   int gen;
 } slots[NSLOTS];
 
-static const char *const slot_names[NSLOTS] = {"f0", "f1", "f2", "f3"};
+static const char *const slot_names[NSLOTS] = { "f0", "f1", "f2", "f3" };
 static const char *const shared_names[NSHARED] = {
   "../" SHARED "/s0", "../" SHARED "/s1", "../" SHARED "/s2",
   "../" SHARED "/s3", "../" SHARED "/s4", "../" SHARED "/s5",
@@ -64,9 +64,7 @@ static const char *const shared_names[NSHARED] = {
 // Randomness and reporting
 
 // xorshift64: a fixed sequence for a fixed nonzero start.
-static uint64
-next_random(void)
-{
+static uint64 next_random(void) {
   rng_state ^= rng_state << 13;
   rng_state ^= rng_state >> 7;
   rng_state ^= rng_state << 17;
@@ -74,15 +72,11 @@ next_random(void)
 }
 
 // A number in 0..n-1.
-static int
-random_below(int n)
-{
+static int random_below(int n) {
   return next_random() % n;
 }
 
-static void
-seed_random(int s, int worker)
-{
+static void seed_random(int s, int worker) {
   rng_state = (uint64)s * 0x9E3779B97F4A7C15UL + worker + 1;
   if (rng_state == 0)
     rng_state = 1;
@@ -92,39 +86,31 @@ seed_random(int s, int worker)
 #define WHERE "grind: seed %d worker %d iteration %d: "
 
 // Fails unless lo <= got <= hi.
-static void
-expect_range(const char *what, long lo, long hi, long got)
-{
+static void expect_range(const char *what, long lo, long hi, long got) {
   if (got >= lo && got <= hi)
     return;
   if (lo == hi)
-    printf(WHERE "expected %s to be %ld, got %ld\n",
-           seed, worker_id, iteration, what, lo, got);
+    printf(WHERE "expected %s to be %ld, got %ld\n", seed, worker_id, iteration, what, lo,
+           got);
   else
-    printf(WHERE "expected %s to be in %ld..%ld, got %ld\n",
-           seed, worker_id, iteration, what, lo, hi, got);
+    printf(WHERE "expected %s to be in %ld..%ld, got %ld\n", seed, worker_id, iteration,
+           what, lo, hi, got);
   exit(1);
 }
 
-static void
-expect(const char *what, long want, long got)
-{
+static void expect(const char *what, long want, long got) {
   expect_range(what, want, want, got);
 }
 
 // For calls that may fail (-1) but must not return anything else.
-static void
-expect_zero_or_minus_one(const char *what, long got)
-{
+static void expect_zero_or_minus_one(const char *what, long got) {
   expect_range(what, -1, 0, got);
 }
 
-static void
-expect_ok(const char *what, long got)
-{
+static void expect_ok(const char *what, long got) {
   if (got < 0) {
-    printf(WHERE "expected %s to succeed, got %ld\n",
-           seed, worker_id, iteration, what, got);
+    printf(WHERE "expected %s to succeed, got %ld\n", seed, worker_id, iteration, what,
+           got);
     exit(1);
   }
 }
@@ -132,25 +118,19 @@ expect_ok(const char *what, long got)
 // ---------------------------------------------------------------------------
 // Private files and their model
 
-static char
-content(int slot, int gen, int off)
-{
+static char content(int slot, int gen, int off) {
   return (slot * 61 + gen * 17 + off * 7 + off / 251) & 0xff;
 }
 
 // Fills p with n bytes of slot's content from offset off.
-static void
-fill_content(char *p, int slot, int off, int n)
-{
+static void fill_content(char *p, int slot, int off, int n) {
   for (int i = 0; i < n; i++)
     p[i] = content(slot, slots[slot].gen, off + i);
 }
 
 // Reads fd from offset off to its end in random chunks; the bytes must be
 // slot's content and end exactly at the slot's length.
-static void
-verify_rest(int fd, int slot, int off)
-{
+static void verify_rest(int fd, int slot, int off) {
   int n;
 
   do {
@@ -165,24 +145,18 @@ verify_rest(int fd, int slot, int off)
 }
 
 // Opens slot's file, which the model says exists.
-static int
-open_slot(int slot, int mode)
-{
+static int open_slot(int slot, int mode) {
   int fd = open(slot_names[slot], mode);
   expect_ok("open() of an existing private file", fd);
   return fd;
 }
 
-static void
-write_content(int fd, int slot, int off, int n)
-{
+static void write_content(int fd, int slot, int off, int n) {
   fill_content(buf, slot, off, n);
   expect("write() to a private file", n, write(fd, buf, n));
 }
 
-static void
-op_rewrite(void)
-{
+static void op_rewrite(void) {
   int slot = random_below(NSLOTS);
   int n = random_below(MAX_FILE_BYTES + 1);
   int fd = open(slot_names[slot], O_CREATE | O_TRUNC | O_WRONLY);
@@ -194,9 +168,7 @@ op_rewrite(void)
   close(fd);
 }
 
-static void
-op_append(void)
-{
+static void op_append(void) {
   int slot = random_below(NSLOTS);
   int n = random_below(MAX_CHUNK);
 
@@ -211,15 +183,12 @@ op_append(void)
   close(fd);
 }
 
-static void
-op_verify(void)
-{
+static void op_verify(void) {
   int slot = random_below(NSLOTS);
   struct stat st;
 
   if (slots[slot].len < 0) {
-    expect("open() of a removed private file", -1,
-           open(slot_names[slot], O_RDONLY));
+    expect("open() of a removed private file", -1, open(slot_names[slot], O_RDONLY));
     return;
   }
   int fd = open_slot(slot, O_RDONLY);
@@ -231,9 +200,7 @@ op_verify(void)
   close(fd);
 }
 
-static void
-op_unlink(void)
-{
+static void op_unlink(void) {
   int slot = random_below(NSLOTS);
 
   expect("unlink() of a private file", slots[slot].len < 0 ? -1 : 0,
@@ -242,9 +209,7 @@ op_unlink(void)
 }
 
 // A second name reaches the same bytes and raises the link count.
-static void
-op_link(void)
-{
+static void op_link(void) {
   int slot = random_below(NSLOTS);
   struct stat st;
 
@@ -263,9 +228,7 @@ op_link(void)
 }
 
 // The dup of a descriptor shares its offset: half the file through each.
-static void
-op_dup(void)
-{
+static void op_dup(void) {
   int slot = random_below(NSLOTS);
 
   if (slots[slot].len < 0)
@@ -283,9 +246,7 @@ op_dup(void)
   close(fd2);
 }
 
-static void
-op_subdir(void)
-{
+static void op_subdir(void) {
   expect("mkdir() of a private directory", 0, mkdir(SUBDIR));
   expect("chdir() into it", 0, chdir(SUBDIR));
   int fd = open("x", O_CREATE | O_WRONLY);
@@ -305,25 +266,19 @@ op_subdir(void)
 // ---------------------------------------------------------------------------
 // Processes, pipes and memory
 
-static int
-fork_or_die(void)
-{
+static int fork_or_die(void) {
   int pid = fork();
   expect_ok("fork()", pid);
   return pid;
 }
 
-static int
-wait_for(int pid)
-{
+static int wait_for(int pid) {
   int status;
   expect("wait()", pid, wait(&status));
   return status;
 }
 
-static void
-op_fork_exit(void)
-{
+static void op_fork_exit(void) {
   int code = random_below(EXIT_CODES);
   int pid = fork_or_die();
 
@@ -332,9 +287,7 @@ op_fork_exit(void)
   expect("a child's exit status", code, wait_for(pid));
 }
 
-static void
-op_pipe(void)
-{
+static void op_pipe(void) {
   int fds[2], n, got = 0;
   int total = random_below(MAX_PIPE_BYTES);
 
@@ -355,17 +308,14 @@ op_pipe(void)
   close(fds[1]);
   while ((n = read(fds[0], buf, 1 + random_below(MAX_CHUNK))) > 0)
     for (int i = 0; i < n; i++, got++)
-      expect("a byte through a pipe", (uchar)content(0, total, got),
-             (uchar)buf[i]);
+      expect("a byte through a pipe", (uchar)content(0, total, got), (uchar)buf[i]);
   close(fds[0]);
   expect("read() at the end of a pipe", 0, n);
   expect("the bytes through a pipe", total, got);
   expect("the pipe writer's exit status", 0, wait_for(pid));
 }
 
-static void
-op_sbrk(void)
-{
+static void op_sbrk(void) {
   int n = (1 + random_below(MAX_SBRK_PAGES)) * PGSIZE;
   char *old = sbrk(n);
 
@@ -379,17 +329,13 @@ op_sbrk(void)
   expect("the break after shrinking", (long)old, (long)sbrk(0));
 }
 
-static void
-op_exec_missing(void)
-{
-  char *argv[] = {"grind-missing", 0};
+static void op_exec_missing(void) {
+  char *argv[] = { "grind-missing", 0 };
   expect("exec() of a missing program", -1, exec("grind-missing", argv));
 }
 
 // A child that sleeps or spins is killed and must report status -1.
-static void
-op_kill_child(void)
-{
+static void op_kill_child(void) {
   int spin = random_below(2);
   int pid = fork_or_die();
 
@@ -406,25 +352,20 @@ op_kill_child(void)
   expect("a killed child's exit status", KILLED, wait_for(pid));
 }
 
-static void
-op_bad_pointer(void)
-{
-  static const uint64 bad[] = {KERNBASE, MAXVA, TRAPFRAME, ~0UL};
+static void op_bad_pointer(void) {
+  static const uint64 bad[] = { KERNBASE, MAXVA, TRAPFRAME, ~0UL };
   int fd = open(".", O_RDONLY);
 
   expect_ok("open(\".\")", fd);
   expect("read() into a bad address", -1,
-         read(fd, (void *)bad[random_below(sizeof(bad) / sizeof(bad[0]))],
-              MAX_CHUNK));
+         read(fd, (void *)bad[random_below(sizeof(bad) / sizeof(bad[0]))], MAX_CHUNK));
   close(fd);
 }
 
 // ---------------------------------------------------------------------------
 // The shared directory: other workers may change anything at any moment.
 
-static void
-op_shared(void)
-{
+static void op_shared(void) {
   const char *a = shared_names[random_below(NSHARED)];
   const char *b = shared_names[random_below(NSHARED)];
   struct stat st;
@@ -437,20 +378,13 @@ op_shared(void)
       close(fd);
     }
     break;
-  case 1:
-    expect_zero_or_minus_one("unlink() of a shared name", unlink(a));
-    break;
-  case 2:
-    expect_zero_or_minus_one("link() of shared names", link(a, b));
-    break;
-  case 3:
-    expect_zero_or_minus_one("mkdir() of a shared name", mkdir(a));
-    break;
+  case 1: expect_zero_or_minus_one("unlink() of a shared name", unlink(a)); break;
+  case 2: expect_zero_or_minus_one("link() of shared names", link(a, b)); break;
+  case 3: expect_zero_or_minus_one("mkdir() of a shared name", mkdir(a)); break;
   default:
     if ((fd = open(a, O_RDONLY)) >= 0) {
       expect("fstat() of an open shared name", 0, fstat(fd, &st));
-      expect_range("read() of a shared name", 0, MAX_CHUNK,
-                   read(fd, buf, MAX_CHUNK));
+      expect_range("read() of a shared name", 0, MAX_CHUNK, read(fd, buf, MAX_CHUNK));
       close(fd);
     }
     break;
@@ -461,27 +395,23 @@ op_shared(void)
 // Workers and the main process
 
 static void (*const ops[])(void) = {
-  op_rewrite, op_append, op_verify, op_unlink, op_link, op_dup, op_subdir,
-  op_fork_exit, op_pipe, op_sbrk, op_exec_missing, op_kill_child,
-  op_bad_pointer, op_shared, op_shared,
+  op_rewrite,      op_append,     op_verify,      op_unlink, op_link,
+  op_dup,          op_subdir,     op_fork_exit,   op_pipe,   op_sbrk,
+  op_exec_missing, op_kill_child, op_bad_pointer, op_shared, op_shared,
 };
 
 #define NOPS (sizeof(ops) / sizeof(ops[0]))
 
 // Fills dst with TOPDIR/name and returns dst.
-static char *
-top_path(char *dst, const char *name)
-{
+static char *top_path(char *dst, const char *name) {
   strcpy(dst, TOPDIR "/");
   strcpy(dst + strlen(dst), name);
   return dst;
 }
 
-static const char *const worker_dirs[NWORKERS] = {"w0", "w1", "w2", "w3"};
+static const char *const worker_dirs[NWORKERS] = { "w0", "w1", "w2", "w3" };
 
-static void
-worker(int id, int iterations)
-{
+static void worker(int id, int iterations) {
   char path[PATH_MAX_LEN];
 
   worker_id = id;
@@ -496,9 +426,7 @@ worker(int id, int iterations)
 }
 
 // Unlinks TOPDIR/dir/name for every name in names.
-static void
-remove_names(const char *dir, const char *const *names, int n)
-{
+static void remove_names(const char *dir, const char *const *names, int n) {
   char path[PATH_MAX_LEN];
 
   for (int i = 0; i < n; i++) {
@@ -510,10 +438,8 @@ remove_names(const char *dir, const char *const *names, int n)
 }
 
 // Removes everything a run can leave under TOPDIR, and TOPDIR itself.
-static void
-remove_all(void)
-{
-  static const char *const extras[] = {ALIAS, SUBFILE, SUBDIR};
+static void remove_all(void) {
+  static const char *const extras[] = { ALIAS, SUBFILE, SUBDIR };
   char path[PATH_MAX_LEN];
 
   for (int w = 0; w < NWORKERS; w++) {
@@ -528,9 +454,7 @@ remove_all(void)
 }
 
 // Returns 0, or -1 having said what could not be made.
-static int
-make_dirs(void)
-{
+static int make_dirs(void) {
   char path[PATH_MAX_LEN];
 
   if (mkdir(TOPDIR) < 0 || mkdir(top_path(path, SHARED)) < 0) {
@@ -547,9 +471,7 @@ make_dirs(void)
 
 // Waits for every worker; on the first failure, kills the rest.
 // Returns 1 if all of them finished cleanly.
-static int
-wait_workers(int *pids)
-{
+static int wait_workers(int *pids) {
   int ok = 1, status;
 
   for (int n = 0; n < NWORKERS; n++) {
@@ -568,9 +490,7 @@ wait_workers(int *pids)
   return ok;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int pids[NWORKERS];
   int iterations = argc > 2 ? atoi(argv[2]) : DEFAULT_ITERATIONS;
   int ok = 0;

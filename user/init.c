@@ -14,32 +14,28 @@
 #include "kernel/fcntl.h"
 #include "user/user.h"
 
-#define CONSOLE_MAJOR 1   // device number of the console driver
-#define RETRY_TICKS 10    // how long to wait before trying again
-#define EXEC_FAILED 127   // exit status of a child that could not exec sh
-#define KILLED (-1)       // exit status of a process the kernel killed
+#define CONSOLE_MAJOR 1     // device number of the console driver
+#define RETRY_TICKS   10    // how long to wait before trying again
+#define EXEC_FAILED   127   // exit status of a child that could not exec sh
+#define KILLED        (-1)  // exit status of a process the kernel killed
 
 static char *shell_argv[] = { "sh", 0 };
 
 // Opens the console, creating its device file on first boot, as fd 0 and
 // duplicates it as fds 1 and 2.
-static void
-open_console(void)
-{
+static void open_console(void) {
   if (open("console", O_RDWR) < 0) {
     mknod("console", CONSOLE_MAJOR, 0);
     if (open("console", O_RDWR) < 0)
-      exit(1);              // nowhere to report the problem
+      exit(1);  // nowhere to report the problem
   }
-  dup(0);                   // standard output
-  dup(0);                   // standard error
+  dup(0);  // standard output
+  dup(0);  // standard error
 }
 
 // Prints problem the first time in a row it happens (*said tracks that),
 // then sleeps before the caller tries again.
-static void
-complain_and_wait(const char *problem, int *said)
-{
+static void complain_and_wait(const char *problem, int *said) {
   if (!*said)
     fprintf(2, "init: %s; retrying until it works\n", problem);
   *said = 1;
@@ -47,25 +43,21 @@ complain_and_wait(const char *problem, int *said)
 }
 
 // Starts a shell; returns its pid.  Retries until fork() succeeds.
-static int
-start_shell(int *said)
-{
+static int start_shell(int *said) {
   int pid;
 
   while ((pid = fork()) < 0)
     complain_and_wait("fork failed", said);
   if (pid == 0) {
     exec("sh", shell_argv);
-    exit(EXEC_FAILED);      // init reports it
+    exit(EXEC_FAILED);  // init reports it
   }
   return pid;
 }
 
 // Waits until the shell pid exits, reaping orphans meanwhile; returns its
 // exit status.
-static int
-wait_for_shell(int shell, int *said)
-{
+static int wait_for_shell(int shell, int *said) {
   int pid, status;
 
   while ((pid = wait(&status)) != shell) {
@@ -75,10 +67,8 @@ wait_for_shell(int shell, int *said)
   return status;
 }
 
-int
-main(int argc, char *argv[])
-{
-  int said = 0;             // have we complained since the last good shell?
+int main(int argc, char *argv[]) {
+  int said = 0;  // have we complained since the last good shell?
 
   open_console();
   printf("init: starting sh\n");

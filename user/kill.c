@@ -5,9 +5,7 @@
 #include "user/user.h"
 
 // Is s a non-empty string of decimal digits?
-static int
-is_number(const char *s)
-{
+static int is_number(const char *s) {
   if (*s == 0)
     return 0;
   for (; *s; s++)
@@ -16,9 +14,7 @@ is_number(const char *s)
   return 1;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, status = 0;
 
   if (argc < 2) {

@@ -5,9 +5,7 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   if (argc != 3) {
     fprintf(2, "usage: ln OLD NEW\n");
     exit(1);

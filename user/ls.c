@@ -12,12 +12,10 @@
 #include "kernel/param.h"
 #include "user/user.h"
 
-static char entry_path[MAXPATH];   // "dir/name" of the entry being listed
+static char entry_path[MAXPATH];  // "dir/name" of the entry being listed
 
 // Prints one listing line for name, padding short names to DIRSIZ.
-static void
-print_entry(const char *name, struct stat *st)
-{
+static void print_entry(const char *name, struct stat *st) {
   char padded[DIRSIZ + 1];
   int len = strlen(name);
 
@@ -31,9 +29,7 @@ print_entry(const char *name, struct stat *st)
 }
 
 // Returns the part of path after its last '/'.
-static const char*
-last_component(const char *path)
-{
+static const char *last_component(const char *path) {
   const char *p, *name = path;
 
   for (p = path; *p; p++)
@@ -44,9 +40,7 @@ last_component(const char *path)
 
 // Lists the entries of the open directory fd, called dir.  Returns 0, or
 // -1 after a message if an entry cannot be examined.
-static int
-list_dir(int fd, const char *dir)
-{
+static int list_dir(int fd, const char *dir) {
   struct dirent de;
   struct stat st;
   char name[DIRSIZ + 1];
@@ -62,7 +56,7 @@ list_dir(int fd, const char *dir)
     if (de.inum == 0)
       continue;
     memmove(name, de.name, DIRSIZ);
-    name[DIRSIZ] = 0;               // a DIRSIZ-long name has no NUL
+    name[DIRSIZ] = 0;  // a DIRSIZ-long name has no NUL
     strcpy(entry_path + len + 1, name);
     if (stat(entry_path, &st) < 0) {
       fprintf(2, "ls: cannot stat %s\n", entry_path);
@@ -74,9 +68,7 @@ list_dir(int fd, const char *dir)
 }
 
 // Lists path: a directory's entries, or the file itself.  Returns 0 or -1.
-static int
-ls(const char *path)
-{
+static int ls(const char *path) {
   struct stat st;
   int fd, r = 0;
 
@@ -97,9 +89,7 @@ ls(const char *path)
   return r;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, status = 0;
 
   if (argc < 2)

@@ -17,7 +17,7 @@
 #include "kernel/cowstat.h"
 #include "user/user.h"
 
-#define HOGS 3
+#define HOGS        3
 #define SBRK_FAILED ((char *)-1)
 
 // Takes every free page until the deadline (in ticks since boot); between

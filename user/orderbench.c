@@ -26,7 +26,7 @@
 #include "kernel/forkorder.h"
 #include "user/user.h"
 
-#define SCRIPT "orderbench.sh"
+#define SCRIPT  "orderbench.sh"
 #define COMMAND "forkbench exit"
 
 static void die(const char *why) {
@@ -63,7 +63,7 @@ static void run_script(void) {
     close(2);
     if (open(SCRIPT, O_RDONLY) != 0 || open(SCRIPT, O_RDONLY) != 2)
       die("cannot open " SCRIPT);
-    char *argv[] = {"sh", 0};
+    char *argv[] = { "sh", 0 };
     exec(argv[0], argv);
     die("cannot run sh");
   }
@@ -87,8 +87,8 @@ static void measure(const char *script, int order, int commands) {
   if (cowstat(COWSTAT_CHILDREN, &after) < 0)
     die("cowstat failed");
   printf("orderbench script=%s order=%s commands=%d cow_faults=%d pages_copied=%d "
-         "pages_reused=%d\n", script, order_name(order), commands,
-         (int)(after.cow_faults - before.cow_faults),
+         "pages_reused=%d\n",
+         script, order_name(order), commands, (int)(after.cow_faults - before.cow_faults),
          (int)(after.pages_copied - before.pages_copied),
          (int)(after.pages_reused - before.pages_reused));
 }

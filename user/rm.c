@@ -4,9 +4,7 @@
 #include "kernel/stat.h"
 #include "user/user.h"
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, status = 0;
 
   if (argc < 2) {

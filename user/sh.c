@@ -28,21 +28,21 @@
 #include "kernel/param.h"
 #include "user/user.h"
 
-#define MAXLINE 128     // longest input line, newline and NUL included
-#define MAXNODES 64     // command-tree nodes one line may use
-#define MAX_NESTING 5   // deepest nesting of parentheses
-#define STDIN 0
-#define STDOUT 1
-#define STDERR 2
+#define MAXLINE     128  // longest input line, newline and NUL included
+#define MAXNODES    64   // command-tree nodes one line may use
+#define MAX_NESTING 5    // deepest nesting of parentheses
+#define STDIN       0
+#define STDOUT      1
+#define STDERR      2
 
 // ---- Lexer ----------------------------------------------------------------
 
 // A token is a word or one operator character.
-enum { TOK_END = 0, TOK_WORD = -1 };   // any other type is the operator itself
+enum { TOK_END = 0, TOK_WORD = -1 };  // any other type is the operator itself
 
 struct token {
-  int type;      // TOK_END, TOK_WORD or an operator character
-  char *word;    // TOK_WORD only: the NUL-terminated word in line[]
+  int type;    // TOK_END, TOK_WORD or an operator character
+  char *word;  // TOK_WORD only: the NUL-terminated word in line[]
 };
 
 static const char operators[] = "|<>;&()";
@@ -52,21 +52,15 @@ static char line[MAXLINE];
 static struct token tokens[MAXLINE];
 static int ntokens;
 
-static int
-is_space(char c)
-{
+static int is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
 }
 
-static int
-is_operator(char c)
-{
+static int is_operator(char c) {
   return c != 0 && strchr(operators, c) != 0;
 }
 
-static void
-add_token(int type, char *word)
-{
+static void add_token(int type, char *word) {
   tokens[ntokens].type = type;
   tokens[ntokens].word = word;
   ntokens++;
@@ -75,9 +69,7 @@ add_token(int type, char *word)
 // Splits s into tokens, ending with TOK_END.  A word is terminated by
 // overwriting the byte after it with NUL; if that byte was an operator, the
 // operator's token is added before the byte is lost.
-static void
-lex(char *s)
-{
+static void lex(char *s) {
   char *word, after;
 
   ntokens = 0;
@@ -108,11 +100,11 @@ lex(char *s)
 // ---- Command tree ---------------------------------------------------------
 
 enum kind {
-  EXEC,    // a program with arguments: argv, infile, outfile
-  PIPE,    // left | right, where left is not a PIPE
-  SEQ,     // left ; right, where left is not a SEQ
-  BACK,    // left &
-  GROUP,   // ( left ) with infile, outfile
+  EXEC,   // a program with arguments: argv, infile, outfile
+  PIPE,   // left | right, where left is not a PIPE
+  SEQ,    // left ; right, where left is not a SEQ
+  BACK,   // left &
+  GROUP,  // ( left ) with infile, outfile
 };
 
 struct cmd {
@@ -133,25 +125,19 @@ static int nesting;              // parentheses open around pos
 static const char *parse_error;  // first error seen on this line, or 0
 static int error_pos;            // the token the error was found at
 
-static int
-peek(void)
-{
+static int peek(void) {
   return tokens[pos].type;
 }
 
 // Consumes and returns the next token.  Callers peek first, so this never
 // moves past TOK_END.
-static struct token*
-next(void)
-{
+static struct token *next(void) {
   return &tokens[pos++];
 }
 
 // Records a syntax error (the first one wins) and returns 0, so that a
 // parse function can fail with "return fail(...)".
-static void*
-fail(const char *msg)
-{
+static void *fail(const char *msg) {
   if (parse_error == 0) {
     parse_error = msg;
     error_pos = pos;
@@ -160,9 +146,7 @@ fail(const char *msg)
 }
 
 // Returns a fresh node, or 0 (with an error) if the arena is used up.
-static struct cmd*
-new_node(enum kind kind, struct cmd *left, struct cmd *right)
-{
+static struct cmd *new_node(enum kind kind, struct cmd *left, struct cmd *right) {
   struct cmd *c;
 
   if (nnodes == MAXNODES)
@@ -175,24 +159,18 @@ new_node(enum kind kind, struct cmd *left, struct cmd *right)
   return c;
 }
 
-static int
-is_redirect(int type)
-{
+static int is_redirect(int type) {
   return type == '<' || type == '>';
 }
 
-static int
-starts_command(int type)
-{
+static int starts_command(int type) {
   return type == TOK_WORD || type == '(' || is_redirect(type);
 }
 
 static struct cmd *parse_list(void);
 
 // redirect := ('<' | '>') WORD, recorded in c.  Returns c, or 0 on error.
-static struct cmd*
-parse_redirect(struct cmd *c)
-{
+static struct cmd *parse_redirect(struct cmd *c) {
   int op = next()->type;
 
   if (peek() != TOK_WORD)
@@ -205,9 +183,7 @@ parse_redirect(struct cmd *c)
 }
 
 // simple := { WORD | redirect }, with at least one WORD.
-static struct cmd*
-parse_simple(void)
-{
+static struct cmd *parse_simple(void) {
   struct cmd *c = new_node(EXEC, 0, 0);
   int argc = 0;
 
@@ -230,9 +206,7 @@ parse_simple(void)
 // command := '(' list ')' { redirect } | simple
 // Parentheses nest at most MAX_NESTING deep, which bounds the recursion
 // here and in the executor (user stacks are one page).
-static struct cmd*
-parse_command(void)
-{
+static struct cmd *parse_command(void) {
   struct cmd *body, *c;
 
   if (peek() != '(')
@@ -258,12 +232,10 @@ parse_command(void)
 // last slot is *tail.  Chains lean right, "a | b | c" being
 // PIPE(a, PIPE(b, c)), so that the executor can walk them in a loop.
 // Returns the chain's new last slot, or 0 on error.
-static struct cmd**
-chain(struct cmd **tail, enum kind kind, struct cmd *item)
-{
+static struct cmd **chain(struct cmd **tail, enum kind kind, struct cmd *item) {
   struct cmd *link;
 
-  if (*tail == 0) {               // the chain's first item
+  if (*tail == 0) {  // the chain's first item
     *tail = item;
     return tail;
   }
@@ -275,9 +247,7 @@ chain(struct cmd **tail, enum kind kind, struct cmd *item)
 }
 
 // pipeline := command { '|' command }
-static struct cmd*
-parse_pipeline(void)
-{
+static struct cmd *parse_pipeline(void) {
   struct cmd *pipeline = 0, **tail = &pipeline, *c;
 
   for (;;) {
@@ -290,18 +260,14 @@ parse_pipeline(void)
   }
 }
 
-static int
-is_separator(int type)
-{
+static int is_separator(int type) {
   return type == ';' || type == '&';
 }
 
 // list := { pipeline (';' | '&') } [ pipeline ]
 // Stops before the first token that cannot continue the list.  Returns 0
 // for an empty list as well as on error (parse_error tells them apart).
-static struct cmd*
-parse_list(void)
-{
+static struct cmd *parse_list(void) {
   struct cmd *list = 0, **tail = &list, *job;
   int sep;
 
@@ -321,9 +287,7 @@ parse_list(void)
 }
 
 // line := list END.  Returns the tree, or 0 for an empty line or an error.
-static struct cmd*
-parse_line(char *s)
-{
+static struct cmd *parse_line(char *s) {
   struct cmd *c;
 
   lex(s);
@@ -338,9 +302,7 @@ parse_line(char *s)
 }
 
 // Prints the parse error and the token where it was found.
-static void
-report_parse_error(void)
-{
+static void report_parse_error(void) {
   struct token *t = &tokens[error_pos];
 
   if (t->type == TOK_END)
@@ -357,17 +319,13 @@ static void run(struct cmd *c);
 static void run_child(struct cmd *c) __attribute__((noreturn));
 
 // Prints msg and ends this (child) process.
-static void __attribute__((noreturn))
-die(const char *msg)
-{
+static void __attribute__((noreturn)) die(const char *msg) {
   fprintf(STDERR, "sh: %s\n", msg);
   exit(1);
 }
 
 // fork() for processes other than the interactive shell: failure is fatal.
-static int
-fork_or_die(void)
-{
+static int fork_or_die(void) {
   int pid = fork();
 
   if (pid < 0)
@@ -375,17 +333,13 @@ fork_or_die(void)
   return pid;
 }
 
-static int
-is_cd(struct cmd *c)
-{
+static int is_cd(struct cmd *c) {
   return c->kind == EXEC && strcmp(c->argv[0], "cd") == 0;
 }
 
 // The builtin cd: changes this process's directory, to "/" when no
 // directory is given.  Returns 0, or -1 after printing why not.
-static int
-builtin_cd(struct cmd *c)
-{
+static int builtin_cd(struct cmd *c) {
   char *dir = c->argv[1] ? c->argv[1] : "/";
 
   if (c->argv[1] != 0 && c->argv[2] != 0) {
@@ -400,9 +354,7 @@ builtin_cd(struct cmd *c)
 }
 
 // Makes fd refer to path opened with mode; exits if it cannot.
-static void
-reopen(int fd, const char *path, int mode)
-{
+static void reopen(int fd, const char *path, int mode) {
   close(fd);
   if (open(path, mode) != fd) {
     fprintf(STDERR, "sh: cannot open %s\n", path);
@@ -411,9 +363,7 @@ reopen(int fd, const char *path, int mode)
 }
 
 // Applies c's redirections to this process.
-static void
-redirect(struct cmd *c)
-{
+static void redirect(struct cmd *c) {
   if (c->infile)
     reopen(STDIN, c->infile, O_RDONLY);
   if (c->outfile)
@@ -421,9 +371,7 @@ redirect(struct cmd *c)
 }
 
 // Makes fd `to` a copy of fd `from` and closes `from`.
-static void
-move_fd(int from, int to)
-{
+static void move_fd(int from, int to) {
   close(to);
   dup(from);
   close(from);
@@ -433,9 +381,7 @@ move_fd(int from, int to)
 // Each stage runs in its own child of this process; this process moves
 // along the chain, handing each stage the read end of the previous pipe
 // as standard input, and then waits for all the stages.
-static void __attribute__((noreturn))
-run_pipe(struct cmd *c)
-{
+static void __attribute__((noreturn)) run_pipe(struct cmd *c) {
   int p[2], stages = 0;
 
   for (; c->kind == PIPE; c = c->right) {
@@ -448,12 +394,12 @@ run_pipe(struct cmd *c)
     }
     stages++;
     close(p[1]);
-    move_fd(p[0], STDIN);       // the next stage reads what this one wrote
+    move_fd(p[0], STDIN);  // the next stage reads what this one wrote
   }
   if (fork_or_die() == 0)
     run_child(c);
   stages++;
-  close(STDIN);                 // let the writers see the reader leave
+  close(STDIN);  // let the writers see the reader leave
   while (stages-- > 0)
     wait(0);
   exit(0);
@@ -462,10 +408,8 @@ run_pipe(struct cmd *c)
 // Replaces this process with the program c names.  A bare name (no '/')
 // not found in the current directory is looked up in "/", where all
 // programs live, so commands still work after a cd.  Exits on failure.
-static void __attribute__((noreturn))
-exec_program(struct cmd *c)
-{
-  static char path[MAXPATH];    // static: keeps nested subshells' stacks small
+static void __attribute__((noreturn)) exec_program(struct cmd *c) {
+  static char path[MAXPATH];  // static: keeps nested subshells' stacks small
   char *name = c->argv[0];
 
   exec(name, c->argv);
@@ -480,25 +424,21 @@ exec_program(struct cmd *c)
 
 // Runs pipeline element c (EXEC, PIPE or GROUP) in this process, which is
 // a child of the shell, and exits.
-static void
-run_child(struct cmd *c)
-{
+static void run_child(struct cmd *c) {
   if (c->kind == PIPE)
     run_pipe(c);
   redirect(c);
-  if (is_cd(c))                 // cd in a pipeline: affects only this child
+  if (is_cd(c))  // cd in a pipeline: affects only this child
     exit(builtin_cd(c) < 0);
   if (c->kind == EXEC)
     exec_program(c);
-  run(c->left);                 // GROUP: the list inside the parentheses
+  run(c->left);  // GROUP: the list inside the parentheses
   exit(0);
 }
 
 // Starts c in a child process.  Returns the child's pid, or -1 after
 // printing an error (the interactive shell must survive a failed fork).
-static int
-spawn(struct cmd *c)
-{
+static int spawn(struct cmd *c) {
   int pid = fork();
 
   if (pid == 0)
@@ -509,9 +449,7 @@ spawn(struct cmd *c)
 }
 
 // Waits for child pid to exit, reaping finished background jobs on the way.
-static void
-wait_for(int pid)
-{
+static void wait_for(int pid) {
   int w;
 
   if (pid < 0)
@@ -523,9 +461,7 @@ wait_for(int pid)
 
 // Runs one job (a pipeline, perhaps marked '&') from this process: cd as a
 // builtin, anything else in a child, waited for unless in the background.
-static void
-run_job(struct cmd *c)
-{
+static void run_job(struct cmd *c) {
   if (c->kind == BACK)
     spawn(c->left);
   else if (is_cd(c))
@@ -536,9 +472,7 @@ run_job(struct cmd *c)
 
 // Runs the list c from this process (the shell or a subshell), one job at
 // a time.
-static void
-run(struct cmd *c)
-{
+static void run(struct cmd *c) {
   for (; c->kind == SEQ; c = c->right)
     run_job(c->left);
   run_job(c);
@@ -548,9 +482,7 @@ run(struct cmd *c)
 
 // Makes sure fds 0, 1 and 2 are open, on the console if need be, so that
 // nothing the shell opens lands on a standard descriptor.
-static void
-open_standard_fds(void)
-{
+static void open_standard_fds(void) {
   int fd;
 
   while ((fd = open("console", O_RDWR)) >= 0) {
@@ -563,9 +495,7 @@ open_standard_fds(void)
 
 // Reads one line into line[].  Returns 0 at end of input, 1 for a line to
 // run, and -1 (after a message) for a line too long, whose rest is skipped.
-static int
-read_line(void)
-{
+static int read_line(void) {
   int n;
   char c;
 
@@ -581,9 +511,7 @@ read_line(void)
   return -1;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   struct cmd *c;
   int status;
 

@@ -9,23 +9,19 @@
 #include "kernel/fcntl.h"
 #include "user/user.h"
 
-#define NWORKERS 4
-#define CHUNKS 20
+#define NWORKERS   4
+#define CHUNKS     20
 #define CHUNK_SIZE 512
 
-static char buf[CHUNK_SIZE];   // each worker has its own copy after fork
+static char buf[CHUNK_SIZE];  // each worker has its own copy after fork
 
 // Prints msg about file and ends the worker with status 1.
-static void
-fail(const char *msg, const char *file)
-{
+static void fail(const char *msg, const char *file) {
   fprintf(2, "stressfs: %s %s\n", msg, file);
   exit(1);
 }
 
-static void
-write_file(const char *file, char fill)
-{
+static void write_file(const char *file, char fill) {
   int fd, i;
 
   fd = open(file, O_CREATE | O_TRUNC | O_RDWR);
@@ -38,9 +34,7 @@ write_file(const char *file, char fill)
   close(fd);
 }
 
-static void
-check_file(const char *file, char fill)
-{
+static void check_file(const char *file, char fill) {
   int fd, i, j;
 
   fd = open(file, O_RDONLY);
@@ -59,13 +53,11 @@ check_file(const char *file, char fill)
 }
 
 // The body of worker number id; exits 0 on success.
-static void
-worker(int id)
-{
+static void worker(int id) {
   char file[] = "stressfs0";
   char fill = 'a' + id;
 
-  file[sizeof(file) - 2] += id;       // "stressfs0", "stressfs1", ...
+  file[sizeof(file) - 2] += id;  // "stressfs0", "stressfs1", ...
   write_file(file, fill);
   check_file(file, fill);
   if (unlink(file) < 0)
@@ -73,9 +65,7 @@ worker(int id)
   exit(0);
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, pid, status, ok = 1;
 
   for (i = 0; i < NWORKERS; i++) {

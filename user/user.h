@@ -17,52 +17,52 @@ struct pageinfo;
 // System calls.
 int fork(void);
 int exit(int) __attribute__((noreturn));
-int wait(int*);
-int pipe(int*);
-int read(int, void*, int);
+int wait(int *);
+int pipe(int *);
+int read(int, void *, int);
 int kill(int);
-int exec(const char*, char**);
-int fstat(int fd, struct stat*);
-int chdir(const char*);
+int exec(const char *, char **);
+int fstat(int fd, struct stat *);
+int chdir(const char *);
 int dup(int);
 int getpid(void);
-char* sbrk(int);
+char *sbrk(int);
 int sleep(int);
 int uptime(void);
-int open(const char*, int);
-int write(int, const void*, int);
-int mknod(const char*, short, short);
-int unlink(const char*);
-int link(const char*, const char*);
-int mkdir(const char*);
+int open(const char *, int);
+int write(int, const void *, int);
+int mknod(const char *, short, short);
+int unlink(const char *);
+int link(const char *, const char *);
+int mkdir(const char *);
 int close(int);
 
 // Project extensions (numbers from 22 up; see README).
-int cowstat(int which, struct cowstat*);  // kernel/cowstat.h
-int audit(int how, struct auditstat*);    // kernel/auditstat.h
-int pageinfo(uint64 va, struct pageinfo*);  // kernel/pageinfo.h
+int cowstat(int which, struct cowstat *);    // kernel/cowstat.h
+int audit(int how, struct auditstat *);      // kernel/auditstat.h
+int pageinfo(uint64 va, struct pageinfo *);  // kernel/pageinfo.h
 int vfork(void);
 int forkorder(int order);  // kernel/forkorder.h
 
 // Strings, memory and small helpers (user/lib/ulib.c).
-int stat(const char*, struct stat*);
-char* strcpy(char*, const char*);
-void* memmove(void*, const void*, int);
-char* strchr(const char*, char c);
-int strcmp(const char*, const char*);
-char* gets(char*, int max);
-uint strlen(const char*);
-void* memset(void*, int, uint);
-int atoi(const char*);
-int memcmp(const void*, const void*, uint);
-void* memcpy(void*, const void*, uint);
+int stat(const char *, struct stat *);
+char *strcpy(char *, const char *);
+void *memmove(void *, const void *, int);
+char *strchr(const char *, char c);
+int strcmp(const char *, const char *);
+char *gets(char *, int max);
+uint strlen(const char *);
+void *memset(void *, int, uint);
+int atoi(const char *);
+int memcmp(const void *, const void *, uint);
+void *memcpy(void *, const void *, uint);
 
 // Formatted output (user/lib/printf.c).
-void fprintf(int, const char*, ...);
-void printf(const char*, ...);
+void fprintf(int, const char *, ...);
+void printf(const char *, ...);
 
 // Heap (user/lib/umalloc.c).
-void* malloc(uint);
-void free(void*);
+void *malloc(uint);
+void free(void *);
 
 #endif

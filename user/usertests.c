@@ -34,27 +34,27 @@
 #define STDOUT 1
 #define STDERR 2
 
-#define TEST_FAILED 1     // exit status of a test (or its child) that said why
-#define USAGE_ERROR 2     // exit status of usertests given a bad command line
-#define KILLED (-1)       // exit status of a process the kernel killed
-#define EXEC_RETURNED 93  // exit status of a child whose exec() returned
+#define TEST_FAILED   1     // exit status of a test (or its child) that said why
+#define USAGE_ERROR   2     // exit status of usertests given a bad command line
+#define KILLED        (-1)  // exit status of a process the kernel killed
+#define EXEC_RETURNED 93    // exit status of a child whose exec() returned
 
-#define SBRK_FAILED ((char *)-1)
-#define CONSOLE_MAJOR 1   // device number of the console (docs/abi.md)
-#define HEX 16
-#define DECIMAL 10
+#define SBRK_FAILED   ((char *)-1)
+#define CONSOLE_MAJOR 1  // device number of the console (docs/abi.md)
+#define HEX           16
+#define DECIMAL       10
 
-#define BUFSZ (2 * PGSIZE)  // scratch buffers; larger than a page on purpose
-#define LABEL_MAX 160       // longest description of a call in a message
+#define BUFSZ     (2 * PGSIZE)  // scratch buffers; larger than a page on purpose
+#define LABEL_MAX 160           // longest description of a call in a message
 
-#define ECHO "/echo"
-#define USERTESTS "/usertests"
-#define COPY_DATA "copy.dat"   // file the bad-pointer tests read and write
+#define ECHO            "/echo"
+#define USERTESTS       "/usertests"
+#define COPY_DATA       "copy.dat"  // file the bad-pointer tests read and write
 #define COPY_DATA_BYTES 100
-#define BADLEN 64              // bytes moved through a bad pointer
+#define BADLEN          64  // bytes moved through a bad pointer
 
 #define QUICK 1
-#define SLOW 0
+#define SLOW  0
 
 int main(int argc, char *argv[]);  // its address is a text address to probe
 
@@ -66,18 +66,14 @@ static char buf2[BUFSZ];
 // Messages and expectations
 
 // Appends s at dst; returns the new end of the (NUL-terminated) string.
-static char *
-append(char *dst, const char *s)
-{
+static char *append(char *dst, const char *s) {
   while ((*dst = *s++) != 0)
     dst++;
   return dst;
 }
 
 // Appends n: signed in DECIMAL, or unsigned with "0x" in HEX.
-static char *
-append_number(char *dst, long n, int base)
-{
+static char *append_number(char *dst, long n, int base) {
   char digits[24];
   uint64 u = n;
   int i = 0;
@@ -99,68 +95,50 @@ append_number(char *dst, long n, int base)
 }
 
 // Fills dst with "WHAT N" (N in base) and returns dst, for messages.
-static char *
-label(char *dst, const char *what, long n, int base)
-{
+static char *label(char *dst, const char *what, long n, int base) {
   append_number(append(append(dst, what), " "), n, base);
   return dst;
 }
 
 // Fills dst with CALL("PATH") and returns dst, for messages.
-static char *
-call_label(char *dst, const char *call, const char *path)
-{
+static char *call_label(char *dst, const char *call, const char *path) {
   append(append(append(append(dst, call), "(\""), path), "\")");
   return dst;
 }
 
-static void
-fail(const char *msg)
-{
+static void fail(const char *msg) {
   printf("  %s\n", msg);
   exit(TEST_FAILED);
 }
 
-static void
-mismatch(const char *what, const char *verb, long want, long got)
-{
+static void mismatch(const char *what, const char *verb, long want, long got) {
   printf("  expected %s to %s %ld, got %ld\n", what, verb, want, got);
   exit(TEST_FAILED);
 }
 
 // Fails unless the call described by what returned want.
-static void
-expect_ret(const char *what, long want, long got)
-{
+static void expect_ret(const char *what, long want, long got) {
   if (got != want)
     mismatch(what, "return", want, got);
 }
 
-static void
-expect_minus_one(const char *what, long got)
-{
+static void expect_minus_one(const char *what, long got) {
   expect_ret(what, -1, got);
 }
 
 // Fails unless the value described by what equals want.
-static void
-expect_value(const char *what, long want, long got)
-{
+static void expect_value(const char *what, long want, long got) {
   if (got != want)
     mismatch(what, "be", want, got);
 }
 
-static void
-expect_at_least(const char *what, long least, long got)
-{
+static void expect_at_least(const char *what, long least, long got) {
   if (got < least)
     mismatch(what, "be at least", least, got);
 }
 
 // Fails unless the call described by what succeeded (returned >= 0).
-static void
-expect_ok(const char *what, long got)
-{
+static void expect_ok(const char *what, long got) {
   if (got < 0) {
     printf("  expected %s to succeed, got %ld\n", what, got);
     exit(TEST_FAILED);
@@ -170,48 +148,36 @@ expect_ok(const char *what, long got)
 // ---------------------------------------------------------------------------
 // Processes
 
-static int
-fork_or_fail(void)
-{
+static int fork_or_fail(void) {
   int pid = fork();
   expect_ok("fork()", pid);
   return pid;
 }
 
-static void
-pipe_or_fail(int *fds)
-{
+static void pipe_or_fail(int *fds) {
   expect_ret("pipe()", 0, pipe(fds));
 }
 
 // Waits for a child, which must be pid; returns its exit status.
-static int
-wait_for(int pid)
-{
+static int wait_for(int pid) {
   int status;
   expect_ret("wait()", pid, wait(&status));
   return status;
 }
 
 // A child that failed has already said why; anything else non-zero is new.
-static void
-check_child_status(int status)
-{
+static void check_child_status(int status) {
   if (status == TEST_FAILED)
     exit(TEST_FAILED);
   expect_value("the child's exit status", 0, status);
 }
 
-static void
-expect_child_ok(int pid)
-{
+static void expect_child_ok(int pid) {
   check_child_status(wait_for(pid));
 }
 
 // Waits for n children, in any order; each must exit with 0.
-static void
-reap_children(int n)
-{
+static void reap_children(int n) {
   int status;
 
   for (int i = 0; i < n; i++) {
@@ -221,9 +187,7 @@ reap_children(int n)
 }
 
 // Runs fn(arg) in a child, which must be killed (exit status -1) by it.
-static void
-expect_killed(const char *what, void (*fn)(uint64), uint64 arg)
-{
+static void expect_killed(const char *what, void (*fn)(uint64), uint64 arg) {
   char d[LABEL_MAX];
   int pid = fork_or_fail();
 
@@ -241,16 +205,12 @@ expect_killed(const char *what, void (*fn)(uint64), uint64 arg)
 
 // The address arrives through a volatile so the compiler cannot reason
 // about it and must emit the access.
-static void
-store_byte(uint64 addr)
-{
+static void store_byte(uint64 addr) {
   volatile uint64 target = addr;
   *(volatile char *)target = 1;
 }
 
-static void
-load_byte(uint64 addr)
-{
+static void load_byte(uint64 addr) {
   volatile uint64 target = addr;
   volatile char c = *(volatile char *)target;
   (void)c;
@@ -260,18 +220,14 @@ load_byte(uint64 addr)
 // exits with EXEC_RETURNED.  If exec() succeeds, the parent sees the exit
 // status of the program instead; standard error is closed so that program
 // runs quietly.
-static void
-exec_expecting_failure(const char *what, char *path, char **argv)
-{
+static void exec_expecting_failure(const char *what, char *path, char **argv) {
   close(STDERR);
   expect_minus_one(what, exec(path, argv));
   exit(EXEC_RETURNED);
 }
 
 // Runs exec_expecting_failure() in a child; returns the child's exit status.
-static int
-exec_status(const char *what, char *path, char **argv)
-{
+static int exec_status(const char *what, char *path, char **argv) {
   int pid = fork_or_fail();
 
   if (pid == 0)
@@ -282,22 +238,17 @@ exec_status(const char *what, char *path, char **argv)
   return status;
 }
 
-static void
-expect_exec_fails(const char *what, char *path, char **argv)
-{
+static void expect_exec_fails(const char *what, char *path, char **argv) {
   int status = exec_status(what, path, argv);
   if (status != EXEC_RETURNED) {
-    printf("  expected %s to return -1, but the program ran (status %d)\n",
-           what, status);
+    printf("  expected %s to return -1, but the program ran (status %d)\n", what, status);
     exit(TEST_FAILED);
   }
 }
 
 // Runs argv[0] in a child whose standard output is a pipe.  Puts at most
 // max-1 bytes of that output in out, NUL-terminated; returns the exit status.
-static int
-run_capture(char **argv, char *out, int max)
-{
+static int run_capture(char **argv, char *out, int max) {
   int fds[2], n, got = 0;
 
   pipe_or_fail(fds);
@@ -319,9 +270,7 @@ run_capture(char **argv, char *out, int max)
 }
 
 // Grows the heap until sbrk() fails, in shrinking steps; returns bytes gained.
-static int
-consume_all_memory(void)
-{
+static int consume_all_memory(void) {
   int total = 0;
 
   for (int step = 256 * PGSIZE; step >= PGSIZE; step /= 2)
@@ -333,40 +282,30 @@ consume_all_memory(void)
 // ---------------------------------------------------------------------------
 // Files
 
-static int
-open_or_fail(const char *path, int mode)
-{
+static int open_or_fail(const char *path, int mode) {
   char d[LABEL_MAX];
   int fd = open(path, mode);
   expect_ok(call_label(d, "open", path), fd);
   return fd;
 }
 
-static void
-write_exactly(int fd, const void *data, int n)
-{
+static void write_exactly(int fd, const void *data, int n) {
   expect_ret("write()", n, write(fd, data, n));
 }
 
-static void
-read_exactly(int fd, void *data, int n)
-{
+static void read_exactly(int fd, void *data, int n) {
   expect_ret("read()", n, read(fd, data, n));
 }
 
 // Creates (or truncates) path and writes n bytes of data into it.
-static void
-make_file(const char *path, const void *data, int n)
-{
+static void make_file(const char *path, const void *data, int n) {
   int fd = open_or_fail(path, O_CREATE | O_TRUNC | O_WRONLY);
   write_exactly(fd, data, n);
   close(fd);
 }
 
 // Fails unless path holds exactly the n bytes want (n < BUFSZ).
-static void
-expect_file_contents(const char *path, const void *want, int n)
-{
+static void expect_file_contents(const char *path, const void *want, int n) {
   int fd = open_or_fail(path, O_RDONLY);
   int got = read(fd, buf2, BUFSZ);
   close(fd);
@@ -375,65 +314,49 @@ expect_file_contents(const char *path, const void *want, int n)
     fail("expected the file to read back as written, but the bytes differ");
 }
 
-static void
-mkdir_or_fail(const char *path)
-{
+static void mkdir_or_fail(const char *path) {
   char d[LABEL_MAX];
   expect_ret(call_label(d, "mkdir", path), 0, mkdir(path));
 }
 
-static void
-chdir_or_fail(const char *path)
-{
+static void chdir_or_fail(const char *path) {
   char d[LABEL_MAX];
   expect_ret(call_label(d, "chdir", path), 0, chdir(path));
 }
 
-static void
-unlink_or_fail(const char *path)
-{
+static void unlink_or_fail(const char *path) {
   char d[LABEL_MAX];
   expect_ret(call_label(d, "unlink", path), 0, unlink(path));
 }
 
-static void
-stat_or_fail(const char *path, struct stat *st)
-{
+static void stat_or_fail(const char *path, struct stat *st) {
   char d[LABEL_MAX];
   expect_ret(call_label(d, "stat", path), 0, stat(path, st));
 }
 
 // Fills dst with PREFIX followed by n in decimal; returns dst.
-static char *
-numbered(char *dst, const char *prefix, int n)
-{
+static char *numbered(char *dst, const char *prefix, int n) {
   append_number(append(dst, prefix), n, DECIMAL);
   return dst;
 }
 
 // A byte sequence that does not repeat every 256 bytes, so a block or
 // chunk read from the wrong place shows up.
-static char
-pattern_byte(uint i)
-{
+static char pattern_byte(uint i) {
   return (i * 7 + (i >> 8) * 13) & 0xff;
 }
 
-static void
-fill_pattern(char *p, int n, uint start)
-{
+static void fill_pattern(char *p, int n, uint start) {
   for (int i = 0; i < n; i++)
     p[i] = pattern_byte(start + i);
 }
 
 // Fails unless p holds pattern bytes start..start+n-1.
-static void
-check_pattern(const char *p, int n, uint start)
-{
+static void check_pattern(const char *p, int n, uint start) {
   for (int i = 0; i < n; i++)
     if (p[i] != pattern_byte(start + i)) {
-      printf("  expected byte %d of the data to be %d, got %d\n",
-             start + i, (uchar)pattern_byte(start + i), (uchar)p[i]);
+      printf("  expected byte %d of the data to be %d, got %d\n", start + i,
+             (uchar)pattern_byte(start + i), (uchar)p[i]);
       exit(TEST_FAILED);
     }
 }
@@ -441,9 +364,7 @@ check_pattern(const char *p, int n, uint start)
 // ---------------------------------------------------------------------------
 // Process tests
 
-static void
-getpid_distinct_in_child(void)
-{
+static void getpid_distinct_in_child(void) {
   int fds[2], reported;
   int parent = getpid();
 
@@ -461,10 +382,8 @@ getpid_distinct_in_child(void)
     fail("expected the child's getpid() to differ from the parent's");
 }
 
-static void
-exit_status_reaches_parent(void)
-{
-  static const int statuses[] = {0, 42, -5};
+static void exit_status_reaches_parent(void) {
+  static const int statuses[] = { 0, 42, -5 };
 
   for (int i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++) {
     int pid = fork_or_fail();
@@ -474,27 +393,21 @@ exit_status_reaches_parent(void)
   }
 }
 
-static void
-wait_null_status_ok(void)
-{
+static void wait_null_status_ok(void) {
   int pid = fork_or_fail();
   if (pid == 0)
     exit(0);
   expect_ret("wait(0)", pid, wait(0));
 }
 
-static void
-wait_without_children_fails(void)
-{
+static void wait_without_children_fails(void) {
   expect_minus_one("wait() with no children", wait(0));
 }
 
 #define NKIDS 3
 
-static void
-wait_returns_each_child_once(void)
-{
-  int pids[NKIDS], seen[NKIDS] = {0};
+static void wait_returns_each_child_once(void) {
+  int pids[NKIDS], seen[NKIDS] = { 0 };
 
   for (int i = 0; i < NKIDS; i++)
     if ((pids[i] = fork_or_fail()) == 0)
@@ -504,8 +417,7 @@ wait_returns_each_child_once(void)
     for (i = 0; i < NKIDS && !(pids[i] == got && !seen[i]); i++)
       ;
     if (i == NKIDS) {
-      printf("  expected wait() to return a child not yet reaped, got %d\n",
-             got);
+      printf("  expected wait() to return a child not yet reaped, got %d\n", got);
       exit(TEST_FAILED);
     }
     seen[i] = 1;
@@ -513,14 +425,12 @@ wait_returns_each_child_once(void)
   expect_minus_one("wait() once every child is reaped", wait(0));
 }
 
-#define ORIGINAL 1
+#define ORIGINAL     1
 #define PARENT_VALUE 2
-#define CHILD_VALUE 3
+#define CHILD_VALUE  3
 static volatile int fork_global = ORIGINAL;
 
-static void
-fork_memory_is_private(void)
-{
+static void fork_memory_is_private(void) {
   int fds[2];
   char go;
 
@@ -528,16 +438,14 @@ fork_memory_is_private(void)
   int pid = fork_or_fail();
   if (pid == 0) {
     read_exactly(fds[0], &go, 1);
-    expect_value("the child's copy after the parent's store",
-                 ORIGINAL, fork_global);
+    expect_value("the child's copy after the parent's store", ORIGINAL, fork_global);
     fork_global = CHILD_VALUE;
     exit(0);
   }
   fork_global = PARENT_VALUE;
   write_exactly(fds[1], "g", 1);
   expect_child_ok(pid);
-  expect_value("the parent's copy after the child's store",
-               PARENT_VALUE, fork_global);
+  expect_value("the parent's copy after the child's store", PARENT_VALUE, fork_global);
 }
 
 #define COW_FILE "cow.dat"
@@ -545,9 +453,7 @@ static char cow_page[PGSIZE];
 
 // read() into memory shared copy-on-write after fork must give the child
 // its own copy and leave the parent's untouched.
-static void
-copyout_into_forked_page_is_private(void)
-{
+static void copyout_into_forked_page_is_private(void) {
   static const char data[] = "child's data";
 
   memset(cow_page, 'p', PGSIZE);
@@ -567,9 +473,7 @@ copyout_into_forked_page_is_private(void)
       fail("expected the parent's page unchanged by the child's read()");
 }
 
-static void
-fork_until_table_full(void)
-{
+static void fork_until_table_full(void) {
   int fds[2], n;
   char c;
 
@@ -599,24 +503,18 @@ fork_until_table_full(void)
 
 #define LONG_SLEEP 1000  // ticks; far longer than any test waits
 
-static void
-sleep_long(void)
-{
+static void sleep_long(void) {
   sleep(LONG_SLEEP);
 }
 
-static void
-spin_forever(void)
-{
+static void spin_forever(void) {
   for (volatile int i = 0;; i++)
     ;
 }
 
 // Starts a child that runs body() once it has told the parent it started,
 // kills it, and expects it to die with status -1.
-static void
-kill_child_in(void (*body)(void))
-{
+static void kill_child_in(void (*body)(void)) {
   int fds[2];
   char c;
 
@@ -632,38 +530,28 @@ kill_child_in(void (*body)(void))
   expect_value("the exit status of a killed child", KILLED, wait_for(pid));
 }
 
-static void
-kill_sleeping_child(void)
-{
+static void kill_sleeping_child(void) {
   kill_child_in(sleep_long);
 }
 
 // Blocks reading a pipe that nobody will ever write: only the kill's
 // wakeup can end this sleep (a timed sleep() wakes every tick anyway).
-static void
-read_silent_pipe(void)
-{
+static void read_silent_pipe(void) {
   int fds[2];
   char c;
   pipe_or_fail(fds);
   read(fds[0], &c, 1);
 }
 
-static void
-kill_child_blocked_in_pipe_read(void)
-{
+static void kill_child_blocked_in_pipe_read(void) {
   kill_child_in(read_silent_pipe);
 }
 
-static void
-kill_running_child(void)
-{
+static void kill_running_child(void) {
   kill_child_in(spin_forever);
 }
 
-static void
-kill_reaped_pid_fails(void)
-{
+static void kill_reaped_pid_fails(void) {
   int pid = fork_or_fail();
   if (pid == 0)
     exit(0);
@@ -672,17 +560,13 @@ kill_reaped_pid_fails(void)
 }
 
 // init must outlive every other process, so the kernel refuses to kill it.
-static void
-kill_init_fails(void)
-{
+static void kill_init_fails(void) {
   expect_minus_one("kill() of init (pid 1)", kill(1));
 }
 
 // A grandchild whose parent exits goes on running under init: it answers
 // the test only after the test has reaped its parent.
-static void
-reparent_to_init(void)
-{
+static void reparent_to_init(void) {
   int go[2], reply[2];
   char c;
 
@@ -702,16 +586,13 @@ reparent_to_init(void)
   expect_child_ok(pid);
   expect_minus_one("wait() after reaping the only child", wait(0));
   write_exactly(go[1], "x", 1);
-  expect_ret("read() of the orphaned grandchild's answer", 1,
-             read(reply[0], &c, 1));
+  expect_ret("read() of the orphaned grandchild's answer", 1, read(reply[0], &c, 1));
   expect_ret("read() once the grandchild exited", 0, read(reply[0], &c, 1));
 }
 
 #define MAX_UPTIME_POLLS 1000000
 
-static void
-uptime_advances(void)
-{
+static void uptime_advances(void) {
   int start = uptime();
 
   expect_at_least("uptime()", 0, start);
@@ -723,18 +604,14 @@ uptime_advances(void)
 
 #define SLEEP_TICKS 5
 
-static void
-sleep_waits_at_least_n_ticks(void)
-{
+static void sleep_waits_at_least_n_ticks(void) {
   int start = uptime();
   expect_ret("sleep()", 0, sleep(SLEEP_TICKS));
   expect_at_least("the ticks slept by sleep(5)", SLEEP_TICKS, uptime() - start);
 }
 
 // Makes system call num directly, as the generated stubs do (user/lib/gen_usys.py).
-static long
-raw_syscall(long num)
-{
+static long raw_syscall(long num) {
   register long a0 asm("a0") = 0;
   register long a7 asm("a7") = num;
   asm volatile("ecall" : "+r"(a0) : "r"(a7) : "memory");
@@ -743,15 +620,12 @@ raw_syscall(long num)
 
 #define NOT_A_SYSCALL 999
 
-static void
-unknown_syscall_fails(void)
-{
-  static const long nums[] = {0, NOT_A_SYSCALL, -1};
+static void unknown_syscall_fails(void) {
+  static const long nums[] = { 0, NOT_A_SYSCALL, -1 };
   char d[LABEL_MAX];
 
   for (int i = 0; i < sizeof(nums) / sizeof(nums[0]); i++)
-    expect_minus_one(label(d, "system call", nums[i], DECIMAL),
-                     raw_syscall(nums[i]));
+    expect_minus_one(label(d, "system call", nums[i], DECIMAL), raw_syscall(nums[i]));
 }
 
 // ---------------------------------------------------------------------------
@@ -759,9 +633,7 @@ unknown_syscall_fails(void)
 
 #define GROW_PAGES 10
 
-static void
-sbrk_grow(void)
-{
+static void sbrk_grow(void) {
   int n = GROW_PAGES * PGSIZE;
   char *old = sbrk(0);
 
@@ -771,9 +643,7 @@ sbrk_grow(void)
   check_pattern(old, n, 0);
 }
 
-static void
-sbrk_shrink(void)
-{
+static void sbrk_shrink(void) {
   int n = GROW_PAGES * PGSIZE;
   char *old = sbrk(0);
 
@@ -782,9 +652,7 @@ sbrk_shrink(void)
   expect_ret("sbrk(0) after shrinking", (long)old, (long)sbrk(0));
 }
 
-static void
-sbrk_memory_is_zeroed(void)
-{
+static void sbrk_memory_is_zeroed(void) {
   int n = GROW_PAGES * PGSIZE;
   char *p = sbrk(n);
 
@@ -797,17 +665,13 @@ sbrk_memory_is_zeroed(void)
 }
 
 // Grows the heap to a page boundary; returns the new (aligned) break.
-static char *
-align_break(void)
-{
+static char *align_break(void) {
   char *top = sbrk(0);
   sbrk(PGROUNDUP((uint64)top) - (uint64)top);
   return sbrk(0);
 }
 
-static void
-sbrk_freed_memory_is_fatal(void)
-{
+static void sbrk_freed_memory_is_fatal(void) {
   align_break();
   char *p = sbrk(PGSIZE);
 
@@ -817,10 +681,8 @@ sbrk_freed_memory_is_fatal(void)
   expect_killed("load from memory freed by sbrk() at", load_byte, (uint64)p);
 }
 
-static void
-sbrk_huge_fails(void)
-{
-  static const int sizes[] = {0x7fffffff, (PHYSTOP - KERNBASE) + PGSIZE};
+static void sbrk_huge_fails(void) {
+  static const int sizes[] = { 0x7fffffff, (PHYSTOP - KERNBASE) + PGSIZE };
   char d[LABEL_MAX];
   char *old = sbrk(0);
 
@@ -831,21 +693,16 @@ sbrk_huge_fails(void)
   }
 }
 
-static void
-sbrk_negative_past_zero_fails(void)
-{
+static void sbrk_negative_past_zero_fails(void) {
   char *old = sbrk(0);
 
-  expect_minus_one("sbrk() below address 0",
-                   (long)sbrk(-(int)((uint64)old + PGSIZE)));
+  expect_minus_one("sbrk() below address 0", (long)sbrk(-(int)((uint64)old + PGSIZE)));
   expect_ret("sbrk(0) after a failed sbrk()", (long)old, (long)sbrk(0));
 }
 
 #define ODD_BYTES 123
 
-static void
-sbrk_break_edge_usable(void)
-{
+static void sbrk_break_edge_usable(void) {
   char *old = sbrk(PGSIZE + ODD_BYTES);
   char *top = old + PGSIZE + ODD_BYTES;
 
@@ -858,36 +715,26 @@ sbrk_break_edge_usable(void)
 
 // Lowest address of the page under the user stack (USERSTACK pages,
 // assuming the caller's frame is in the top one).
-static uint64
-stack_guard_page(void)
-{
+static uint64 stack_guard_page(void) {
   char here;
   return PGROUNDDOWN((uint64)&here) - USERSTACK * PGSIZE;
 }
 
-static void
-store_to_text_is_fatal(void)
-{
+static void store_to_text_is_fatal(void) {
   expect_killed("store to text at", store_byte, 0);
   expect_killed("store to main() at", store_byte, (uint64)main);
 }
 
-static void
-store_to_stack_guard_is_fatal(void)
-{
+static void store_to_stack_guard_is_fatal(void) {
   expect_killed("store to the stack guard page at", store_byte,
                 stack_guard_page() + PGSIZE / 2);
 }
 
-static void
-load_from_kernel_is_fatal(void)
-{
+static void load_from_kernel_is_fatal(void) {
   expect_killed("load from kernel memory at", load_byte, KERNBASE);
 }
 
-static void
-out_of_memory_then_fork_works(void)
-{
+static void out_of_memory_then_fork_works(void) {
   int total = consume_all_memory();
 
   expect_at_least("the bytes sbrk() gave before failing", PGSIZE, total);
@@ -904,12 +751,9 @@ out_of_memory_then_fork_works(void)
 // Calls check on every address no system call may read or write through:
 // kernel memory, addresses at and beyond MAXVA, the kernel's pages at the
 // top of user space, an unmapped page above the break, the stack guard.
-static void
-for_each_bad_address(void (*check)(uint64))
-{
+static void for_each_bad_address(void (*check)(uint64)) {
   static const uint64 fixed[] = {
-    KERNBASE, KERNBASE + PGSIZE * 10, MAXVA, MAXVA - 1, ~0UL,
-    TRAPFRAME, TRAMPOLINE,
+    KERNBASE, KERNBASE + PGSIZE * 10, MAXVA, MAXVA - 1, ~0UL, TRAPFRAME, TRAMPOLINE,
   };
 
   for (int i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
@@ -921,59 +765,43 @@ for_each_bad_address(void (*check)(uint64))
   check(stack_guard_page());
 }
 
-static void
-check_write_from(uint64 addr)
-{
+static void check_write_from(uint64 addr) {
   char d[LABEL_MAX];
   int fd = open_or_fail(COPY_DATA, O_WRONLY);
-  expect_minus_one(label(d, "write() from", addr, HEX),
-                   write(fd, (void *)addr, BADLEN));
+  expect_minus_one(label(d, "write() from", addr, HEX), write(fd, (void *)addr, BADLEN));
   close(fd);
 }
 
-static void
-check_read_into(uint64 addr)
-{
+static void check_read_into(uint64 addr) {
   char d[LABEL_MAX];
   int fd = open_or_fail(COPY_DATA, O_RDONLY);
-  expect_minus_one(label(d, "read() into", addr, HEX),
-                   read(fd, (void *)addr, BADLEN));
+  expect_minus_one(label(d, "read() into", addr, HEX), read(fd, (void *)addr, BADLEN));
   close(fd);
 }
 
-static void
-check_fstat_into(uint64 addr)
-{
+static void check_fstat_into(uint64 addr) {
   char d[LABEL_MAX];
   int fd = open_or_fail(COPY_DATA, O_RDONLY);
-  expect_minus_one(label(d, "fstat() into", addr, HEX),
-                   fstat(fd, (struct stat *)addr));
+  expect_minus_one(label(d, "fstat() into", addr, HEX), fstat(fd, (struct stat *)addr));
   close(fd);
 }
 
-static int
-lowest_free_fd(void)
-{
+static int lowest_free_fd(void) {
   int fd = dup(0);
   expect_ok("dup(0)", fd);
   close(fd);
   return fd;
 }
 
-static void
-check_pipe_into(uint64 addr)
-{
+static void check_pipe_into(uint64 addr) {
   char d[LABEL_MAX];
   int before = lowest_free_fd();
 
   expect_minus_one(label(d, "pipe() into", addr, HEX), pipe((int *)addr));
-  expect_value("the lowest free fd after a failed pipe()",
-               before, lowest_free_fd());
+  expect_value("the lowest free fd after a failed pipe()", before, lowest_free_fd());
 }
 
-static void
-check_wait_into(uint64 addr)
-{
+static void check_wait_into(uint64 addr) {
   char d[LABEL_MAX];
 
   if (fork_or_fail() == 0)
@@ -982,19 +810,15 @@ check_wait_into(uint64 addr)
   wait(0);  // reaps the child if the failed wait() left it a zombie
 }
 
-static void
-expect_path_rejected(const char *call, uint64 addr, long got)
-{
+static void expect_path_rejected(const char *call, uint64 addr, long got) {
   char d[LABEL_MAX];
   expect_minus_one(label(d, call, addr, HEX), got);
 }
 
 // Every system call taking a path must refuse the one at addr.
-static void
-check_path_calls(uint64 addr)
-{
+static void check_path_calls(uint64 addr) {
   char *path = (char *)addr;
-  char *argv[] = {"x", 0};
+  char *argv[] = { "x", 0 };
 
   expect_path_rejected("open() of the path at", addr, open(path, O_RDONLY));
   expect_path_rejected("open(O_CREATE) of the path at", addr,
@@ -1005,79 +829,56 @@ check_path_calls(uint64 addr)
   expect_path_rejected("unlink() of the path at", addr, unlink(path));
   expect_path_rejected("mkdir() of the path at", addr, mkdir(path));
   expect_path_rejected("chdir() to the path at", addr, chdir(path));
-  expect_path_rejected("mknod() of the path at", addr,
-                       mknod(path, CONSOLE_MAJOR, 0));
+  expect_path_rejected("mknod() of the path at", addr, mknod(path, CONSOLE_MAJOR, 0));
 }
 
-static void
-check_exec_argv(uint64 addr)
-{
+static void check_exec_argv(uint64 addr) {
   char d[LABEL_MAX];
-  char *argv[] = {ECHO, (char *)addr, 0};
+  char *argv[] = { ECHO, (char *)addr, 0 };
 
-  expect_exec_fails(label(d, "exec() with argv at", addr, HEX),
-                    ECHO, (char **)addr);
-  expect_exec_fails(label(d, "exec() with argv[1] at", addr, HEX),
-                    ECHO, argv);
+  expect_exec_fails(label(d, "exec() with argv at", addr, HEX), ECHO, (char **)addr);
+  expect_exec_fails(label(d, "exec() with argv[1] at", addr, HEX), ECHO, argv);
 }
 
 // Runs check on every bad address, with COPY_DATA in place.
-static void
-check_bad_addresses(void (*check)(uint64))
-{
+static void check_bad_addresses(void (*check)(uint64)) {
   fill_pattern(buf, COPY_DATA_BYTES, 0);
   make_file(COPY_DATA, buf, COPY_DATA_BYTES);
   for_each_bad_address(check);
   unlink_or_fail(COPY_DATA);
 }
 
-static void
-copyin_bad_pointer(void)
-{
+static void copyin_bad_pointer(void) {
   check_bad_addresses(check_write_from);
 }
 
-static void
-copyout_read_bad_pointer(void)
-{
+static void copyout_read_bad_pointer(void) {
   check_bad_addresses(check_read_into);
 }
 
-static void
-copyout_fstat_bad_pointer(void)
-{
+static void copyout_fstat_bad_pointer(void) {
   check_bad_addresses(check_fstat_into);
 }
 
-static void
-copyout_pipe_bad_pointer(void)
-{
+static void copyout_pipe_bad_pointer(void) {
   check_bad_addresses(check_pipe_into);
 }
 
-static void
-copyout_wait_bad_pointer(void)
-{
+static void copyout_wait_bad_pointer(void) {
   check_bad_addresses(check_wait_into);
 }
 
-static void
-copyinstr_bad_pointer(void)
-{
+static void copyinstr_bad_pointer(void) {
   check_bad_addresses(check_path_calls);
 }
 
-static void
-exec_bad_argv_pointer(void)
-{
+static void exec_bad_argv_pointer(void) {
   check_bad_addresses(check_exec_argv);
 }
 
 // Buffers that start in the last mapped byte(s) of the heap and run past
 // the break must be refused as a whole.
-static void
-copy_across_break_fails(void)
-{
+static void copy_across_break_fails(void) {
   align_break();
   sbrk(PGSIZE);  // the last page below the break is the test's own
   char *top = sbrk(0);
@@ -1095,9 +896,7 @@ copy_across_break_fails(void)
   unlink_or_fail(COPY_DATA);
 }
 
-static void
-copyout_to_text_fails(void)
-{
+static void copyout_to_text_fails(void) {
   fill_pattern(buf, COPY_DATA_BYTES, 0);
   make_file(COPY_DATA, buf, COPY_DATA_BYTES);
   check_read_into((uint64)main);
@@ -1105,9 +904,7 @@ copyout_to_text_fails(void)
 }
 
 // A path with no NUL within MAXPATH bytes.
-static void
-path_too_long_fails(void)
-{
+static void path_too_long_fails(void) {
   make_file(COPY_DATA, "x", 1);
   memset(buf, 'a', MAXPATH + DIRSIZ);
   buf[MAXPATH + DIRSIZ] = 0;
@@ -1118,10 +915,8 @@ path_too_long_fails(void)
 // ---------------------------------------------------------------------------
 // exec
 
-static void
-exec_passes_arguments(void)
-{
-  char *argv[] = {ECHO, "one", "two", "three", 0};
+static void exec_passes_arguments(void) {
+  char *argv[] = { ECHO, "one", "two", "three", 0 };
   static const char want[] = "one two three\n";
 
   expect_value("echo's exit status", 0, run_capture(argv, buf, BUFSZ));
@@ -1129,20 +924,16 @@ exec_passes_arguments(void)
     fail("expected echo one two three to print \"one two three\"");
 }
 
-static void
-exec_missing_file_fails(void)
-{
-  char *argv[] = {"no-such-program", 0};
+static void exec_missing_file_fails(void) {
+  char *argv[] = { "no-such-program", 0 };
   expect_minus_one("exec() of a missing file", exec("no-such-program", argv));
 }
 
 #define JUNK_EXE "junk.exe"
 
-static void
-exec_non_elf_fails(void)
-{
+static void exec_non_elf_fails(void) {
   static const char junk[] = "this is not an ELF file, just words\n";
-  char *argv[] = {JUNK_EXE, 0};
+  char *argv[] = { JUNK_EXE, 0 };
 
   make_file(JUNK_EXE, junk, sizeof(junk));
   expect_minus_one("exec() of a file that is not ELF", exec(JUNK_EXE, argv));
@@ -1151,11 +942,9 @@ exec_non_elf_fails(void)
 
 // A copy of a real program with one byte of its ELF magic changed must not
 // run: the magic is what says the rest can be trusted as ELF.
-static void
-exec_bad_magic_fails(void)
-{
+static void exec_bad_magic_fails(void) {
   char chunk[512];
-  char *argv[] = {JUNK_EXE, 0};
+  char *argv[] = { JUNK_EXE, 0 };
   int in = open_or_fail(ECHO, O_RDONLY);
   int out = open_or_fail(JUNK_EXE, O_CREATE | O_WRONLY | O_TRUNC);
   int n, first = 1;
@@ -1173,23 +962,18 @@ exec_bad_magic_fails(void)
 
 #define ELF_HEADER_BYTES 64  // an ELF64 file header, with no program headers
 
-static void
-exec_truncated_elf_fails(void)
-{
-  char *argv[] = {JUNK_EXE, 0};
+static void exec_truncated_elf_fails(void) {
+  char *argv[] = { JUNK_EXE, 0 };
   int fd = open_or_fail(USERTESTS, O_RDONLY);
 
   read_exactly(fd, buf, ELF_HEADER_BYTES);
   close(fd);
   make_file(JUNK_EXE, buf, ELF_HEADER_BYTES);
-  expect_minus_one("exec() of an ELF header without the rest",
-                   exec(JUNK_EXE, argv));
+  expect_minus_one("exec() of an ELF header without the rest", exec(JUNK_EXE, argv));
   unlink_or_fail(JUNK_EXE);
 }
 
-static void
-exec_too_many_args_fails(void)
-{
+static void exec_too_many_args_fails(void) {
   static char *argv[MAXARG + 2];
 
   argv[0] = ECHO;
@@ -1199,10 +983,8 @@ exec_too_many_args_fails(void)
   expect_exec_fails("exec() with MAXARG+1 arguments", ECHO, argv);
 }
 
-static void
-exec_arg_longer_than_page_fails(void)
-{
-  char *argv[] = {ECHO, buf, 0};
+static void exec_arg_longer_than_page_fails(void) {
+  char *argv[] = { ECHO, buf, 0 };
 
   memset(buf, 'a', PGSIZE + 1);
   buf[PGSIZE + 1] = 0;
@@ -1213,12 +995,10 @@ exec_arg_longer_than_page_fails(void)
 // -1 or run the program (which then rejects its argument); afterwards exec
 // must work again.  Each step leaves exec a little more memory, so that it
 // runs out at different points.
-static void
-exec_when_out_of_memory(void)
-{
-  static const int spare_pages[] = {0, 1, 2, 4, 8, 16, 32, 64};
-  char *argv[] = {USERTESTS, "no-such-test", 0};
-  char *echo[] = {ECHO, "ok", 0};
+static void exec_when_out_of_memory(void) {
+  static const int spare_pages[] = { 0, 1, 2, 4, 8, 16, 32, 64 };
+  char *argv[] = { USERTESTS, "no-such-test", 0 };
+  char *echo[] = { ECHO, "ok", 0 };
 
   for (int i = 0; i < sizeof(spare_pages) / sizeof(spare_pages[0]); i++) {
     int pid = fork_or_fail();
@@ -1232,7 +1012,8 @@ exec_when_out_of_memory(void)
       exit(TEST_FAILED);
     if (status != EXEC_RETURNED && status != USAGE_ERROR) {
       printf("  expected exec() with %d spare pages to fail or to run "
-             "usertests, got exit status %d\n", spare_pages[i], status);
+             "usertests, got exit status %d\n",
+             spare_pages[i], status);
       exit(TEST_FAILED);
     }
   }
@@ -1245,9 +1026,7 @@ exec_when_out_of_memory(void)
 // File descriptors and pipes
 
 // Every call taking a descriptor must refuse fd.
-static void
-expect_fd_rejected(int fd)
-{
+static void expect_fd_rejected(int fd) {
   char d[LABEL_MAX];
   struct stat st;
 
@@ -1258,10 +1037,8 @@ expect_fd_rejected(int fd)
   expect_minus_one(label(d, "close() of fd", fd, DECIMAL), close(fd));
 }
 
-static void
-bad_fd_rejected(void)
-{
-  static const int fds[] = {-1, NOFILE, 1000, NOFILE - 1};
+static void bad_fd_rejected(void) {
+  static const int fds[] = { -1, NOFILE, 1000, NOFILE - 1 };
 
   for (int i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
     expect_fd_rejected(fds[i]);
@@ -1269,9 +1046,7 @@ bad_fd_rejected(void)
 
 #define FD_FILE "fd.dat"
 
-static void
-closed_fd_rejected(void)
-{
+static void closed_fd_rejected(void) {
   make_file(FD_FILE, "x", 1);
   int fd = open_or_fail(FD_FILE, O_RDWR);
   expect_ret("close()", 0, close(fd));
@@ -1279,9 +1054,7 @@ closed_fd_rejected(void)
   unlink_or_fail(FD_FILE);
 }
 
-static void
-read_write_negative_n_fails(void)
-{
+static void read_write_negative_n_fails(void) {
   make_file(FD_FILE, "abc", 3);
   int fd = open_or_fail(FD_FILE, O_RDWR);
   expect_minus_one("read() of -1 bytes", read(fd, buf, -1));
@@ -1290,9 +1063,7 @@ read_write_negative_n_fails(void)
   unlink_or_fail(FD_FILE);
 }
 
-static void
-write_to_readonly_fd_fails(void)
-{
+static void write_to_readonly_fd_fails(void) {
   make_file(FD_FILE, "abc", 3);
   int fd = open_or_fail(FD_FILE, O_RDONLY);
   expect_minus_one("write() to an O_RDONLY fd", write(fd, "x", 1));
@@ -1301,9 +1072,7 @@ write_to_readonly_fd_fails(void)
   unlink_or_fail(FD_FILE);
 }
 
-static void
-read_from_writeonly_fd_fails(void)
-{
+static void read_from_writeonly_fd_fails(void) {
   make_file(FD_FILE, "abc", 3);
   int fd = open_or_fail(FD_FILE, O_WRONLY);
   expect_minus_one("read() from an O_WRONLY fd", read(fd, buf, 1));
@@ -1311,9 +1080,7 @@ read_from_writeonly_fd_fails(void)
   unlink_or_fail(FD_FILE);
 }
 
-static void
-dup_shares_offset(void)
-{
+static void dup_shares_offset(void) {
   int fd = open_or_fail(FD_FILE, O_CREATE | O_TRUNC | O_RDWR);
   int fd2 = dup(fd);
 
@@ -1328,9 +1095,7 @@ dup_shares_offset(void)
   unlink_or_fail(FD_FILE);
 }
 
-static void
-fork_shares_offset(void)
-{
+static void fork_shares_offset(void) {
   int fd = open_or_fail(FD_FILE, O_CREATE | O_TRUNC | O_RDWR);
   int pid = fork_or_fail();
 
@@ -1347,9 +1112,7 @@ fork_shares_offset(void)
 
 // Opens FD_FILE until open() fails; fds gets the descriptors.  Returns how
 // many opened.  Fails if more than NOFILE open.
-static int
-fill_fd_table(int *fds)
-{
+static int fill_fd_table(int *fds) {
   int n = 0, fd;
 
   make_file(FD_FILE, "x", 1);
@@ -1361,16 +1124,12 @@ fill_fd_table(int *fds)
   return n;
 }
 
-static void
-close_all(int *fds, int n)
-{
+static void close_all(int *fds, int n) {
   for (int i = 0; i < n; i++)
     close(fds[i]);
 }
 
-static void
-out_of_fds(void)
-{
+static void out_of_fds(void) {
   int fds[NOFILE], already = 0;
   struct stat st;
 
@@ -1395,9 +1154,7 @@ out_of_fds(void)
 // must succeed; writes how many files it holds to report, then holds them
 // until release is closed.  It reports even when a check failed (and says
 // so only then), since the parent waits for every report.
-static void
-hold_files(int report, int release)
-{
+static void hold_files(int report, int release) {
   int fds[NOFILE], n = 0, piped = -1, reopened = 0;
   char c;
 
@@ -1420,9 +1177,7 @@ hold_files(int report, int release)
 
 // Fills the file table with FILLERS children; returns the files they hold
 // in all.  *release is the pipe end to close to let them go.
-static int
-fill_file_table(int *release)
-{
+static int fill_file_table(int *release) {
   int report[2], hold[2], total = 0;
   char c;
 
@@ -1448,9 +1203,7 @@ fill_file_table(int *release)
   return total;
 }
 
-static void
-file_table_full_fails_cleanly(void)
-{
+static void file_table_full_fails_cleanly(void) {
   int release;
 
   make_file(FD_FILE, "x", 1);
@@ -1460,16 +1213,15 @@ file_table_full_fails_cleanly(void)
   int second = fill_file_table(&release);
   close(release);
   reap_children(FILLERS);
-  expect_value("the files the table holds the second time (a leak shrinks it)", first, second);
+  expect_value("the files the table holds the second time (a leak shrinks it)", first,
+               second);
   close(open_or_fail(FD_FILE, O_RDONLY));
   unlink_or_fail(FD_FILE);
 }
 
 // With no free memory, calls that need a page fail cleanly and leave
 // nothing behind; once memory is back they work.
-static void
-calls_fail_cleanly_without_memory(void)
-{
+static void calls_fail_cleanly_without_memory(void) {
   int pid = fork_or_fail();
   if (pid == 0) {
     int p[2];
@@ -1479,7 +1231,8 @@ calls_fail_cleanly_without_memory(void)
     expect_ret("sbrk(1 page) with no free memory", -1, (long)sbrk(PGSIZE));
     int fd = open_or_fail(".", O_RDONLY);
     close(fd);
-    expect_value("the descriptor open() gives after pipe() failed (a leak takes one)", 3, fd);
+    expect_value("the descriptor open() gives after pipe() failed (a leak takes one)", 3,
+                 fd);
     sbrk(-total);
     pipe_or_fail(p);
     int child = fork_or_fail();
@@ -1491,27 +1244,22 @@ calls_fail_cleanly_without_memory(void)
   expect_child_ok(pid);
 }
 
-static void
-pipe_needs_two_free_fds(void)
-{
+static void pipe_needs_two_free_fds(void) {
   int fds[NOFILE], p[2];
   int n = fill_fd_table(fds);
 
   close(fds[n - 1]);
   expect_minus_one("pipe() with one free descriptor", pipe(p));
-  expect_ret("open() of the one free descriptor", fds[n - 1],
-             open(FD_FILE, O_RDONLY));
+  expect_ret("open() of the one free descriptor", fds[n - 1], open(FD_FILE, O_RDONLY));
   close_all(fds, n);
   unlink_or_fail(FD_FILE);
 }
 
-#define PIPE_TOTAL (100 * 1024)
-#define PIPE_MAX_CHUNK 1500
+#define PIPE_TOTAL      (100 * 1024)
+#define PIPE_MAX_CHUNK  1500
 #define PIPE_READ_CHUNK 777
 
-static void
-pipe_large_transfer(void)
-{
+static void pipe_large_transfer(void) {
   int fds[2], n, got = 0;
 
   pipe_or_fail(fds);
@@ -1537,9 +1285,7 @@ pipe_large_transfer(void)
   expect_child_ok(pid);
 }
 
-static void
-pipe_write_without_reader_fails(void)
-{
+static void pipe_write_without_reader_fails(void) {
   int fds[2];
 
   pipe_or_fail(fds);
@@ -1547,27 +1293,22 @@ pipe_write_without_reader_fails(void)
   expect_minus_one("write() to a pipe with no reader", write(fds[1], "x", 1));
 }
 
-static void
-pipe_read_without_writer_returns_eof(void)
-{
+static void pipe_read_without_writer_returns_eof(void) {
   int fds[2];
 
   pipe_or_fail(fds);
   write_exactly(fds[1], "abc", 3);
   close(fds[1]);
-  expect_ret("read() of data left by a closed writer", 3,
-             read(fds[0], buf, BUFSZ));
+  expect_ret("read() of data left by a closed writer", 3, read(fds[0], buf, BUFSZ));
   expect_ret("read() with no writer and no data", 0, read(fds[0], buf, BUFSZ));
 }
 
-#define NWRITERS 4
+#define NWRITERS     4
 #define WRITER_BYTES 3000
 #define WRITER_CHUNK 100
 
-static void
-pipe_many_writers(void)
-{
-  int fds[2], n, count[NWRITERS] = {0};
+static void pipe_many_writers(void) {
+  int fds[2], n, count[NWRITERS] = { 0 };
 
   pipe_or_fail(fds);
   for (int w = 0; w < NWRITERS; w++) {
@@ -1594,13 +1335,11 @@ pipe_many_writers(void)
 // ---------------------------------------------------------------------------
 // Files and directories
 
-#define RW_FILE "rw.dat"
-#define RW_BYTES (10 * BSIZE + 100)
+#define RW_FILE       "rw.dat"
+#define RW_BYTES      (10 * BSIZE + 100)
 #define RW_READ_CHUNK 500
 
-static void
-file_write_read_back(void)
-{
+static void file_write_read_back(void) {
   int fd = open_or_fail(RW_FILE, O_CREATE | O_TRUNC | O_WRONLY), n;
 
   for (int off = 0; off < RW_BYTES; off += n) {
@@ -1622,9 +1361,7 @@ file_write_read_back(void)
   unlink_or_fail(RW_FILE);
 }
 
-static void
-open_trunc_empties_file(void)
-{
+static void open_trunc_empties_file(void) {
   struct stat st;
 
   make_file(RW_FILE, "0123456789", 10);
@@ -1638,23 +1375,18 @@ open_trunc_empties_file(void)
   unlink_or_fail(RW_FILE);
 }
 
-static void
-unlink_while_open(void)
-{
+static void unlink_while_open(void) {
   make_file(RW_FILE, "hello", 5);
   int fd = open_or_fail(RW_FILE, O_RDONLY);
   unlink_or_fail(RW_FILE);
   expect_minus_one("open() of an unlinked name", open(RW_FILE, O_RDONLY));
-  expect_ret("read() through a descriptor to an unlinked file", 5,
-             read(fd, buf, BUFSZ));
+  expect_ret("read() through a descriptor to an unlinked file", 5, read(fd, buf, BUFSZ));
   if (memcmp(buf, "hello", 5) != 0)
     fail("expected the unlinked file to still hold its data");
   close(fd);
 }
 
-static void
-fstat_reports_type_and_size(void)
-{
+static void fstat_reports_type_and_size(void) {
   struct stat st;
 
   fill_pattern(buf, RW_READ_CHUNK, 0);
@@ -1674,13 +1406,12 @@ fstat_reports_type_and_size(void)
 // a byte that still holds its pattern both times was never written.  mask
 // has every byte of every field set; any other byte is padding, which the
 // kernel must have set to 0.
-#define PATTERN_A 0xa5
-#define PATTERN_B 0x5a
+#define PATTERN_A    0xa5
+#define PATTERN_B    0x5a
 #define COPY_OUT_MAX 64
 
-static void
-expect_fully_copied_out(const char *what, int (*copy_out)(void *), const void *mask, int n)
-{
+static void expect_fully_copied_out(const char *what, int (*copy_out)(void *),
+                                    const void *mask, int n) {
   uchar a[COPY_OUT_MAX], b[COPY_OUT_MAX];
   const uchar *m = mask;
 
@@ -1703,9 +1434,7 @@ expect_fully_copied_out(const char *what, int (*copy_out)(void *), const void *m
 
 #define STAT_FILE "stat.dat"
 
-static int
-fstat_into(void *st)
-{
+static int fstat_into(void *st) {
   // A write first leaves recognisable bytes on the kernel stack.
   memset(buf, PATTERN_A, BSIZE);
   make_file(STAT_FILE, buf, BSIZE);
@@ -1716,9 +1445,7 @@ fstat_into(void *st)
   return r;
 }
 
-static void
-fstat_copies_out_no_stray_byte(void)
-{
+static void fstat_copies_out_no_stray_byte(void) {
   struct stat mask;
 
   memset(&mask, 0, sizeof(mask));
@@ -1730,15 +1457,11 @@ fstat_copies_out_no_stray_byte(void)
   expect_fully_copied_out("fstat()", fstat_into, &mask, sizeof(struct stat));
 }
 
-static int
-cowstat_into(void *st)
-{
+static int cowstat_into(void *st) {
   return cowstat(COWSTAT_SELF, st);
 }
 
-static void
-cowstat_copies_out_no_stray_byte(void)
-{
+static void cowstat_copies_out_no_stray_byte(void) {
   struct cowstat mask;
 
   memset(&mask, 0, sizeof(mask));
@@ -1749,9 +1472,7 @@ cowstat_copies_out_no_stray_byte(void)
 
 #define DEV_FILE "dev.node"
 
-static void
-mknod_makes_device(void)
-{
+static void mknod_makes_device(void) {
   struct stat st;
 
   expect_ret("mknod()", 0, mknod(DEV_FILE, CONSOLE_MAJOR, 0));
@@ -1762,9 +1483,7 @@ mknod_makes_device(void)
 
 #define NSMALL 50
 
-static void
-many_small_files(void)
-{
+static void many_small_files(void) {
   char name[DIRSIZ + 1];
 
   for (int i = 0; i < NSMALL; i++) {
@@ -1779,22 +1498,18 @@ many_small_files(void)
   }
 }
 
-#define CC_DIR "cc.d"
+#define CC_DIR     "cc.d"
 #define CC_WORKERS 4
-#define CC_NAMES 8
-#define CC_ROUNDS 40
+#define CC_NAMES   8
+#define CC_ROUNDS  40
 
-static char *
-cc_name(char *dst, int i)
-{
+static char *cc_name(char *dst, int i) {
   return numbered(dst, CC_DIR "/n", i);
 }
 
 // Worker w of concurrent_create_delete: creates and removes names shared
 // with the other workers, then removes every name once more.
-static void
-cc_worker(int w)
-{
+static void cc_worker(int w) {
   char name[LABEL_MAX];
 
   for (int r = 0; r < CC_ROUNDS; r++) {
@@ -1814,9 +1529,7 @@ cc_worker(int w)
 
 // Every create is followed by an unlink of the same name by the same
 // worker, so the directory ends up empty.
-static void
-concurrent_create_delete(void)
-{
+static void concurrent_create_delete(void) {
   char name[LABEL_MAX];
 
   mkdir_or_fail(CC_DIR);
@@ -1833,9 +1546,7 @@ concurrent_create_delete(void)
 #define LINK_A "ln.a"
 #define LINK_B "ln.b"
 
-static void
-link_adds_a_name(void)
-{
+static void link_adds_a_name(void) {
   struct stat a, b;
 
   make_file(LINK_A, "data", 4);
@@ -1851,9 +1562,7 @@ link_adds_a_name(void)
   unlink_or_fail(LINK_B);
 }
 
-static void
-link_to_existing_name_fails(void)
-{
+static void link_to_existing_name_fails(void) {
   make_file(LINK_A, "a", 1);
   make_file(LINK_B, "b", 1);
   expect_minus_one("link() onto an existing name", link(LINK_A, LINK_B));
@@ -1862,26 +1571,20 @@ link_to_existing_name_fails(void)
   unlink_or_fail(LINK_B);
 }
 
-static void
-link_of_directory_fails(void)
-{
+static void link_of_directory_fails(void) {
   mkdir_or_fail(LINK_A);
   expect_minus_one("link() of a directory", link(LINK_A, LINK_B));
   unlink_or_fail(LINK_A);
 }
 
-static void
-link_of_missing_file_fails(void)
-{
+static void link_of_missing_file_fails(void) {
   expect_minus_one("link() of a missing file", link("no-such-file", LINK_B));
 }
 
-#define DIR_A "dir.d"
+#define DIR_A       "dir.d"
 #define LINK_SOURCE "link.src"
 
-static void
-unlink_nonempty_dir_fails(void)
-{
+static void unlink_nonempty_dir_fails(void) {
   mkdir_or_fail(DIR_A);
   make_file(DIR_A "/f", "f", 1);
   expect_minus_one("unlink() of a non-empty directory", unlink(DIR_A));
@@ -1891,9 +1594,7 @@ unlink_nonempty_dir_fails(void)
 
 // A directory removed while it is the current directory takes no new
 // entries: nothing could ever find them, and it could never be freed.
-static void
-create_in_removed_cwd_fails(void)
-{
+static void create_in_removed_cwd_fails(void) {
   mkdir_or_fail(DIR_A);
   chdir_or_fail(DIR_A);
   unlink_or_fail("../" DIR_A);
@@ -1904,9 +1605,7 @@ create_in_removed_cwd_fails(void)
 
 // Nor does link() add a name to it: once the directory is freed, the name
 // would keep its inode allocated but reachable from nowhere.
-static void
-link_into_removed_dir_fails(void)
-{
+static void link_into_removed_dir_fails(void) {
   make_file(LINK_SOURCE, "x", 1);
   mkdir_or_fail(DIR_A);
   chdir_or_fail(DIR_A);
@@ -1917,31 +1616,23 @@ link_into_removed_dir_fails(void)
 }
 
 // The console, like files, refuses a buffer it cannot read.
-static void
-console_write_bad_pointer_fails(void)
-{
+static void console_write_bad_pointer_fails(void) {
   expect_minus_one("write() to the console from address 0xffffffffffffffff",
                    write(1, (void *)0xffffffffffffffffUL, 1));
 }
 
-static void
-unlink_dot_and_dotdot_fail(void)
-{
+static void unlink_dot_and_dotdot_fail(void) {
   mkdir_or_fail(DIR_A);
   expect_minus_one("unlink() of \".\"", unlink(DIR_A "/."));
   expect_minus_one("unlink() of \"..\"", unlink(DIR_A "/.."));
   unlink_or_fail(DIR_A);
 }
 
-static void
-unlink_missing_fails(void)
-{
+static void unlink_missing_fails(void) {
   expect_minus_one("unlink() of a missing name", unlink("no-such-file"));
 }
 
-static void
-dot_and_dotdot_navigate(void)
-{
+static void dot_and_dotdot_navigate(void) {
   struct stat root, up;
 
   mkdir_or_fail(DIR_A);
@@ -1964,9 +1655,7 @@ dot_and_dotdot_navigate(void)
 
 // Path components compare on their first DIRSIZ characters only, so a
 // longer name finds the file with those DIRSIZ characters.
-static void
-dirsiz_name_matches_truncated(void)
-{
+static void dirsiz_name_matches_truncated(void) {
   struct stat exact, longer;
 
   make_file(DIRSIZ_NAME, "d", 1);
@@ -1977,18 +1666,14 @@ dirsiz_name_matches_truncated(void)
   unlink_or_fail(DIRSIZ_NAME);
 }
 
-static void
-open_dir_for_writing_fails(void)
-{
+static void open_dir_for_writing_fails(void) {
   expect_minus_one("open(\".\", O_WRONLY)", open(".", O_WRONLY));
   expect_minus_one("open(\".\", O_RDWR)", open(".", O_RDWR));
   int fd = open_or_fail(".", O_RDONLY);
   close(fd);
 }
 
-static void
-mkdir_existing_fails(void)
-{
+static void mkdir_existing_fails(void) {
   mkdir_or_fail(DIR_A);
   expect_minus_one("mkdir() of an existing directory", mkdir(DIR_A));
   make_file(RW_FILE, "x", 1);
@@ -1997,42 +1682,32 @@ mkdir_existing_fails(void)
   unlink_or_fail(DIR_A);
 }
 
-static void
-chdir_into_file_fails(void)
-{
+static void chdir_into_file_fails(void) {
   make_file(RW_FILE, "x", 1);
   expect_minus_one("chdir() into a file", chdir(RW_FILE));
   expect_minus_one("chdir() into a missing directory", chdir("no-such-dir"));
   unlink_or_fail(RW_FILE);
 }
 
-static void
-create_over_directory_fails(void)
-{
+static void create_over_directory_fails(void) {
   mkdir_or_fail(DIR_A);
   expect_minus_one("open(O_CREATE) of a directory's name",
                    open(DIR_A, O_CREATE | O_RDWR));
   unlink_or_fail(DIR_A);
 }
 
-static void
-create_in_missing_dir_fails(void)
-{
+static void create_in_missing_dir_fails(void) {
   expect_minus_one("open(O_CREATE) in a missing directory",
                    open("no-such-dir/f", O_CREATE | O_RDWR));
 }
 
-static void
-open_missing_fails(void)
-{
+static void open_missing_fails(void) {
   expect_minus_one("open() of a missing file", open("no-such-file", O_RDONLY));
 }
 
 #define BIG_FILE "big.dat"
 
-static void
-largest_file(void)
-{
+static void largest_file(void) {
   struct stat st;
   int fd = open_or_fail(BIG_FILE, O_CREATE | O_TRUNC | O_WRONLY);
 
@@ -2053,20 +1728,16 @@ largest_file(void)
   unlink_or_fail(BIG_FILE);
 }
 
-#define INODE_DIR "inodes.d"
+#define INODE_DIR       "inodes.d"
 #define MAX_INODE_PROBE 1000  // far more than the image has
 
-static char *
-inode_name(char *dst, int i)
-{
+static char *inode_name(char *dst, int i) {
   return numbered(dst, INODE_DIR "/i", i);
 }
 
 // Creates empty files in INODE_DIR until open() fails, at most
 // MAX_INODE_PROBE of them; returns how many it created.
-static int
-create_until_failure(void)
-{
+static int create_until_failure(void) {
   char name[LABEL_MAX];
   int n, fd;
 
@@ -2078,9 +1749,7 @@ create_until_failure(void)
   return n;
 }
 
-static void
-out_of_inodes(void)
-{
+static void out_of_inodes(void) {
   char name[LABEL_MAX];
 
   mkdir_or_fail(INODE_DIR);
@@ -2099,18 +1768,14 @@ out_of_inodes(void)
 
 #define MAX_FULL_FILES (FSSIZE / MAXFILE + 2)  // enough to fill any image
 
-static char *
-full_name(char *dst, int i)
-{
+static char *full_name(char *dst, int i) {
   return numbered(dst, "full.", i);
 }
 
 // Writes up to MAXFILE blocks to a new file called name; returns the blocks
 // written, and sets *full if the disk ran out first (open() failing counts:
 // the directory may have needed a block).
-static int
-fill_file(const char *name, int *full)
-{
+static int fill_file(const char *name, int *full) {
   int fd = open(name, O_CREATE | O_TRUNC | O_WRONLY), written = 0;
 
   *full = fd < 0;
@@ -2127,9 +1792,7 @@ fill_file(const char *name, int *full)
 
 // Fills the disk, frees it, and expects the first file's worth of blocks
 // to be writable again.
-static void
-out_of_disk_blocks(void)
-{
+static void out_of_disk_blocks(void) {
   char name[LABEL_MAX];
   int n, full = 0;
   int first = fill_file(full_name(name, 0), &full);
@@ -2140,48 +1803,38 @@ out_of_disk_blocks(void)
     unlink(full_name(name, i));  // the last open() may have failed
   if (!full)
     fail("expected write() to come up short once the disk is full");
-  expect_at_least("the blocks writable to a file once the disk is freed",
-                  first, fill_file(BIG_FILE, &full));
+  expect_at_least("the blocks writable to a file once the disk is freed", first,
+                  fill_file(BIG_FILE, &full));
   unlink_or_fail(BIG_FILE);
 }
 
 // ---------------------------------------------------------------------------
 // pageinfo and vfork
 
-static void
-check_pageinfo_of(uint64 va)
-{
+static void check_pageinfo_of(uint64 va) {
   char d[LABEL_MAX];
   struct pageinfo info;
   expect_minus_one(label(d, "pageinfo() of", va, HEX), pageinfo(va, &info));
 }
 
-static void
-check_pageinfo_into(uint64 addr)
-{
+static void check_pageinfo_into(uint64 addr) {
   char d[LABEL_MAX];
   expect_minus_one(label(d, "pageinfo() into", addr, HEX),
                    pageinfo((uint64)buf, (struct pageinfo *)addr));
 }
 
-static void
-pageinfo_bad_address_fails(void)
-{
+static void pageinfo_bad_address_fails(void) {
   for_each_bad_address(check_pageinfo_of);
 }
 
-static void
-pageinfo_bad_pointer_fails(void)
-{
+static void pageinfo_bad_pointer_fails(void) {
   for_each_bad_address(check_pageinfo_into);
   check_pageinfo_into(0);  // the text page: mapped, but not writable
 }
 
 // A page of our own heap: mapped for us, writable, one owner, and every
 // field of the answer written (none left as the 0xff we filled it with).
-static void
-pageinfo_reports_own_page(void)
-{
+static void pageinfo_reports_own_page(void) {
   struct pageinfo info;
   char *p = sbrk(PGSIZE);
 
@@ -2210,9 +1863,7 @@ static volatile int vfork_global = VFORK_BEFORE;
 
 // The child's stores to a global and to the parent's stack are the
 // parent's, and the parent runs only once the child has exited.
-static void
-vfork_child_stores_seen_by_parent(void)
-{
+static void vfork_child_stores_seen_by_parent(void) {
   volatile int on_stack = VFORK_BEFORE;
 
   vfork_global = VFORK_BEFORE;
@@ -2225,17 +1876,16 @@ vfork_child_stores_seen_by_parent(void)
     exit(0);
   }
   expect_value("the global after the vfork child's store", VFORK_STORED, vfork_global);
-  expect_value("the stack variable after the vfork child's store", VFORK_STORED, on_stack);
+  expect_value("the stack variable after the vfork child's store", VFORK_STORED,
+               on_stack);
   expect_child_ok(pid);
 }
 
 // The parent resumes when the child execs; the child's stores before exec
 // stay, and the exec'd program runs on (here: echo writing into a pipe).
-static void
-vfork_parent_resumes_at_exec(void)
-{
+static void vfork_parent_resumes_at_exec(void) {
   int fds[2];
-  char *argv[] = {ECHO, "vforked", 0};
+  char *argv[] = { ECHO, "vforked", 0 };
 
   pipe_or_fail(fds);
   vfork_global = VFORK_BEFORE;
@@ -2262,9 +1912,7 @@ vfork_parent_resumes_at_exec(void)
 // A page that is copy-on-write in the parent (shared with an earlier fork
 // child) is copied for the parent when the vfork child writes it: the
 // parent sees the store, the fork child keeps the old value.
-static void
-vfork_store_to_cow_page_seen_by_parent(void)
-{
+static void vfork_store_to_cow_page_seen_by_parent(void) {
   int go[2], reply[2];
   char c;
 
@@ -2285,7 +1933,8 @@ vfork_store_to_cow_page_seen_by_parent(void)
     exit(0);
   }
   expect_child_ok(pid);
-  expect_value("the parent's global after the vfork child's store", VFORK_STORED, vfork_global);
+  expect_value("the parent's global after the vfork child's store", VFORK_STORED,
+               vfork_global);
   write_exactly(go[1], "g", 1);
   read_exactly(reply[0], &c, 1);
   expect_value("the fork child's global after the vfork child's store", VFORK_BEFORE, c);
@@ -2293,9 +1942,7 @@ vfork_store_to_cow_page_seen_by_parent(void)
 }
 
 // The child's sbrk() moves the one break the two share.
-static void
-vfork_child_sbrk_seen_by_parent(void)
-{
+static void vfork_child_sbrk_seen_by_parent(void) {
   char *old_break = sbrk(0);
   int pid = vfork();
   expect_ok("vfork()", pid);
@@ -2308,13 +1955,12 @@ vfork_child_sbrk_seen_by_parent(void)
   expect_child_ok(pid);
   expect_value("the break after the vfork child's sbrk(PGSIZE)",
                (uint64)old_break + PGSIZE, (uint64)sbrk(0));
-  expect_value("the byte the vfork child stored in its new page", VFORK_STORED, old_break[0]);
+  expect_value("the byte the vfork child stored in its new page", VFORK_STORED,
+               old_break[0]);
 }
 
 // A faulting vfork child dies alone; the parent resumes.
-static void
-vfork_child_fault_kills_only_child(void)
-{
+static void vfork_child_fault_kills_only_child(void) {
   int pid = vfork();
   expect_ok("vfork()", pid);
   if (pid == 0) {
@@ -2326,9 +1972,7 @@ vfork_child_fault_kills_only_child(void)
 
 // A killed vfork child gives the memory back; the parent resumes.  A
 // forked helper does the kill, since the parent sleeps in vfork().
-static void
-vfork_child_killed(void)
-{
+static void vfork_child_killed(void) {
   int fds[2], victim;
 
   pipe_or_fail(fds);
@@ -2360,9 +2004,7 @@ vfork_child_killed(void)
 // killed; the parent resumes, holding whatever the child grew.  (Where
 // fork copies eagerly, as in the lab's starter, the page is not
 // copy-on-write: the child's store needs no memory and lands.)
-static void
-vfork_child_out_of_memory(void)
-{
+static void vfork_child_out_of_memory(void) {
   int go[2];
   char c;
   struct pageinfo info;
@@ -2392,41 +2034,34 @@ vfork_child_out_of_memory(void)
     expect_value("the exit status of a vfork child out of memory", KILLED, status);
     expect_value("the parent's global", VFORK_BEFORE, vfork_global);
   } else {
-    expect_value("the exit status of a vfork child whose store needed no copy", 0, status);
+    expect_value("the exit status of a vfork child whose store needed no copy", 0,
+                 status);
     expect_value("the parent's global", VFORK_STORED, vfork_global);
   }
 }
 
 // Return twice: 0 in the vfork child and the child's pid in the parent,
 // which resumes in vfork_two_calls_down(), a frame below the outer one.
-static int __attribute__((noinline))
-vfork_two_calls_down(void)
-{
+static int __attribute__((noinline)) vfork_two_calls_down(void) {
   int pid = vfork();
   expect_ok("vfork()", pid);
   return pid;
 }
 
-static int __attribute__((noinline))
-vfork_in_a_function(void)
-{
+static int __attribute__((noinline)) vfork_in_a_function(void) {
   int pid = vfork_two_calls_down();
   expect_ok("vfork() seen by its caller", pid);
   return pid;
 }
 
 // Writes over a large part of the stack below the caller's frame.
-static void __attribute__((noinline))
-scribble_on_stack(void)
-{
+static void __attribute__((noinline)) scribble_on_stack(void) {
   volatile char junk[512];
   for (int i = 0; i < sizeof(junk); i++)
     junk[i] = 0xff;
 }
 
-static void
-return_from_vfork_caller_then_scribble(void)
-{
+static void return_from_vfork_caller_then_scribble(void) {
   if (vfork_in_a_function() == 0) {
     scribble_on_stack();  // over the frame the parent will return through
     exit(0);
@@ -2438,14 +2073,12 @@ return_from_vfork_caller_then_scribble(void)
 // whose locals cover the frames the parent will return through: the parent
 // loads junk as its return address, faults, and is killed with one
 // usertrap() line.  Nothing else is harmed.
-static void
-vfork_child_returns_from_caller(void)
-{
+static void vfork_child_returns_from_caller(void) {
   int pid = fork_or_fail();
   if (pid == 0)
     return_from_vfork_caller_then_scribble();
-  expect_value("the exit status of a parent whose vfork child returned",
-               KILLED, wait_for(pid));
+  expect_value("the exit status of a parent whose vfork child returned", KILLED,
+               wait_for(pid));
 }
 
 // ---------------------------------------------------------------------------
@@ -2457,7 +2090,8 @@ struct test {
   int quick;
 };
 
-#define TEST(fn, speed) { #fn, fn, speed }
+#define TEST(fn, speed) \
+  { #fn, fn, speed }
 
 static const struct test tests[] = {
   TEST(getpid_distinct_in_child, QUICK),
@@ -2567,16 +2201,14 @@ static const struct test tests[] = {
 #define NTESTS (sizeof(tests) / sizeof(tests[0]))
 
 struct options {
-  int quick;        // -q
-  int continuous;   // -c
-  int nnames;       // how many arguments name tests
-  char **args;      // the arguments, flags and names alike
+  int quick;       // -q
+  int continuous;  // -c
+  int nnames;      // how many arguments name tests
+  char **args;     // the arguments, flags and names alike
   int nargs;
 };
 
-static const struct test *
-find_test(const char *name)
-{
+static const struct test *find_test(const char *name) {
   for (int i = 0; i < NTESTS; i++)
     if (strcmp(tests[i].name, name) == 0)
       return &tests[i];
@@ -2584,9 +2216,7 @@ find_test(const char *name)
 }
 
 // Fills opt from the command line; returns -1 (having said why) if it is bad.
-static int
-parse_options(int argc, char *argv[], struct options *opt)
-{
+static int parse_options(int argc, char *argv[], struct options *opt) {
   memset(opt, 0, sizeof(*opt));
   opt->args = argv + 1;
   opt->nargs = argc - 1;
@@ -2607,9 +2237,7 @@ parse_options(int argc, char *argv[], struct options *opt)
 }
 
 // Named tests if any were named, else the quick ones or all of them.
-static int
-is_selected(const struct test *t, const struct options *opt)
-{
+static int is_selected(const struct test *t, const struct options *opt) {
   if (opt->nnames == 0)
     return t->quick || !opt->quick;
   for (int i = 0; i < opt->nargs; i++)
@@ -2619,9 +2247,7 @@ is_selected(const struct test *t, const struct options *opt)
 }
 
 // Runs t in a child; prints its result; returns 1 if it passed.
-static int
-run_test(const struct test *t)
-{
+static int run_test(const struct test *t) {
   int status;
   int pid = fork();
 
@@ -2643,9 +2269,7 @@ run_test(const struct test *t)
 
 // Free physical pages, as counted by a child that grows until sbrk() fails
 // and sends the count back through a pipe.
-static int
-count_free_pages(void)
-{
+static int count_free_pages(void) {
   int fds[2], n = 0;
 
   pipe_or_fail(fds);
@@ -2670,9 +2294,7 @@ count_free_pages(void)
 // of their own, after every test process is gone: a verdict line may be
 // garbled by a test's stray children printing at the same time, this one
 // cannot.
-static int
-run_selected(const struct options *opt)
-{
+static int run_selected(const struct options *opt) {
   int ok = 1;
   char failed[NTESTS] = { 0 };
   int before = count_free_pages();
@@ -2682,8 +2304,7 @@ run_selected(const struct options *opt)
       failed[i] = 1;
   int after = count_free_pages();
   if (after < before) {
-    printf("FAILED -- lost some free pages %d (out of %d)\n",
-           before - after, before);
+    printf("FAILED -- lost some free pages %d (out of %d)\n", before - after, before);
     ok = 0;
   }
   for (int i = 0; i < NTESTS; i++)
@@ -2700,9 +2321,7 @@ run_selected(const struct options *opt)
   return ok;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   struct options opt;
   int ok;
 

@@ -9,16 +9,12 @@
 
 static char buf[BUFSIZE];
 
-static int
-is_space(char c)
-{
+static int is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\v';
 }
 
 // Counts fd's contents and prints the totals under name; exits on error.
-static void
-wc(int fd, const char *name)
-{
+static void wc(int fd, const char *name) {
   int lines = 0, words = 0, bytes = 0, in_word = 0, n, i;
 
   while ((n = read(fd, buf, sizeof(buf))) > 0) {
@@ -41,9 +37,7 @@ wc(int fd, const char *name)
   printf("%d %d %d %s\n", lines, words, bytes, name);
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int i, fd;
 
   if (argc < 2) {

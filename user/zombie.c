@@ -8,9 +8,7 @@
 
 #define PARENT_SLEEP_TICKS 5
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   int pid = fork();
 
   if (pid < 0) {

@@ -31,21 +31,21 @@ static void init_first_hart(void) {
   printf_set_writer(consputc);
   printfinit();
   printf("\nxv6-cow kernel is booting (timer: %s)\n\n", timer_name());
-  kinit();          // physical page allocator
-  kvminit();        // kernel page table
+  kinit();    // physical page allocator
+  kvminit();  // kernel page table
   proc_mapstacks(kernel_pagetable);
-  kvminithart();    // turn on paging
-  procinit();       // process table
-  clockinit();      // tick counter
-  trapinithart();   // trap vector
-  plicinit();       // interrupt controller
+  kvminithart();   // turn on paging
+  procinit();      // process table
+  clockinit();     // tick counter
+  trapinithart();  // trap vector
+  plicinit();      // interrupt controller
   plicinithart();
-  binit();          // buffer cache
-  iinit();          // inode table
-  fileinit();       // file table
+  binit();     // buffer cache
+  iinit();     // inode table
+  fileinit();  // file table
   devsw[CONSOLE] = (struct devsw){ .read = console_read, .write = console_write };
   virtio_disk_init();
-  userinit();       // first user process
+  userinit();  // first user process
 }
 
 static void init_other_hart(void) {

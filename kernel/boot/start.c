@@ -15,13 +15,12 @@
 // One boot stack page per hart; entry.S points sp at them.
 __attribute__((aligned(PGSIZE))) char boot_stacks[PGSIZE * NCPU];
 
-
 // Delegate every exception and interrupt cause (bits 0..15) to supervisor mode.
-#define DELEGATE_ALL 0xffff
+#define DELEGATE_ALL      0xffff
 // One PMP region, top-of-range over all addresses, readable, writable and
 // executable (pmpcfg A=TOR, R, W, X).
 #define PMP_ALL_ADDRESSES 0x3fffffffffffffull
-#define PMP_TOR_RWX 0xf
+#define PMP_TOR_RWX       0xf
 
 static void delegate_traps(void) {
   w_medeleg(DELEGATE_ALL);

@@ -24,10 +24,10 @@
 #include "dev/uart.h"
 #include "dev/console.h"
 
-#define CTRL(x) ((x) - '@')
+#define CTRL(x)       ((x) - '@')
 #define KEY_BACKSPACE 0x08
 #define KEY_DELETE    0x7f
-#define INPUT_SIZE 128
+#define INPUT_SIZE    128
 
 static struct {
   struct spinlock lock;
@@ -115,9 +115,7 @@ static void accept_byte(int c) {
 void consoleintr(int c) {
   acquire(&cons.lock);
   switch (c) {
-  case CTRL('P'):
-    procdump();
-    break;
+  case CTRL('P'): procdump(); break;
   case CTRL('U'):
     while (cons.edit != cons.commit)  // the line being typed holds no newline
       erase_one();

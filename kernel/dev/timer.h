@@ -6,10 +6,10 @@
 // when the machine-mode timer is in use.  Offsets in bytes.
 #define MTIMER_SAVED_A1 0
 #define MTIMER_SAVED_A2 8
-#define MTIMER_MTIMECMP 16   // address of this hart's CLINT mtimecmp
-#define MTIMER_MTIME 24      // address of the CLINT's mtime
-#define MTIMER_INTERVAL 32   // cycles between ticks
-#define MTIMER_WORDS 5
+#define MTIMER_MTIMECMP 16  // address of this hart's CLINT mtimecmp
+#define MTIMER_MTIME    24  // address of the CLINT's mtime
+#define MTIMER_INTERVAL 32  // cycles between ticks
+#define MTIMER_WORDS    5
 
 #ifndef __ASSEMBLER__
 
@@ -22,6 +22,6 @@ void timer_next_tick(void);
 // Which timer is in use, in words, for the boot line.
 const char *timer_name(void);
 
-#endif // __ASSEMBLER__
+#endif  // __ASSEMBLER__
 
 #endif

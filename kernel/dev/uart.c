@@ -17,28 +17,32 @@
 #include "dev/console.h"
 
 // 16550 registers, as byte offsets from UART0.
-#define REG_RHR 0   // receive holding (read)
-#define REG_THR 0   // transmit holding (write)
-#define REG_DLL 0   // divisor latch low, when LCR_DLAB is set
-#define REG_IER 1   // interrupt enable
-#define REG_DLM 1   // divisor latch high, when LCR_DLAB is set
-#define REG_FCR 2   // FIFO control (write)
-#define REG_LCR 3   // line control
-#define REG_LSR 5   // line status
+#define REG_RHR 0  // receive holding (read)
+#define REG_THR 0  // transmit holding (write)
+#define REG_DLL 0  // divisor latch low, when LCR_DLAB is set
+#define REG_IER 1  // interrupt enable
+#define REG_DLM 1  // divisor latch high, when LCR_DLAB is set
+#define REG_FCR 2  // FIFO control (write)
+#define REG_LCR 3  // line control
+#define REG_LSR 5  // line status
 
-#define IER_RX_READY  (1 << 0)
-#define IER_TX_EMPTY  (1 << 1)
-#define FCR_ENABLE_AND_CLEAR 0x07   // enable FIFOs, clear both
-#define LCR_8N1  0x03               // 8 data bits, no parity, 1 stop bit
-#define LCR_DLAB 0x80               // divisor latch access
-#define BAUD_38400_DIVISOR 3
-#define LSR_RX_READY (1 << 0)       // a byte is waiting in RHR
-#define LSR_TX_IDLE  (1 << 5)       // THR can take a byte
+#define IER_RX_READY         (1 << 0)
+#define IER_TX_EMPTY         (1 << 1)
+#define FCR_ENABLE_AND_CLEAR 0x07  // enable FIFOs, clear both
+#define LCR_8N1              0x03  // 8 data bits, no parity, 1 stop bit
+#define LCR_DLAB             0x80  // divisor latch access
+#define BAUD_38400_DIVISOR   3
+#define LSR_RX_READY         (1 << 0)  // a byte is waiting in RHR
+#define LSR_TX_IDLE          (1 << 5)  // THR can take a byte
 
 static volatile uchar *const uart_regs = (uchar *)UART0;
 
-static inline uchar read_reg(int reg) { return uart_regs[reg]; }
-static inline void write_reg(int reg, uchar v) { uart_regs[reg] = v; }
+static inline uchar read_reg(int reg) {
+  return uart_regs[reg];
+}
+static inline void write_reg(int reg, uchar v) {
+  uart_regs[reg] = v;
+}
 
 #define TX_RING_SIZE 32
 static struct spinlock tx_lock;

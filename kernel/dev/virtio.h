@@ -32,19 +32,19 @@
 #define VIRTIO_MMIO_QUEUE_DEVICE_LOW    0x0a0  //   and the used ring
 #define VIRTIO_MMIO_QUEUE_DEVICE_HIGH   0x0a4
 
-#define VIRTIO_MAGIC          0x74726976  // "virt", little-endian
-#define VIRTIO_MMIO_MODERN    2
-#define VIRTIO_DEVICE_BLOCK   2
+#define VIRTIO_MAGIC        0x74726976  // "virt", little-endian
+#define VIRTIO_MMIO_MODERN  2
+#define VIRTIO_DEVICE_BLOCK 2
 
 // INTERRUPT_STATUS / INTERRUPT_ACK bits.
-#define VIRTIO_INT_USED_BUFFER    (1 << 0)
-#define VIRTIO_INT_CONFIG_CHANGE  (1 << 1)
+#define VIRTIO_INT_USED_BUFFER   (1 << 0)
+#define VIRTIO_INT_CONFIG_CHANGE (1 << 1)
 
 // Device status bits, set by the driver in this order during start-up.
-#define VIRTIO_STATUS_ACKNOWLEDGE  1
-#define VIRTIO_STATUS_DRIVER       2
-#define VIRTIO_STATUS_DRIVER_OK    4
-#define VIRTIO_STATUS_FEATURES_OK  8
+#define VIRTIO_STATUS_ACKNOWLEDGE 1
+#define VIRTIO_STATUS_DRIVER      2
+#define VIRTIO_STATUS_DRIVER_OK   4
+#define VIRTIO_STATUS_FEATURES_OK 8
 
 // Feature bits in word 0 (bits 0-31).
 #define VIRTIO_BLK_F_RO             5   // read-only device
@@ -60,48 +60,48 @@
 // The split virtqueue.  Three areas, each in its own page here:
 // descriptors (buffers), the available ring (driver to device: chains to
 // process) and the used ring (device to driver: chains done).
-#define VIRTQ_SIZE 8   // descriptors in our queue (a power of 2)
+#define VIRTQ_SIZE 8  // descriptors in our queue (a power of 2)
 
-#define VIRTQ_DESC_F_NEXT   1  // the chain goes on at next
-#define VIRTQ_DESC_F_WRITE  2  // the device writes this buffer (else reads it)
+#define VIRTQ_DESC_F_NEXT  1  // the chain goes on at next
+#define VIRTQ_DESC_F_WRITE 2  // the device writes this buffer (else reads it)
 
 struct virtq_desc {
-  uint64 addr;    // physical address of the buffer
+  uint64 addr;  // physical address of the buffer
   uint32 len;
-  uint16 flags;   // VIRTQ_DESC_F_*
+  uint16 flags;  // VIRTQ_DESC_F_*
   uint16 next;
 };
 
 struct virtq_avail {
   uint16 flags;
-  uint16 idx;                 // where the driver puts the next entry (mod size)
-  uint16 ring[VIRTQ_SIZE];    // first descriptor of each chain
-  uint16 used_event;          // unused: EVENT_IDX is not negotiated
+  uint16 idx;               // where the driver puts the next entry (mod size)
+  uint16 ring[VIRTQ_SIZE];  // first descriptor of each chain
+  uint16 used_event;        // unused: EVENT_IDX is not negotiated
 };
 
 struct virtq_used_elem {
-  uint32 id;      // first descriptor of the finished chain
-  uint32 len;     // bytes the device wrote
+  uint32 id;   // first descriptor of the finished chain
+  uint32 len;  // bytes the device wrote
 };
 
 struct virtq_used {
   uint16 flags;
-  uint16 idx;                 // where the device puts the next entry (mod size)
+  uint16 idx;  // where the device puts the next entry (mod size)
   struct virtq_used_elem ring[VIRTQ_SIZE];
   uint16 avail_event;
 };
 
 // A block request is a chain: this header (device reads), the data
 // (device reads for OUT, writes for IN) and a status byte (device writes).
-#define VIRTIO_BLK_T_IN   0   // read from the disk
-#define VIRTIO_BLK_T_OUT  1   // write to the disk
+#define VIRTIO_BLK_T_IN  0  // read from the disk
+#define VIRTIO_BLK_T_OUT 1  // write to the disk
 
-#define VIRTIO_BLK_S_OK   0   // status byte: success
+#define VIRTIO_BLK_S_OK 0  // status byte: success
 
-#define VIRTIO_BLK_SECTOR_SIZE 512   // header.sector counts these
+#define VIRTIO_BLK_SECTOR_SIZE 512  // header.sector counts these
 
 struct virtio_blk_req {
-  uint32 type;      // VIRTIO_BLK_T_*
+  uint32 type;  // VIRTIO_BLK_T_*
   uint32 reserved;
   uint64 sector;
 };

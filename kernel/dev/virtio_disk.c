@@ -26,15 +26,15 @@
 #include "dev/virtio.h"
 #include "dev/virtio_disk.h"
 
-#define CHAIN_LEN 3                 // descriptors per request
-#define STATUS_PENDING 0xff         // not a status the device writes
+#define CHAIN_LEN         3     // descriptors per request
+#define STATUS_PENDING    0xff  // not a status the device writes
 #define SECTORS_PER_BLOCK (BSIZE / VIRTIO_BLK_SECTOR_SIZE)
 
 // Word-0 features we never accept, whatever the device offers.
-#define REFUSED_FEATURES                                                 \
-  ((1U << VIRTIO_BLK_F_RO) | (1U << VIRTIO_BLK_F_SCSI) |                 \
-   (1U << VIRTIO_BLK_F_CONFIG_WCE) | (1U << VIRTIO_BLK_F_MQ) |           \
-   (1U << VIRTIO_F_ANY_LAYOUT) | (1U << VIRTIO_RING_F_INDIRECT_DESC) |   \
+#define REFUSED_FEATURES                                               \
+  ((1U << VIRTIO_BLK_F_RO) | (1U << VIRTIO_BLK_F_SCSI) |               \
+   (1U << VIRTIO_BLK_F_CONFIG_WCE) | (1U << VIRTIO_BLK_F_MQ) |         \
+   (1U << VIRTIO_F_ANY_LAYOUT) | (1U << VIRTIO_RING_F_INDIRECT_DESC) | \
    (1U << VIRTIO_RING_F_EVENT_IDX))
 // Word-1 features we accept if offered.
 #define ACCEPTED_FEATURES_HIGH (1U << VIRTIO_F_VERSION_1)
@@ -42,7 +42,7 @@
 static struct {
   struct spinlock lock;
 
-  struct virtq_desc *desc;     // VIRTQ_SIZE descriptors
+  struct virtq_desc *desc;  // VIRTQ_SIZE descriptors
   struct virtq_avail *avail;
   struct virtq_used *used;
   char desc_free[VIRTQ_SIZE];  // descriptor i is not part of a chain
@@ -50,37 +50,29 @@ static struct {
 
   // One per possible chain, indexed by the chain's first descriptor.
   struct request {
-    volatile int in_flight;      // queued, and the device is not done yet
+    volatile int in_flight;  // queued, and the device is not done yet
     struct virtio_blk_req header;
-    volatile uint8 status;       // written by the device
+    volatile uint8 status;  // written by the device
   } req[VIRTQ_SIZE];
 } disk;
 
-static uint32
-reg_read(uint64 offset)
-{
+static uint32 reg_read(uint64 offset) {
   return *(volatile uint32 *)(VIRTIO0 + offset);
 }
 
-static void
-reg_write(uint64 offset, uint32 value)
-{
+static void reg_write(uint64 offset, uint32 value) {
   *(volatile uint32 *)(VIRTIO0 + offset) = value;
 }
 
 // Writes a 64-bit address to a LOW/HIGH register pair.
-static void
-reg_write_addr(uint64 low_offset, void *p)
-{
+static void reg_write_addr(uint64 low_offset, void *p) {
   reg_write(low_offset, (uint64)p);
   reg_write(low_offset + 4, (uint64)p >> 32);
 }
 
 // Tells the device which features we use: those it offers, minus the ones
 // this simple driver does not handle.
-static void
-negotiate_features(void)
-{
+static void negotiate_features(void) {
   reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 0);
   uint32 low = reg_read(VIRTIO_MMIO_DEVICE_FEATURES) & ~REFUSED_FEATURES;
   reg_write(VIRTIO_MMIO_DEVICE_FEATURES_SEL, 1);
@@ -92,9 +84,7 @@ negotiate_features(void)
   reg_write(VIRTIO_MMIO_DRIVER_FEATURES, high);
 }
 
-static void *
-zeroed_page(void)
-{
+static void *zeroed_page(void) {
   void *p = kalloc();
   if (p == 0)
     panic("virtio_disk_init: out of memory");
@@ -102,18 +92,14 @@ zeroed_page(void)
   return p;
 }
 
-void
-virtio_disk_visit_pages(void (*visit)(void *pa))
-{
+void virtio_disk_visit_pages(void (*visit)(void *pa)) {
   visit(disk.desc);
   visit(disk.avail);
   visit(disk.used);
 }
 
 // Allocates queue 0 and hands its areas to the device.
-static void
-setup_queue(void)
-{
+static void setup_queue(void) {
   reg_write(VIRTIO_MMIO_QUEUE_SEL, 0);
   if (reg_read(VIRTIO_MMIO_QUEUE_READY) != 0)
     panic("virtio_disk_init: queue already in use");
@@ -136,9 +122,7 @@ setup_queue(void)
 }
 
 // Finds and starts the disk.  Panics if there is none.
-void
-virtio_disk_init(void)
-{
+void virtio_disk_init(void) {
   initlock(&disk.lock, "virtio_disk");
 
   if (reg_read(VIRTIO_MMIO_MAGIC_VALUE) != VIRTIO_MAGIC ||
@@ -168,9 +152,7 @@ virtio_disk_init(void)
 
 // Frees the chain starting at descriptor head and wakes processes waiting
 // for descriptors.  Caller holds disk.lock.
-static void
-free_chain(int head)
-{
+static void free_chain(int head) {
   int i = head;
   for (;;) {
     if (disk.desc_free[i])
@@ -188,9 +170,7 @@ free_chain(int head)
 
 // Claims CHAIN_LEN free descriptors into d[].  Returns 0, or -1 (claiming
 // none) if there are not enough.  Caller holds disk.lock.
-static int
-alloc_chain(int d[CHAIN_LEN])
-{
+static int alloc_chain(int d[CHAIN_LEN]) {
   int n = 0;
   for (int i = 0; i < VIRTQ_SIZE && n < CHAIN_LEN; i++) {
     if (disk.desc_free[i])
@@ -203,9 +183,7 @@ alloc_chain(int d[CHAIN_LEN])
   return 0;
 }
 
-static void
-set_desc(int i, void *addr, uint32 len, uint16 flags, uint16 next)
-{
+static void set_desc(int i, void *addr, uint32 len, uint16 flags, uint16 next) {
   disk.desc[i].addr = (uint64)addr;
   disk.desc[i].len = len;
   disk.desc[i].flags = flags;
@@ -214,19 +192,15 @@ set_desc(int i, void *addr, uint32 len, uint16 flags, uint16 next)
 
 // Puts the chain starting at head in the available ring and tells the
 // device.  Caller holds disk.lock.
-static void
-submit(int head)
-{
+static void submit(int head) {
   disk.avail->ring[disk.avail->idx % VIRTQ_SIZE] = head;
-  __sync_synchronize();   // the device must see the entry before the index
+  __sync_synchronize();  // the device must see the entry before the index
   disk.avail->idx++;
   __sync_synchronize();
   reg_write(VIRTIO_MMIO_QUEUE_NOTIFY, 0);
 }
 
-void
-virtio_disk_rw(uint blockno, uchar *data, int write)
-{
+void virtio_disk_rw(uint blockno, uchar *data, int write) {
   int d[CHAIN_LEN];
 
   acquire(&disk.lock);
@@ -254,16 +228,12 @@ virtio_disk_rw(uint blockno, uchar *data, int write)
 }
 
 // The device's used index, which it advances as it finishes chains.
-static uint16
-used_idx(void)
-{
+static uint16 used_idx(void) {
   return *(volatile uint16 *)&disk.used->idx;
 }
 
 // Handles a disk interrupt: wakes the process of every finished request.
-void
-virtio_disk_intr(void)
-{
+void virtio_disk_intr(void) {
   acquire(&disk.lock);
 
   // Acknowledge first: a chain finished after this raises a new interrupt.
@@ -273,7 +243,7 @@ virtio_disk_intr(void)
   __sync_synchronize();
 
   while (disk.used_seen != used_idx()) {
-    __sync_synchronize();   // read the entry only after seeing the index
+    __sync_synchronize();  // read the entry only after seeing the index
     uint32 id = disk.used->ring[disk.used_seen % VIRTQ_SIZE].id;
     if (id >= VIRTQ_SIZE || !disk.req[id].in_flight)
       panic("virtio_disk_intr: unknown request");

@@ -25,30 +25,24 @@
 static struct {
   struct spinlock lock;
   struct buf buf[NBUF];
-  struct buf lru;   // sentinel: lru.next is most recent, lru.prev least
+  struct buf lru;  // sentinel: lru.next is most recent, lru.prev least
 } cache;
 
 // Removes b from the list.  Caller holds cache.lock.
-static void
-list_remove(struct buf *b)
-{
+static void list_remove(struct buf *b) {
   b->prev->next = b->next;
   b->next->prev = b->prev;
 }
 
 // Puts b at the most-recently-used end.  Caller holds cache.lock.
-static void
-list_push_front(struct buf *b)
-{
+static void list_push_front(struct buf *b) {
   b->next = cache.lru.next;
   b->prev = &cache.lru;
   cache.lru.next->prev = b;
   cache.lru.next = b;
 }
 
-void
-binit(void)
-{
+void binit(void) {
   initlock(&cache.lock, "bcache");
   cache.lru.next = &cache.lru;
   cache.lru.prev = &cache.lru;
@@ -61,9 +55,7 @@ binit(void)
 // Finds the buffer for (dev, blockno), or recycles the least recently used
 // idle one for it, and takes a reference.  Caller holds cache.lock.
 // Returns 0 if every buffer is in use.
-static struct buf *
-lookup_or_recycle(uint dev, uint blockno)
-{
+static struct buf *lookup_or_recycle(uint dev, uint blockno) {
   struct buf *b;
 
   for (b = cache.lru.next; b != &cache.lru; b = b->next) {
@@ -85,9 +77,7 @@ lookup_or_recycle(uint dev, uint blockno)
 }
 
 // Returns the locked buffer for (dev, blockno); its data may not be valid yet.
-static struct buf *
-bget(uint dev, uint blockno)
-{
+static struct buf *bget(uint dev, uint blockno) {
   struct buf *b;
   acquire(&cache.lock);
   // Every buffer busy: wait for one to go idle (see buffer_idle) rather
@@ -101,9 +91,7 @@ bget(uint dev, uint blockno)
 
 // Returns a locked buffer holding the block's contents, reading the disk
 // only if the cache does not already hold them.  The caller must brelse() it.
-struct buf *
-bread(uint dev, uint blockno)
-{
+struct buf *bread(uint dev, uint blockno) {
   struct buf *b = bget(dev, blockno);
   if (!b->valid) {
     virtio_disk_rw(b->blockno, b->data, 0);
@@ -113,9 +101,7 @@ bread(uint dev, uint blockno)
 }
 
 // Writes b's data to its disk block now.  Caller holds b->lock.
-void
-bwrite(struct buf *b)
-{
+void bwrite(struct buf *b) {
   if (!holdingsleep(&b->lock))
     panic("bwrite: buffer not locked");
   virtio_disk_rw(b->blockno, b->data, 1);
@@ -123,9 +109,7 @@ bwrite(struct buf *b)
 
 // Unlocks b and drops the caller's reference; an idle buffer becomes the
 // most recently used.  b must not be used afterwards.
-void
-brelse(struct buf *b)
-{
+void brelse(struct buf *b) {
   if (!holdingsleep(&b->lock))
     panic("brelse: buffer not locked");
   releasesleep(&b->lock);
@@ -141,17 +125,13 @@ brelse(struct buf *b)
 }
 
 // An extra reference keeps b (and its unwritten data) in the cache.
-void
-bpin(struct buf *b)
-{
+void bpin(struct buf *b) {
   acquire(&cache.lock);
   b->refcnt++;
   release(&cache.lock);
 }
 
-void
-bunpin(struct buf *b)
-{
+void bunpin(struct buf *b) {
   acquire(&cache.lock);
   if (b->refcnt == 0)
     panic("bunpin: buffer not pinned");

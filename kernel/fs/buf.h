@@ -11,7 +11,7 @@
 #include "sched/sleeplock.h"
 
 struct buf {
-  int valid;              // data[] holds the block's contents
+  int valid;  // data[] holds the block's contents
   uint dev;
   uint blockno;
   struct sleeplock lock;  // held by whoever uses data[]

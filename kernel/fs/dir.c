@@ -19,23 +19,18 @@
 #include "sched/process.h"
 #include "fs/inode.h"
 
-int
-namecmp(const char *a, const char *b)
-{
+int namecmp(const char *a, const char *b) {
   return strncmp(a, b, DIRSIZ);
 }
 
 // Scans directory dp for the entry called name or, when name is 0, for a
 // free slot.  On success copies the entry to *de, its offset to *poff and
 // returns 1; otherwise returns 0.  Caller holds dp->lock.
-static int
-dirscan(struct inode *dp, const char *name, struct dirent *de, uint *poff)
-{
+static int dirscan(struct inode *dp, const char *name, struct dirent *de, uint *poff) {
   for (uint off = 0; off < dp->size; off += sizeof(*de)) {
     if (readi(dp, 0, (uint64)de, off, sizeof(*de)) != sizeof(*de))
       panic("dirscan: short directory read");
-    int match = name == 0 ? de->inum == 0
-                          : de->inum != 0 && namecmp(name, de->name) == 0;
+    int match = name == 0 ? de->inum == 0 : de->inum != 0 && namecmp(name, de->name) == 0;
     if (match) {
       *poff = off;
       return 1;
@@ -47,9 +42,7 @@ dirscan(struct inode *dp, const char *name, struct dirent *de, uint *poff)
 // Looks up name in directory dp.  Returns the named inode referenced and
 // unlocked (and its entry's offset in *poff, if poff is not 0), or 0 if
 // there is no such entry or the inode table is full.  Caller holds dp->lock.
-struct inode *
-dirlookup(struct inode *dp, char *name, uint *poff)
-{
+struct inode *dirlookup(struct inode *dp, char *name, uint *poff) {
   struct dirent de;
   uint off;
 
@@ -65,9 +58,7 @@ dirlookup(struct inode *dp, char *name, uint *poff)
 // Adds the entry (name, inum) to directory dp, reusing a free slot or
 // appending.  Returns 0, or -1 if name is already there or the disk is
 // full.  Caller holds dp->lock and is inside a transaction.
-int
-dirlink(struct inode *dp, char *name, uint inum)
-{
+int dirlink(struct inode *dp, char *name, uint inum) {
   struct dirent de;
   uint off;
 
@@ -89,9 +80,7 @@ dirlink(struct inode *dp, char *name, uint inum)
 // removed.  Returns 0 if path has no component left.
 //   next_component("a//bb/c", name) = "bb/c", name = "a"
 //   next_component("///", name) = 0
-static char *
-next_component(char *path, char *name)
-{
+static char *next_component(char *path, char *name) {
   while (*path == '/')
     path++;
   if (*path == '\0')
@@ -117,9 +106,7 @@ next_component(char *path, char *name)
 // Returns 0 if a component is missing or not a directory, or if the path
 // has no last component and want_parent is set.  Caller is inside a
 // transaction: dropping a directory may free it if it was unlinked meanwhile.
-static struct inode *
-walk_path(char *path, int want_parent, char *name)
-{
+static struct inode *walk_path(char *path, int want_parent, char *name) {
   struct inode *ip;
 
   if (*path == '/')
@@ -154,17 +141,13 @@ walk_path(char *path, int want_parent, char *name)
 }
 
 // The inode path names, referenced and unlocked, or 0.
-struct inode *
-namei(char *path)
-{
+struct inode *namei(char *path) {
   char name[DIRSIZ];
   return walk_path(path, 0, name);
 }
 
 // The directory holding path's last component, referenced and unlocked, with
 // that component copied into name (DIRSIZ bytes); or 0.
-struct inode *
-nameiparent(char *path, char *name)
-{
+struct inode *nameiparent(char *path, char *name) {
   return walk_path(path, 1, name);
 }

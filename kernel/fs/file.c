@@ -36,17 +36,13 @@ static struct {
 // block): 2 * WRITE_CHUNK_BLOCKS + 3 blocks, which must fit in MAXOPBLOCKS.
 #define WRITE_CHUNK_BLOCKS ((MAXOPBLOCKS - 3) / 2)
 
-void
-fileinit(void)
-{
+void fileinit(void) {
   initlock(&ftable.lock, "ftable");
 }
 
 // For the audit: calls visit(pipe) for each open file that is a pipe end
 // (so twice for a pipe with both ends open), holding ftable.lock.
-void
-file_visit_pipes(void (*visit)(struct pipe *pi))
-{
+void file_visit_pipes(void (*visit)(struct pipe *pi)) {
   acquire(&ftable.lock);
   for (struct file *f = ftable.file; f < ftable.file + NFILE; f++)
     if (f->ref > 0 && f->type == FD_PIPE)
@@ -55,9 +51,7 @@ file_visit_pipes(void (*visit)(struct pipe *pi))
 }
 
 // Returns a free file with ref 1 and type FD_NONE, or 0 if the table is full.
-struct file *
-filealloc(void)
-{
+struct file *filealloc(void) {
   acquire(&ftable.lock);
   for (struct file *f = ftable.file; f < ftable.file + NFILE; f++) {
     if (f->ref == 0) {
@@ -72,9 +66,7 @@ filealloc(void)
 }
 
 // Takes another reference to f.
-struct file *
-filedup(struct file *f)
-{
+struct file *filedup(struct file *f) {
   acquire(&ftable.lock);
   if (f->ref < 1)
     panic("filedup: file not open");
@@ -85,9 +77,7 @@ filedup(struct file *f)
 
 // Drops a reference; the last one releases the pipe end or the inode.
 // Must not be called inside a transaction (it may start one).
-void
-fileclose(struct file *f)
-{
+void fileclose(struct file *f) {
   acquire(&ftable.lock);
   if (f->ref < 1)
     panic("fileclose: file not open");
@@ -111,9 +101,7 @@ fileclose(struct file *f)
 
 // Copies f's metadata to the struct stat at user address addr.  Returns 0,
 // or -1 if f is a pipe or addr is bad.
-int
-filestat(struct file *f, uint64 addr)
-{
+int filestat(struct file *f, uint64 addr) {
   struct stat st;
 
   if (f->type != FD_INODE && f->type != FD_DEVICE)
@@ -127,9 +115,7 @@ filestat(struct file *f, uint64 addr)
 }
 
 // The driver of device file f, or 0 if its major number has none.
-static struct devsw *
-driver_of(struct file *f)
-{
+static struct devsw *driver_of(struct file *f) {
   if (f->major < 0 || f->major >= NDEV)
     return 0;
   return &devsw[f->major];
@@ -137,9 +123,7 @@ driver_of(struct file *f)
 
 // Reads up to n bytes from f into user address addr.  Returns the bytes
 // read (0 at end of file), or -1.
-int
-fileread(struct file *f, uint64 addr, int n)
-{
+int fileread(struct file *f, uint64 addr, int n) {
   if (!f->readable)
     return -1;
 
@@ -166,9 +150,7 @@ fileread(struct file *f, uint64 addr, int n)
 // transaction per chunk.  Returns the bytes written: fewer than n if the
 // disk filled up, the file reached its largest size or a copy failed after
 // some bytes were written; -1 if none were.
-static int
-inode_write(struct file *f, uint64 addr, int n)
-{
+static int inode_write(struct file *f, uint64 addr, int n) {
   int done = 0;
 
   while (done < n) {
@@ -193,9 +175,7 @@ inode_write(struct file *f, uint64 addr, int n)
 
 // Writes n bytes from user address addr to f.  Returns the bytes written,
 // or -1.
-int
-filewrite(struct file *f, uint64 addr, int n)
-{
+int filewrite(struct file *f, uint64 addr, int n) {
   if (!f->writable)
     return -1;
 

@@ -9,13 +9,13 @@ struct stat;
 
 struct file {
   enum { FD_NONE, FD_PIPE, FD_INODE, FD_DEVICE } type;
-  int ref;              // guarded by the file table's lock
+  int ref;  // guarded by the file table's lock
   char readable;
   char writable;
-  struct pipe *pipe;    // FD_PIPE
-  struct inode *ip;     // FD_INODE and FD_DEVICE
-  uint off;             // FD_INODE
-  short major;          // FD_DEVICE
+  struct pipe *pipe;  // FD_PIPE
+  struct inode *ip;   // FD_INODE and FD_DEVICE
+  uint off;           // FD_INODE
+  short major;        // FD_DEVICE
 };
 
 // Device drivers by major number.  user_addr says whether addr is a user
@@ -26,7 +26,7 @@ struct devsw {
 };
 extern struct devsw devsw[NDEV];
 
-#define CONSOLE 1   // major number of the console device
+#define CONSOLE 1  // major number of the console device
 
 void fileinit(void);
 struct file *filealloc(void);

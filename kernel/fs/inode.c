@@ -35,7 +35,7 @@
 #include "fs/log.h"
 #include "fs/inode.h"
 
-#define SUPERBLOCK_BNO 1   // where the superblock lives (see fs.h)
+#define SUPERBLOCK_BNO 1  // where the superblock lives (see fs.h)
 
 // The superblock of the one file system; set once by fsinit().
 static struct superblock sb;
@@ -45,9 +45,7 @@ static struct {
   struct inode inode[NINODE];
 } itable;
 
-static void
-readsb(int dev, struct superblock *dst)
-{
+static void readsb(int dev, struct superblock *dst) {
   struct buf *b = bread(dev, SUPERBLOCK_BNO);
   memmove(dst, b->data, sizeof(*dst));
   brelse(b);
@@ -55,9 +53,7 @@ readsb(int dev, struct superblock *dst)
 
 // Mounts the file system on dev.  Must run in a process (it sleeps on the
 // disk), before any other file-system call.
-void
-fsinit(int dev)
-{
+void fsinit(int dev) {
   readsb(dev, &sb);
   if (sb.magic != FSMAGIC)
     panic("fsinit: not a file system (bad magic)");
@@ -67,9 +63,7 @@ fsinit(int dev)
 // --- Blocks ---------------------------------------------------------------
 
 // Fills block bno with zeros, as part of the current transaction.
-static void
-zero_block(uint dev, uint bno)
-{
+static void zero_block(uint dev, uint bno) {
   struct buf *b = bread(dev, bno);
   memset(b->data, 0, BSIZE);
   log_write(b);
@@ -78,9 +72,7 @@ zero_block(uint dev, uint bno)
 
 // Claims the first clear bit in bitmap block b (covering blocks base ...)
 // below limit; returns its block number, or 0 if there is none.
-static uint
-claim_bit(struct buf *b, uint base, uint limit)
-{
+static uint claim_bit(struct buf *b, uint base, uint limit) {
   for (uint i = 0; i < BPB && base + i < limit; i++) {
     uchar mask = 1 << (i % 8);
     if ((b->data[i / 8] & mask) == 0) {
@@ -94,9 +86,7 @@ claim_bit(struct buf *b, uint base, uint limit)
 
 // Allocates a zeroed block on dev.  Returns its number, or 0 if the disk is
 // full.  Caller is inside a transaction.
-static uint
-balloc(uint dev)
-{
+static uint balloc(uint dev) {
   for (uint base = 0; base < sb.size; base += BPB) {
     struct buf *b = bread(dev, BBLOCK(base, sb));
     uint bno = claim_bit(b, base, sb.size);
@@ -111,9 +101,7 @@ balloc(uint dev)
 }
 
 // Marks block bno free.  Caller is inside a transaction.
-static void
-bfree(uint dev, uint bno)
-{
+static void bfree(uint dev, uint bno) {
   struct buf *b = bread(dev, BBLOCK(bno, sb));
   uint i = bno % BPB;
   uchar mask = 1 << (i % 8);
@@ -125,9 +113,7 @@ bfree(uint dev, uint bno)
 }
 
 // Counts the blocks of dev marked free in its bitmap (for the audit).
-uint
-count_free_blocks(uint dev)
-{
+uint count_free_blocks(uint dev) {
   uint n = 0;
   for (uint base = 0; base < sb.size; base += BPB) {
     struct buf *b = bread(dev, BBLOCK(base, sb));
@@ -141,9 +127,7 @@ count_free_blocks(uint dev)
 
 // --- The inode table -------------------------------------------------------
 
-void
-iinit(void)
-{
+void iinit(void) {
   initlock(&itable.lock, "itable");
   for (int i = 0; i < NINODE; i++)
     initsleeplock(&itable.inode[i].lock, "inode");
@@ -151,9 +135,7 @@ iinit(void)
 
 // Returns a referenced, unlocked table entry for inode inum on dev, without
 // reading the disk.  Returns 0 if every entry is in use.
-struct inode *
-iget(uint dev, uint inum)
-{
+struct inode *iget(uint dev, uint inum) {
   struct inode *empty = 0;
 
   acquire(&itable.lock);
@@ -179,18 +161,14 @@ iget(uint dev, uint inum)
 }
 
 // Returns a pointer to the on-disk inode inum inside buffer b.
-static struct dinode *
-dinode_in(struct buf *b, uint inum)
-{
+static struct dinode *dinode_in(struct buf *b, uint inum) {
   return (struct dinode *)b->data + inum % IPB;
 }
 
 // Allocates a free on-disk inode of the given type on dev.  Returns it
 // referenced and unlocked, or 0 if there are no free inodes (or no free
 // table entries).  Caller is inside a transaction.
-struct inode *
-ialloc(uint dev, short type)
-{
+struct inode *ialloc(uint dev, short type) {
   for (uint inum = 1; inum < sb.ninodes; inum++) {
     struct buf *b = bread(dev, IBLOCK(inum, sb));
     struct dinode *dip = dinode_in(b, inum);
@@ -213,9 +191,7 @@ ialloc(uint dev, short type)
 
 // Writes ip's fields to its on-disk inode.  Call after changing any of
 // them.  Caller holds ip->lock and is inside a transaction.
-void
-iupdate(struct inode *ip)
-{
+void iupdate(struct inode *ip) {
   struct buf *b = bread(ip->dev, IBLOCK(ip->inum, sb));
   struct dinode *dip = dinode_in(b, ip->inum);
   dip->type = ip->type;
@@ -229,9 +205,7 @@ iupdate(struct inode *ip)
 }
 
 // Takes another reference to ip.
-struct inode *
-idup(struct inode *ip)
-{
+struct inode *idup(struct inode *ip) {
   acquire(&itable.lock);
   ip->ref++;
   release(&itable.lock);
@@ -239,9 +213,7 @@ idup(struct inode *ip)
 }
 
 // Locks ip, reading it from disk the first time.
-void
-ilock(struct inode *ip)
-{
+void ilock(struct inode *ip) {
   if (ip == 0 || ip->ref < 1)
     panic("ilock: no reference");
   acquiresleep(&ip->lock);
@@ -262,9 +234,7 @@ ilock(struct inode *ip)
     panic("ilock: inode is free");
 }
 
-void
-iunlock(struct inode *ip)
-{
+void iunlock(struct inode *ip) {
   if (ip == 0 || !holdingsleep(&ip->lock) || ip->ref < 1)
     panic("iunlock: not locked");
   releasesleep(&ip->lock);
@@ -273,9 +243,7 @@ iunlock(struct inode *ip)
 // Drops a reference.  Dropping the last reference to an inode with no links
 // frees it and its content.  Caller holds no inode locks it might need and
 // is inside a transaction.
-void
-iput(struct inode *ip)
-{
+void iput(struct inode *ip) {
   acquire(&itable.lock);
   if (ip->ref == 1 && ip->valid && ip->nlink == 0) {
     // No other pointer exists, so nobody else can hold or wait for the
@@ -293,17 +261,13 @@ iput(struct inode *ip)
   release(&itable.lock);
 }
 
-void
-iunlockput(struct inode *ip)
-{
+void iunlockput(struct inode *ip) {
   iunlock(ip);
   iput(ip);
 }
 
 // Counts the inodes of dev not allocated on disk (for the audit).
-uint
-count_free_inodes(uint dev)
-{
+uint count_free_inodes(uint dev) {
   uint n = 0;
   for (uint inum = 1; inum < sb.ninodes; inum++) {
     struct buf *b = bread(dev, IBLOCK(inum, sb));
@@ -318,9 +282,7 @@ count_free_inodes(uint dev)
 
 // Returns the block number in *slot, allocating a block there if it is 0.
 // Returns 0 if the disk is full.
-static uint
-block_at(uint dev, uint *slot)
-{
+static uint block_at(uint dev, uint *slot) {
   if (*slot == 0)
     *slot = balloc(dev);
   return *slot;
@@ -329,9 +291,7 @@ block_at(uint dev, uint *slot)
 // Returns the disk block holding block bn of ip's content, allocating it
 // (and the indirect block) if needed; 0 if the disk is full.  A change to
 // ip->addrs is left for the caller's iupdate().  Caller holds ip->lock.
-static uint
-bmap(struct inode *ip, uint bn)
-{
+static uint bmap(struct inode *ip, uint bn) {
   if (bn < NDIRECT)
     return block_at(ip->dev, &ip->addrs[bn]);
   bn -= NDIRECT;
@@ -354,9 +314,7 @@ bmap(struct inode *ip, uint bn)
 }
 
 // Frees the blocks named by the n block numbers in addrs (0 = none).
-static void
-free_blocks(uint dev, const uint *addrs, int n)
-{
+static void free_blocks(uint dev, const uint *addrs, int n) {
   for (int i = 0; i < n; i++) {
     if (addrs[i] != 0)
       bfree(dev, addrs[i]);
@@ -364,9 +322,7 @@ free_blocks(uint dev, const uint *addrs, int n)
 }
 
 // Frees the blocks named by addrs[first..n-1] and zeroes those slots.
-static void
-free_blocks_from(uint dev, uint *addrs, int first, int n)
-{
+static void free_blocks_from(uint dev, uint *addrs, int first, int n) {
   free_blocks(dev, addrs + first, n - first);
   memset(addrs + first, 0, (n - first) * sizeof(uint));
 }
@@ -375,9 +331,7 @@ free_blocks_from(uint dev, uint *addrs, int first, int n)
 // block once no block it names is left.  A change to ip->addrs is left for
 // the caller's iupdate().  Caller holds ip->lock and is inside a
 // transaction.
-static void
-free_content_from(struct inode *ip, uint first)
-{
+static void free_content_from(struct inode *ip, uint first) {
   if (first < NDIRECT)
     free_blocks_from(ip->dev, ip->addrs, first, NDIRECT);
   if (ip->addrs[NDIRECT] == 0)
@@ -402,9 +356,7 @@ free_content_from(struct inode *ip, uint first)
 
 // Frees all of ip's content and sets its size to 0.  Caller holds ip->lock
 // and is inside a transaction.
-void
-itrunc(struct inode *ip)
-{
+void itrunc(struct inode *ip) {
   free_content_from(ip, 0);
   ip->size = 0;
   iupdate(ip);
@@ -413,9 +365,7 @@ itrunc(struct inode *ip)
 // Copies ip's metadata into st, setting every byte of it: st goes to user
 // space, and its padding must not carry old kernel stack bytes along.
 // Caller holds ip->lock.
-void
-stati(struct inode *ip, struct stat *st)
-{
+void stati(struct inode *ip, struct stat *st) {
   memset(st, 0, sizeof(*st));
   st->dev = ip->dev;
   st->ino = ip->inum;
@@ -426,9 +376,7 @@ stati(struct inode *ip, struct stat *st)
 
 // Bytes of a transfer at offset off, with total bytes left, that fall in
 // off's block.
-static uint
-span_in_block(uint off, uint left)
-{
+static uint span_in_block(uint off, uint left) {
   uint room = BSIZE - off % BSIZE;
   return left < room ? left : room;
 }
@@ -436,9 +384,7 @@ span_in_block(uint off, uint left)
 // Reads up to n bytes from ip at offset off into dst (a user address if
 // user_dst).  Stops at end of file.  Returns the bytes read (0 at or past
 // the end), or -1 if copying to dst fails.  Caller holds ip->lock.
-int
-readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
-{
+int readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n) {
   if (off > ip->size || off + n < off)
     return 0;
   if (off + n > ip->size)
@@ -472,9 +418,7 @@ readi(struct inode *ip, int user_dst, uint64 dst, uint off, uint n)
 //    either reason above, or if copying from src failed (bytes copied
 //    before the failing block stay written, and the size covers them).
 // Caller holds ip->lock and is inside a transaction.
-int
-writei(struct inode *ip, int user_src, uint64 src, uint off, uint n)
-{
+int writei(struct inode *ip, int user_src, uint64 src, uint off, uint n) {
   const uint max_size = MAXFILE * BSIZE;
 
   if (off > ip->size)

@@ -30,10 +30,10 @@ struct inode {
   short minor;
   short nlink;
   uint size;
-  uint addrs[NDIRECT+1];
+  uint addrs[NDIRECT + 1];
 };
 
-void fsinit(int dev);     // reads the superblock and replays the log
+void fsinit(int dev);  // reads the superblock and replays the log
 void iinit(void);
 struct inode *ialloc(uint dev, short type);
 // The in-memory inode for (dev, inum), referenced; 0 if the table is full.

@@ -37,28 +37,26 @@
 
 // The header block, on disk and in memory.
 struct logheader {
-  int n;                 // blocks in the log
-  int block[LOGSIZE];    // home block number of log slot i
+  int n;               // blocks in the log
+  int block[LOGSIZE];  // home block number of log slot i
 };
 
 _Static_assert(sizeof(struct logheader) <= BSIZE, "log header must fit a block");
 
 static struct {
   struct spinlock lock;
-  int outstanding;       // operations between begin_op and end_op
-  int committing;        // a commit is in progress
-  struct logheader lh;   // blocks logged by the current group
+  int outstanding;      // operations between begin_op and end_op
+  int committing;       // a commit is in progress
+  struct logheader lh;  // blocks logged by the current group
 
   // fixed after initlog()
   int dev;
-  int start;             // the header block; slot i is block start+1+i
-  int slots;             // log slots on disk (and in the header)
-  int capacity;          // blocks a group may log (see initlog)
+  int start;     // the header block; slot i is block start+1+i
+  int slots;     // log slots on disk (and in the header)
+  int capacity;  // blocks a group may log (see initlog)
 } log;
 
-static int
-min(int a, int b)
-{
+static int min(int a, int b) {
   return a < b ? a : b;
 }
 
@@ -66,9 +64,7 @@ static void recover(void);
 
 // Sets up the log on dev from the superblock and replays a committed but
 // uninstalled group, if the last boot crashed.
-void
-initlog(int dev, struct superblock *sb)
-{
+void initlog(int dev, struct superblock *sb) {
   initlock(&log.lock, "log");
   log.dev = dev;
   log.start = sb->logstart;
@@ -83,9 +79,7 @@ initlog(int dev, struct superblock *sb)
 }
 
 // Reads the on-disk header into log.lh.
-static void
-read_head(void)
-{
+static void read_head(void) {
   struct buf *b = bread(log.dev, log.start);
   memmove(&log.lh, b->data, sizeof(log.lh));
   brelse(b);
@@ -94,9 +88,7 @@ read_head(void)
 }
 
 // Writes log.lh to the on-disk header.  With n > 0 this is the commit point.
-static void
-write_head(void)
-{
+static void write_head(void) {
   struct buf *b = bread(log.dev, log.start);
   memmove(b->data, &log.lh, sizeof(log.lh));
   bwrite(b);
@@ -104,9 +96,7 @@ write_head(void)
 }
 
 // Copies each logged block from the cache into its log slot.
-static void
-write_log(void)
-{
+static void write_log(void) {
   for (int i = 0; i < log.lh.n; i++) {
     struct buf *home = bread(log.dev, log.lh.block[i]);
     struct buf *slot = bread(log.dev, log.start + 1 + i);
@@ -121,9 +111,7 @@ write_log(void)
 // cache still holds (pinned) the committed contents, so they are written as
 // they are and unpinned; when recovering after a crash they come from the
 // log slots instead.
-static void
-install(int recovering)
-{
+static void install(int recovering) {
   for (int i = 0; i < log.lh.n; i++) {
     struct buf *home = bread(log.dev, log.lh.block[i]);
     if (recovering) {
@@ -139,16 +127,12 @@ install(int recovering)
 }
 
 // Empties the log on disk, ending the current group.
-static void
-clear_log(void)
-{
+static void clear_log(void) {
   log.lh.n = 0;
   write_head();
 }
 
-static void
-recover(void)
-{
+static void recover(void) {
   read_head();
   install(1);
   clear_log();
@@ -156,9 +140,7 @@ recover(void)
 
 // Makes the current group durable and installs it.  Caller holds no lock
 // and has set log.committing, so the header is not changing under it.
-static void
-commit(void)
-{
+static void commit(void) {
   if (log.lh.n == 0)
     return;
   write_log();
@@ -168,17 +150,13 @@ commit(void)
 }
 
 // True if one more operation could overflow the log.  Caller holds log.lock.
-static int
-log_would_overflow(void)
-{
+static int log_would_overflow(void) {
   return log.lh.n + (log.outstanding + 1) * MAXOPBLOCKS > log.capacity;
 }
 
 // Starts a file-system operation, waiting while a commit runs or while
 // the log has no room for this operation's MAXOPBLOCKS blocks.
-void
-begin_op(void)
-{
+void begin_op(void) {
   acquire(&log.lock);
   while (log.committing || log_would_overflow())
     sleep(&log, &log.lock);
@@ -187,9 +165,7 @@ begin_op(void)
 }
 
 // Ends an operation.  The last outstanding operation commits the group.
-void
-end_op(void)
-{
+void end_op(void) {
   int do_commit = 0;
 
   acquire(&log.lock);
@@ -218,9 +194,7 @@ end_op(void)
 // part of the current operation.  Replaces bwrite(): the block reaches the
 // disk at commit.  The first time a group logs a block, the buffer is pinned
 // so the cache cannot drop the modified contents before the commit.
-void
-log_write(struct buf *b)
-{
+void log_write(struct buf *b) {
   acquire(&log.lock);
   if (log.outstanding < 1)
     panic("log_write: outside an operation");

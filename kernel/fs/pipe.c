@@ -27,18 +27,16 @@
 struct pipe {
   struct spinlock lock;
   char data[PIPESIZE];
-  uint nread;      // bytes read so far
-  uint nwrite;     // bytes written so far
-  int readopen;    // the read end is still open
-  int writeopen;   // the write end is still open
+  uint nread;     // bytes read so far
+  uint nwrite;    // bytes written so far
+  int readopen;   // the read end is still open
+  int writeopen;  // the write end is still open
 };
 
 _Static_assert(sizeof(struct pipe) <= PGSIZE, "a pipe must fit in one page");
 
 // Makes a pipe and its two files; returns 0, or -1 having allocated nothing.
-int
-pipealloc(struct file **readf, struct file **writef)
-{
+int pipealloc(struct file **readf, struct file **writef) {
   struct pipe *pi = kalloc();
   struct file *rf = filealloc();
   struct file *wf = filealloc();
@@ -75,9 +73,7 @@ pipealloc(struct file **readf, struct file **writef)
 
 // Closes one end (the write end if writable) and wakes whoever waits on the
 // other; frees the pipe when both ends are closed.
-void
-pipeclose(struct pipe *pi, int writable)
-{
+void pipeclose(struct pipe *pi, int writable) {
   acquire(&pi->lock);
   if (writable) {
     pi->writeopen = 0;
@@ -93,9 +89,7 @@ pipeclose(struct pipe *pi, int writable)
 }
 
 // Bytes from ring position pos, of count wanted, before the ring wraps.
-static uint
-contiguous(uint pos, uint count)
-{
+static uint contiguous(uint pos, uint count) {
   uint room = PIPESIZE - pos % PIPESIZE;
   return count < room ? count : room;
 }
@@ -103,9 +97,7 @@ contiguous(uint pos, uint count)
 // Writes n bytes from user address addr, sleeping while the pipe is full.
 // Returns n; -1 if the read end is closed or the process is killed before
 // all are written; if addr goes bad, the bytes written before (or -1 if none).
-int
-pipewrite(struct pipe *pi, uint64 addr, int n)
-{
+int pipewrite(struct pipe *pi, uint64 addr, int n) {
   struct proc *p = myproc();
   int done = 0;
   int failed = 0;
@@ -138,9 +130,7 @@ pipewrite(struct pipe *pi, uint64 addr, int n)
 // Reads up to n bytes into user address addr, sleeping while the pipe is
 // empty and its write end open.  Returns the bytes read (0 at end of file),
 // or -1 if the process is killed while waiting or addr is bad.
-int
-piperead(struct pipe *pi, uint64 addr, int n)
-{
+int piperead(struct pipe *pi, uint64 addr, int n) {
   struct proc *p = myproc();
 
   acquire(&pi->lock);

@@ -76,27 +76,13 @@ static int print_conversion(const char *fmt, va_list *ap) {
   }
   char c = fmt[used++];
   switch (c) {
-  case 'd':
-    print_number(is_long ? va_arg(*ap, long) : va_arg(*ap, int), 10, 1);
-    break;
-  case 'u':
-    print_number(is_long ? va_arg(*ap, uint64) : va_arg(*ap, uint), 10, 0);
-    break;
-  case 'x':
-    print_number(is_long ? va_arg(*ap, uint64) : va_arg(*ap, uint), 16, 0);
-    break;
-  case 'p':
-    print_pointer(va_arg(*ap, uint64));
-    break;
-  case 's':
-    print_string(va_arg(*ap, const char *));
-    break;
-  case 'c':
-    putc(va_arg(*ap, int));
-    break;
-  case '%':
-    putc('%');
-    break;
+  case 'd': print_number(is_long ? va_arg(*ap, long) : va_arg(*ap, int), 10, 1); break;
+  case 'u': print_number(is_long ? va_arg(*ap, uint64) : va_arg(*ap, uint), 10, 0); break;
+  case 'x': print_number(is_long ? va_arg(*ap, uint64) : va_arg(*ap, uint), 16, 0); break;
+  case 'p': print_pointer(va_arg(*ap, uint64)); break;
+  case 's': print_string(va_arg(*ap, const char *)); break;
+  case 'c': putc(va_arg(*ap, int)); break;
+  case '%': putc('%'); break;
   case 0:  // a lone '%' at the end
     return used - 1;
   default:  // unknown: show it as written
@@ -145,7 +131,8 @@ void panic(const char *msg) {
   pr.locking = 0;
   printf("panic: %s\n", msg);
   backtrace();
-  panicked = 1;  // other harts stop at their next clock tick; the UART stops taking output
+  panicked =
+      1;  // other harts stop at their next clock tick; the UART stops taking output
   for (;;)
     ;
 }

@@ -27,7 +27,7 @@
 
 extern char end[];  // first address after the kernel image (kernel.ld)
 
-#define JUNK_FREED 1
+#define JUNK_FREED     1
 #define JUNK_ALLOCATED 5
 
 struct free_page {
@@ -68,7 +68,8 @@ static void push_free(void *pa) {
 
 void kinit(void) {
   initlock(&kmem.lock, "kmem");
-  for (char *p = (char *)PGROUNDUP((uint64)end); p + PGSIZE <= (char *)PHYSTOP; p += PGSIZE)
+  for (char *p = (char *)PGROUNDUP((uint64)end); p + PGSIZE <= (char *)PHYSTOP;
+       p += PGSIZE)
     push_free(p);
 }
 

@@ -65,7 +65,7 @@
 // table it points at has PTE_W.
 #define PTE_NO_WRITABLE (1L << 9)
 
-static struct spinlock drop_lock = {.name = "leaf_table_drop"};
+static struct spinlock drop_lock = { .name = "leaf_table_drop" };
 
 // Copy-on-write for a whole leaf table that fork is about to share, which
 // the parent holds alone: every writable PTE becomes copy-on-write.

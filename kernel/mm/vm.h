@@ -15,8 +15,9 @@
 #include "types.h"
 #include "riscv.h"
 
-#define PTES_PER_TABLE (PXMASK + 1)                   // 512 PTEs in a page-table page
-#define LEAF_SPAN ((uint64)PTES_PER_TABLE * PGSIZE)   // bytes one leaf page-table page maps
+#define PTES_PER_TABLE (PXMASK + 1)  // 512 PTEs in a page-table page
+#define LEAF_SPAN \
+  ((uint64)PTES_PER_TABLE * PGSIZE)  // bytes one leaf page-table page maps
 #define LEAF_ROUNDDOWN(va) ((va) & ~(LEAF_SPAN - 1))  // first address its leaf page maps
 
 // The kernel page table, shared by every hart.

@@ -25,9 +25,9 @@
 #include "mm/cow.h"
 #include "mm/vmprint.h"
 
-#define ROOT_LEVEL 2                // Sv39: levels 2 (the root), 1 and 0
-#define PTES_PER_PAGE (PXMASK + 1)  // 512
-#define MAX_FLAG_LETTERS 8          // "VRWXU C" and the terminating NUL
+#define ROOT_LEVEL       2             // Sv39: levels 2 (the root), 1 and 0
+#define PTES_PER_PAGE    (PXMASK + 1)  // 512
+#define MAX_FLAG_LETTERS 8             // "VRWXU C" and the terminating NUL
 
 struct flag_letter {
   uint64 bit;
@@ -36,9 +36,9 @@ struct flag_letter {
 
 // The flags vmprint shows, in the order it shows them.
 static const struct flag_letter flag_letters[] = {
-  {PTE_V, "V"}, {PTE_R, "R"}, {PTE_W, "W"}, {PTE_X, "X"}, {PTE_U, "U"},
+  { PTE_V, "V" },    { PTE_R, "R" }, { PTE_W, "W" }, { PTE_X, "X" }, { PTE_U, "U" },
 #ifdef PTE_COW
-  {PTE_COW, " C"},
+  { PTE_COW, " C" },
 #endif
 };
 

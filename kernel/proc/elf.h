@@ -13,13 +13,13 @@ struct elfhdr {
   ushort type;
   ushort machine;
   uint version;
-  uint64 entry;      // first instruction
-  uint64 phoff;      // where the program headers start
+  uint64 entry;  // first instruction
+  uint64 phoff;  // where the program headers start
   uint64 shoff;
   uint flags;
   ushort ehsize;
   ushort phentsize;
-  ushort phnum;      // how many program headers
+  ushort phnum;  // how many program headers
   ushort shentsize;
   ushort shnum;
   ushort shstrndx;
@@ -29,11 +29,11 @@ struct elfhdr {
 struct proghdr {
   uint32 type;
   uint32 flags;
-  uint64 off;        // where the segment's bytes start in the file
-  uint64 vaddr;      // where they go in memory
+  uint64 off;    // where the segment's bytes start in the file
+  uint64 vaddr;  // where they go in memory
   uint64 paddr;
-  uint64 filesz;     // bytes in the file
-  uint64 memsz;      // bytes in memory (the rest is zero: .bss)
+  uint64 filesz;  // bytes in the file
+  uint64 memsz;   // bytes in memory (the rest is zero: .bss)
   uint64 align;
 };
 

@@ -30,7 +30,8 @@ static int segment_perm(uint32 flags) {
 }
 
 // Reads n bytes at file offset off into the pages already mapped at va.
-static int load_bytes(pagetable_t pagetable, uint64 va, struct inode *ip, uint off, uint n) {
+static int load_bytes(pagetable_t pagetable, uint64 va, struct inode *ip, uint off,
+                      uint n) {
   for (uint done = 0; done < n; done += PGSIZE) {
     uint64 pa = walkaddr(pagetable, va + done);
     if (pa == 0)
@@ -46,18 +47,17 @@ static int load_bytes(pagetable_t pagetable, uint64 va, struct inode *ip, uint o
 #define MAX_FILE_OFFSET 0xffffffffUL
 
 static int segment_is_sane(struct proghdr *ph, uint64 sz) {
-  return ph->memsz >= ph->filesz &&
-         ph->off + ph->filesz >= ph->off &&
+  return ph->memsz >= ph->filesz && ph->off + ph->filesz >= ph->off &&
          ph->off + ph->filesz <= MAX_FILE_OFFSET &&
-         ph->vaddr + ph->memsz >= ph->vaddr &&   // no wrap-around
-         ph->vaddr + ph->memsz <= TRAPFRAME &&
-         ph->vaddr % PGSIZE == 0 &&
-         ph->vaddr >= sz;                        // segments in order, no overlap
+         ph->vaddr + ph->memsz >= ph->vaddr &&  // no wrap-around
+         ph->vaddr + ph->memsz <= TRAPFRAME && ph->vaddr % PGSIZE == 0 &&
+         ph->vaddr >= sz;  // segments in order, no overlap
 }
 
 // Maps and fills every loadable segment.  *sz tracks the end of memory
 // mapped so far, so the caller can free it on failure.  Returns 0 or -1.
-static int load_segments(pagetable_t pagetable, struct inode *ip, struct elfhdr *elf, uint64 *sz) {
+static int load_segments(pagetable_t pagetable, struct inode *ip, struct elfhdr *elf,
+                         uint64 *sz) {
   for (int i = 0; i < elf->phnum; i++) {
     struct proghdr ph;
     uint off = elf->phoff + i * sizeof(ph);
@@ -80,7 +80,8 @@ static int load_segments(pagetable_t pagetable, struct inode *ip, struct elfhdr 
 // Adds a guard page and USERSTACK stack pages above *sz and copies argv
 // onto the stack.  Returns argc, with *sp and *argv_va set for the program,
 // or -1 if memory runs out or the arguments do not fit.
-static int build_stack(pagetable_t pagetable, uint64 *sz, char **argv, uint64 *sp, uint64 *argv_va) {
+static int build_stack(pagetable_t pagetable, uint64 *sz, char **argv, uint64 *sp,
+                       uint64 *argv_va) {
   uint64 base = PGROUNDUP(*sz);
   if (base + (USERSTACK + 1) * PGSIZE > TRAPFRAME)
     return -1;
@@ -133,8 +134,7 @@ static int read_program(char *path, pagetable_t pagetable, uint64 *sz, uint64 *e
   ilock(ip);
   struct elfhdr elf;
   int ok = readi(ip, 0, (uint64)&elf, 0, sizeof(elf)) == sizeof(elf) &&
-           elf.magic == ELF_MAGIC &&
-           load_segments(pagetable, ip, &elf, sz) == 0;
+           elf.magic == ELF_MAGIC && load_segments(pagetable, ip, &elf, sz) == 0;
   iunlockput(ip);
   end_op();
   if (!ok)

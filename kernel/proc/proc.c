@@ -193,7 +193,8 @@ int growproc(int n) {
     if (sz + n > TRAPFRAME || (sz = uvmalloc(p->pagetable, sz, sz + n, PTE_W)) == 0)
       return -1;
   } else if (n < 0) {
-    if ((uint64)-(long)n > sz)
+    uint64 shrink = -(long)n;
+    if (shrink > sz)
       return -1;
     uint64 newsz = sz + n;
     if ((sz = uvmdealloc(p->pagetable, sz, newsz)) != newsz)

@@ -41,7 +41,7 @@ int killed(struct proc *p) {
 // still works on a wedged system; what it prints may be slightly stale.
 void procdump(void) {
   static const char *names[] = {
-    [UNUSED] "unused", [USED] "used", [SLEEPING] "sleep",
+    [UNUSED] "unused",   [USED] "used",   [SLEEPING] "sleep",
     [RUNNABLE] "runble", [RUNNING] "run", [ZOMBIE] "zombie",
   };
   printf("\n");

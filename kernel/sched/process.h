@@ -25,11 +25,11 @@
 // five fields tell the trampoline where the kernel is.  The offsets are
 // written out in trampoline.S: change both together.
 struct trapframe {
-  /*   0 */ uint64 kernel_satp;   // kernel page table
-  /*   8 */ uint64 kernel_sp;     // top of this process's kernel stack
-  /*  16 */ uint64 kernel_trap;   // usertrap()
-  /*  24 */ uint64 epc;           // user pc
-  /*  32 */ uint64 kernel_hartid; // tp while in the kernel
+  /*   0 */ uint64 kernel_satp;    // kernel page table
+  /*   8 */ uint64 kernel_sp;      // top of this process's kernel stack
+  /*  16 */ uint64 kernel_trap;    // usertrap()
+  /*  24 */ uint64 epc;            // user pc
+  /*  32 */ uint64 kernel_hartid;  // tp while in the kernel
   /*  40 */ uint64 ra;
   /*  48 */ uint64 sp;
   /*  56 */ uint64 gp;
@@ -72,9 +72,9 @@ struct proc {
 
   // guarded by p->lock
   enum procstate state;
-  void *chan;                  // what a SLEEPING process waits for
-  int killed;                  // set by kill(); the process exits at the next chance
-  int xstate;                  // exit status, for the parent's wait()
+  void *chan;  // what a SLEEPING process waits for
+  int killed;  // set by kill(); the process exits at the next chance
+  int xstate;  // exit status, for the parent's wait()
   int pid;
 
   // guarded by wait_lock
@@ -82,20 +82,20 @@ struct proc {
 
   // private to the process; once it is a ZOMBIE, its parent's wait()
   // frees them
-  uint64 kstack;               // virtual address of its kernel stack
-  uint64 sz;                   // bytes of user memory, from address 0
-  pagetable_t pagetable;       // user page table
-  struct trapframe *trapframe; // kernel address of the TRAPFRAME page
-  struct context context;      // swtch() here to run the process
-  struct file *ofile[NOFILE];  // open files
-  struct inode *cwd;           // current directory
-  char name[PROC_NAME_LEN];    // for debugging (Ctrl-P)
-  struct cowstat cow_self;     // copy-on-write events of this process
-  struct cowstat cow_children; // ... and of the children it has reaped
+  uint64 kstack;                // virtual address of its kernel stack
+  uint64 sz;                    // bytes of user memory, from address 0
+  pagetable_t pagetable;        // user page table
+  struct trapframe *trapframe;  // kernel address of the TRAPFRAME page
+  struct context context;       // swtch() here to run the process
+  struct file *ofile[NOFILE];   // open files
+  struct inode *cwd;            // current directory
+  char name[PROC_NAME_LEN];     // for debugging (Ctrl-P)
+  struct cowstat cow_self;      // copy-on-write events of this process
+  struct cowstat cow_children;  // ... and of the children it has reaped
 
   // set by vfork() before the process first runs, cleared only by the
   // process itself; the parent reads it under vfork_lock (proc/vfork.c)
-  struct proc *lender;         // a vfork child: whose memory it runs on, else 0
+  struct proc *lender;  // a vfork child: whose memory it runs on, else 0
 };
 
 // The process table, and the first process (set once by userinit()).

@@ -6,10 +6,10 @@
 #include "lib/spinlock.h"
 
 struct sleeplock {
-  uint locked;          // 1 while held
-  struct spinlock lk;   // guards locked and pid
+  uint locked;         // 1 while held
+  struct spinlock lk;  // guards locked and pid
   const char *name;
-  int pid;              // holder, while held
+  int pid;  // holder, while held
 };
 
 void initsleeplock(struct sleeplock *lk, const char *name);

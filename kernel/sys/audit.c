@@ -58,11 +58,11 @@
 #include "sys/audit.h"
 #include "sys/sysargs.h"
 
-#define NPAGES ((PHYSTOP - KERNBASE) / PGSIZE)
-#define ROOT_LEVEL 2               // Sv39: levels 2 (the root), 1 and 0
-#define PTES_PER_PAGE (PXMASK + 1)
-#define AUDIT_PASSES 5             // passes, a tick apart, before reporting
-#define MAX_REPORTED 8             // bad pages described in detail
+#define NPAGES         ((PHYSTOP - KERNBASE) / PGSIZE)
+#define ROOT_LEVEL     2  // Sv39: levels 2 (the root), 1 and 0
+#define PTES_PER_PAGE  (PXMASK + 1)
+#define AUDIT_PASSES   5  // passes, a tick apart, before reporting
+#define MAX_REPORTED   8  // bad pages described in detail
 #define KSTACKS_BOTTOM KSTACK(NPROC - 1)
 
 // The COW lab's starter tree (tools/handout.py) has no reference counts:
@@ -70,25 +70,23 @@
 // one owner.  Weak references let this file build in both trees; in the
 // starter they are 0, and the audit takes a page's count to be 1 unless it
 // is on the free list.
-#pragma weak kref
-#pragma weak krefcount
-void kref(void *pa);
-int krefcount(void *pa);
+extern void kref(void *) __attribute__((weak));
+extern int krefcount(void *) __attribute__((weak));
 
-static char busy;                    // an audit is running
+static char busy;  // an audit is running
 
 // One pass's findings, indexed by page number counted from KERNBASE.
-static ushort mappings[NPAGES];      // leaf PTEs that map the page
-static ushort owners[NPAGES];        // kernel owners of the page
-static uchar listed[NPAGES];         // times the page is on the free list
-static uchar leaf_walked[NPAGES];    // leaf page-table pages already walked:
-                                     // a shared one (FORK=shared) counts its
-                                     // pages once, not once per process
+static ushort mappings[NPAGES];    // leaf PTEs that map the page
+static ushort owners[NPAGES];      // kernel owners of the page
+static uchar listed[NPAGES];       // times the page is on the free list
+static uchar leaf_walked[NPAGES];  // leaf page-table pages already walked:
+                                   // a shared one (FORK=shared) counts its
+                                   // pages once, not once per process
 
 static struct {
   int problems;
-  int reporting;                     // print each problem (the last pass)
-  uint64 bad[MAX_REPORTED];          // pages to describe, found by count
+  int reporting;             // print each problem (the last pass)
+  uint64 bad[MAX_REPORTED];  // pages to describe, found by count
   int nbad;
 } pass;
 
@@ -113,8 +111,8 @@ static void count_holder(uint64 pa, ushort *table, const char *what, int pid, ui
   if (!is_managed(pa)) {
     problem();
     if (pass.reporting)
-      printf("audit: %s 0x%lx (pid %d va 0x%lx) is not a page kalloc() manages\n",
-             what, pa, pid, va);
+      printf("audit: %s 0x%lx (pid %d va 0x%lx) is not a page kalloc() manages\n", what,
+             pa, pid, va);
     return;
   }
   table[page_number(pa)]++;
@@ -130,7 +128,7 @@ static void own(void *pa) {
 // frame) is not counted.  show, when set, is the page whose mappings to
 // print instead of counting anything.
 struct walk {
-  int pid;         // 0 for the kernel page table
+  int pid;  // 0 for the kernel page table
   uint64 show;
 };
 
@@ -152,7 +150,8 @@ static void visit_leaf(struct walk *w, pte_t pte, uint64 va) {
   if ((pte & PTE_COW) && (pte & PTE_W)) {
     problem();
     if (pass.reporting)
-      printf("audit: pid %d va 0x%lx: pte 0x%lx is both COW and writable\n", w->pid, va, pte);
+      printf("audit: pid %d va 0x%lx: pte 0x%lx is both COW and writable\n", w->pid, va,
+             pte);
   }
 #endif
   count_holder(pa, mappings, "user page", w->pid, va);

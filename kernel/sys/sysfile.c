@@ -27,9 +27,7 @@
 
 // Fetches the nth argument as a file descriptor of the current process.
 // Returns 0 and sets *pfd (if pfd is not 0) and *pf, or -1 if it is not open.
-static int
-argfd(int n, int *pfd, struct file **pf)
-{
+static int argfd(int n, int *pfd, struct file **pf) {
   int fd;
 
   argint(n, &fd);
@@ -46,9 +44,7 @@ argfd(int n, int *pfd, struct file **pf)
 
 // Gives f the lowest free descriptor of the current process; the descriptor
 // takes over the caller's reference.  Returns it, or -1 if none is free.
-static int
-fdalloc(struct file *f)
-{
+static int fdalloc(struct file *f) {
   struct proc *p = myproc();
 
   for (int fd = 0; fd < NOFILE; fd++) {
@@ -60,9 +56,7 @@ fdalloc(struct file *f)
   return -1;
 }
 
-uint64
-sys_dup(void)
-{
+uint64 sys_dup(void) {
   struct file *f;
 
   if (argfd(0, 0, &f) < 0)
@@ -75,9 +69,7 @@ sys_dup(void)
 }
 
 // Fetches the (fd, buffer, count) arguments of read and write.
-static int
-arg_io(struct file **pf, uint64 *addr, int *n)
-{
+static int arg_io(struct file **pf, uint64 *addr, int *n) {
   argaddr(1, addr);
   argint(2, n);
   if (*n < 0)
@@ -85,9 +77,7 @@ arg_io(struct file **pf, uint64 *addr, int *n)
   return argfd(0, 0, pf);
 }
 
-uint64
-sys_read(void)
-{
+uint64 sys_read(void) {
   struct file *f;
   uint64 addr;
   int n;
@@ -97,9 +87,7 @@ sys_read(void)
   return fileread(f, addr, n);
 }
 
-uint64
-sys_write(void)
-{
+uint64 sys_write(void) {
   struct file *f;
   uint64 addr;
   int n;
@@ -109,9 +97,7 @@ sys_write(void)
   return filewrite(f, addr, n);
 }
 
-uint64
-sys_close(void)
-{
+uint64 sys_close(void) {
   int fd;
   struct file *f;
 
@@ -122,9 +108,7 @@ sys_close(void)
   return 0;
 }
 
-uint64
-sys_fstat(void)
-{
+uint64 sys_fstat(void) {
   struct file *f;
   uint64 st;
 
@@ -135,9 +119,7 @@ sys_fstat(void)
 }
 
 // link(old, new): another directory entry for the non-directory old.
-uint64
-sys_link(void)
-{
+uint64 sys_link(void) {
   char old[MAXPATH], new[MAXPATH], name[DIRSIZ];
 
   if (argstr(0, old, MAXPATH) < 0 || argstr(1, new, MAXPATH) < 0)
@@ -184,9 +166,7 @@ sys_link(void)
 
 // True if directory dp holds nothing but "." and "..", its first two
 // entries.  Caller holds dp->lock.
-static int
-isdirempty(struct inode *dp)
-{
+static int isdirempty(struct inode *dp) {
   struct dirent de;
 
   for (uint off = 2 * sizeof(de); off < dp->size; off += sizeof(de)) {
@@ -200,9 +180,7 @@ isdirempty(struct inode *dp)
 
 // Removes the entry at offset off of dp, which names ip.  Caller holds both
 // locks and is inside a transaction.
-static void
-remove_entry(struct inode *dp, uint off, struct inode *ip)
-{
+static void remove_entry(struct inode *dp, uint off, struct inode *ip) {
   struct dirent de;
 
   memset(&de, 0, sizeof(de));
@@ -210,7 +188,7 @@ remove_entry(struct inode *dp, uint off, struct inode *ip)
   if (writei(dp, 0, (uint64)&de, off, sizeof(de)) != sizeof(de))
     panic("unlink: cannot clear directory entry");
   if (ip->type == T_DIR) {
-    dp->nlink--;   // ip's ".." no longer refers to dp
+    dp->nlink--;  // ip's ".." no longer refers to dp
     iupdate(dp);
   }
   ip->nlink--;
@@ -219,9 +197,7 @@ remove_entry(struct inode *dp, uint off, struct inode *ip)
 
 // unlink(path): removes a directory entry; the inode is freed with its last
 // link and last reference.  Fails for ".", ".." and non-empty directories.
-uint64
-sys_unlink(void)
-{
+uint64 sys_unlink(void) {
   char path[MAXPATH], name[DIRSIZ];
   uint off;
 
@@ -258,9 +234,7 @@ sys_unlink(void)
 // "." and ".." entries.  Returns it locked and referenced, or 0 on failure.
 // If path already names a file or device and type is T_FILE, returns that
 // instead (open's O_CREATE).  Caller is inside a transaction.
-static struct inode *
-create(char *path, short type, short major, short minor)
-{
+static struct inode *create(char *path, short type, short major, short minor) {
   char name[DIRSIZ];
 
   struct inode *dp = nameiparent(path, name);
@@ -302,7 +276,7 @@ create(char *path, short type, short major, short minor)
   if (dirlink(dp, name, ip->inum) < 0)
     goto undo;
   if (type == T_DIR) {
-    dp->nlink++;   // for ip's ".."
+    dp->nlink++;  // for ip's ".."
     iupdate(dp);
   }
   iunlockput(dp);
@@ -318,9 +292,7 @@ undo:
 }
 
 // True if ip may be opened with mode omode.  Caller holds ip->lock.
-static int
-may_open(struct inode *ip, int omode)
-{
+static int may_open(struct inode *ip, int omode) {
   int writing = (omode & (O_WRONLY | O_RDWR)) != 0;
 
   if (ip->type == T_DIR && writing)
@@ -332,15 +304,13 @@ may_open(struct inode *ip, int omode)
 
 // Makes an open file for the locked inode ip and gives it a descriptor.
 // Returns the descriptor, or -1 (leaving ip locked and referenced).
-static int
-open_inode(struct inode *ip, int omode)
-{
+static int open_inode(struct inode *ip, int omode) {
   struct file *f = filealloc();
   if (f == 0)
     return -1;
   int fd = fdalloc(f);
   if (fd < 0) {
-    fileclose(f);   // still FD_NONE: just frees the entry
+    fileclose(f);  // still FD_NONE: just frees the entry
     return -1;
   }
 
@@ -358,9 +328,7 @@ open_inode(struct inode *ip, int omode)
 }
 
 // open(path, omode): returns a new file descriptor, or -1.
-uint64
-sys_open(void)
-{
+uint64 sys_open(void) {
   char path[MAXPATH];
   int omode;
   struct inode *ip;
@@ -398,9 +366,7 @@ sys_open(void)
 }
 
 // Creates path as a new inode of the given type; returns 0 or -1.
-static uint64
-make_node(char *path, short type, short major, short minor)
-{
+static uint64 make_node(char *path, short type, short major, short minor) {
   begin_op();
   struct inode *ip = create(path, type, major, minor);
   if (ip == 0) {
@@ -412,9 +378,7 @@ make_node(char *path, short type, short major, short minor)
   return 0;
 }
 
-uint64
-sys_mkdir(void)
-{
+uint64 sys_mkdir(void) {
   char path[MAXPATH];
 
   if (argstr(0, path, MAXPATH) < 0)
@@ -423,9 +387,7 @@ sys_mkdir(void)
 }
 
 // mknod(path, major, minor): a device file.
-uint64
-sys_mknod(void)
-{
+uint64 sys_mknod(void) {
   char path[MAXPATH];
   int major, minor;
 
@@ -436,9 +398,7 @@ sys_mknod(void)
   return make_node(path, T_DEVICE, major, minor);
 }
 
-uint64
-sys_chdir(void)
-{
+uint64 sys_chdir(void) {
   char path[MAXPATH];
   struct proc *p = myproc();
 
@@ -465,9 +425,7 @@ sys_chdir(void)
 }
 
 // Frees the kernel copies of exec's arguments; argv ends at its first 0.
-static void
-free_args(char **argv)
-{
+static void free_args(char **argv) {
   for (int i = 0; i < MAXARG && argv[i] != 0; i++)
     kfree(argv[i]);
 }
@@ -476,9 +434,7 @@ free_args(char **argv)
 // 0; at most MAXARG-1 of them) into argv, each string in its own page; argv
 // then ends with 0.  Returns 0, or -1 on a bad pointer, too many arguments
 // or no memory.  Either way the caller frees argv with free_args().
-static int
-fetch_args(uint64 uargv, char **argv)
-{
+static int fetch_args(uint64 uargv, char **argv) {
   memset(argv, 0, MAXARG * sizeof(argv[0]));
   for (int i = 0; i < MAXARG; i++) {
     uint64 uarg;
@@ -490,13 +446,11 @@ fetch_args(uint64 uargv, char **argv)
     if (argv[i] == 0 || fetchstr(uarg, argv[i], PGSIZE) < 0)
       return -1;
   }
-  return -1;   // no room left for the terminating 0
+  return -1;  // no room left for the terminating 0
 }
 
 // exec(path, argv): replaces the process image; returns argc, or -1.
-uint64
-sys_exec(void)
-{
+uint64 sys_exec(void) {
   char path[MAXPATH];
   char *argv[MAXARG];
   uint64 uargv;
@@ -513,9 +467,7 @@ sys_exec(void)
 }
 
 // pipe(fds): fds[0] becomes the read end and fds[1] the write end.
-uint64
-sys_pipe(void)
-{
+uint64 sys_pipe(void) {
   uint64 fdarray;
   struct file *rf, *wf;
   struct proc *p = myproc();

@@ -29,7 +29,7 @@
 #include "dev/virtio_disk.h"
 
 extern char trampoline[], uservec[], userret[];  // trampoline.S
-void kernelvec(void);                             // kernelvec.S
+void kernelvec(void);                            // kernelvec.S
 
 // What devintr() found.
 enum interrupt { NOT_AN_INTERRUPT = 0, DEVICE_INTERRUPT, TIMER_INTERRUPT };
@@ -99,8 +99,8 @@ static const char *exception_name(uint64 scause) {
 // The one line printed when a user process is killed for a fault.
 static void report_user_fault(struct proc *p, uint64 scause) {
   printf("usertrap(): %s (scause %ld) pid=%d %s sepc=%p stval=%p\n",
-         exception_name(scause), scause, p->pid, p->name,
-         (void *)r_sepc(), (void *)r_stval());
+         exception_name(scause), scause, p->pid, p->name, (void *)r_sepc(),
+         (void *)r_stval());
 }
 
 // Exceptions that are not the program's mistake.  Returns 1 if the
@@ -185,8 +185,8 @@ void kerneltrap(void) {
 
   enum interrupt which = devintr(scause);
   if (which == NOT_AN_INTERRUPT) {
-    printf("kerneltrap: %s (scause %ld) sepc=%p stval=%p\n",
-           exception_name(scause), scause, (void *)sepc, (void *)r_stval());
+    printf("kerneltrap: %s (scause %ld) sepc=%p stval=%p\n", exception_name(scause),
+           scause, (void *)sepc, (void *)r_stval());
     panic("kerneltrap: exception in the kernel");
   }
   if (which == TIMER_INTERRUPT && myproc() != 0)

@@ -15,7 +15,7 @@
 #include "kernel/types.h"
 #include "user/user.h"
 
-#define OUTBUF_SIZE 256          // bytes collected before a write()
+#define OUTBUF_SIZE    256  // bytes collected before a write()
 #define PTR_HEX_DIGITS (sizeof(uint64) * 2)
 
 static const char digits[] = "0123456789abcdef";
@@ -23,39 +23,31 @@ static const char digits[] = "0123456789abcdef";
 // Output being collected for one call.
 struct outbuf {
   int fd;
-  int len;                 // bytes in buf
+  int len;  // bytes in buf
   char buf[OUTBUF_SIZE];
 };
 
 // Writes out what has been collected so far.
-static void
-flush(struct outbuf *out)
-{
+static void flush(struct outbuf *out) {
   if (out->len > 0)
     write(out->fd, out->buf, out->len);
   out->len = 0;
 }
 
-static void
-putch(struct outbuf *out, char c)
-{
+static void putch(struct outbuf *out, char c) {
   if (out->len == OUTBUF_SIZE)
     flush(out);
   out->buf[out->len++] = c;
 }
 
-static void
-putstr(struct outbuf *out, const char *s)
-{
+static void putstr(struct outbuf *out, const char *s) {
   while (*s)
     putch(out, *s++);
 }
 
 // Prints x in the given base (10 or 16), preceded by '-' if negative.
-static void
-putnum(struct outbuf *out, uint64 x, int base, int negative)
-{
-  char tmp[24];           // 2^64 has 20 decimal digits
+static void putnum(struct outbuf *out, uint64 x, int base, int negative) {
+  char tmp[24];  // 2^64 has 20 decimal digits
   int n = 0;
 
   do {
@@ -69,9 +61,7 @@ putnum(struct outbuf *out, uint64 x, int base, int negative)
 }
 
 // Prints p as 0x followed by all 16 hex digits.
-static void
-putptr(struct outbuf *out, uint64 p)
-{
+static void putptr(struct outbuf *out, uint64 p) {
   int i;
 
   putstr(out, "0x");
@@ -81,9 +71,7 @@ putptr(struct outbuf *out, uint64 p)
 
 // Prints one conversion: spec is the conversion letter, wide says an l
 // prefix was seen.
-static void
-convert(struct outbuf *out, char spec, int wide, va_list *ap)
-{
+static void convert(struct outbuf *out, char spec, int wide, va_list *ap) {
   long sx;
   uint64 ux;
   const char *s;
@@ -98,19 +86,13 @@ convert(struct outbuf *out, char spec, int wide, va_list *ap)
     ux = wide ? va_arg(*ap, uint64) : va_arg(*ap, uint);
     putnum(out, ux, spec == 'u' ? 10 : 16, 0);
     break;
-  case 'p':
-    putptr(out, (uint64)va_arg(*ap, void*));
-    break;
+  case 'p': putptr(out, (uint64)va_arg(*ap, void *)); break;
   case 's':
-    s = va_arg(*ap, const char*);
+    s = va_arg(*ap, const char *);
     putstr(out, s ? s : "(null)");
     break;
-  case 'c':
-    putch(out, va_arg(*ap, int));
-    break;
-  case '%':
-    putch(out, '%');
-    break;
+  case 'c': putch(out, va_arg(*ap, int)); break;
+  case '%': putch(out, '%'); break;
   default:
     putch(out, '%');
     putch(out, spec);
@@ -119,11 +101,9 @@ convert(struct outbuf *out, char spec, int wide, va_list *ap)
 }
 
 // Formats fmt with the arguments in ap and writes the result to fd.
-static void
-format(int fd, const char *fmt, va_list ap)
-{
+static void format(int fd, const char *fmt, va_list ap) {
   struct outbuf out;
-  va_list args;            // a local copy, so convert() can take its address
+  va_list args;  // a local copy, so convert() can take its address
   int wide;
 
   va_copy(args, ap);
@@ -136,22 +116,20 @@ format(int fd, const char *fmt, va_list ap)
     }
     fmt++;
     wide = 0;
-    while (*fmt == 'l') {    // "l" and "ll" both mean 64 bits on RV64
+    while (*fmt == 'l') {  // "l" and "ll" both mean 64 bits on RV64
       wide = 1;
       fmt++;
     }
     if (wide && strchr("dux", *fmt) == 0)
-      convert(&out, 'u', wide, &args);   // a bare %l: unsigned 64-bit decimal
-    else if (*fmt != 0)                  // a lone '%' at the end prints nothing
+      convert(&out, 'u', wide, &args);  // a bare %l: unsigned 64-bit decimal
+    else if (*fmt != 0)                 // a lone '%' at the end prints nothing
       convert(&out, *fmt++, wide, &args);
   }
   va_end(args);
   flush(&out);
 }
 
-void
-fprintf(int fd, const char *fmt, ...)
-{
+void fprintf(int fd, const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);
@@ -159,9 +137,7 @@ fprintf(int fd, const char *fmt, ...)
   va_end(ap);
 }
 
-void
-printf(const char *fmt, ...)
-{
+void printf(const char *fmt, ...) {
   va_list ap;
 
   va_start(ap, fmt);

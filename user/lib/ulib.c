@@ -10,9 +10,7 @@
 #include "user/user.h"
 
 // Copies the string src, NUL included, to dst; returns dst.
-char*
-strcpy(char *dst, const char *src)
-{
+char *strcpy(char *dst, const char *src) {
   char *d = dst;
 
   while ((*d++ = *src++) != 0)
@@ -22,9 +20,7 @@ strcpy(char *dst, const char *src)
 
 // Returns <0, 0 or >0 as p sorts before, equal to or after q, comparing
 // bytes as unsigned.
-int
-strcmp(const char *p, const char *q)
-{
+int strcmp(const char *p, const char *q) {
   while (*p && *p == *q) {
     p++;
     q++;
@@ -33,9 +29,7 @@ strcmp(const char *p, const char *q)
 }
 
 // Returns the number of bytes before the NUL.
-uint
-strlen(const char *s)
-{
+uint strlen(const char *s) {
   uint n = 0;
 
   while (s[n])
@@ -44,19 +38,15 @@ strlen(const char *s)
 }
 
 // Returns the first occurrence of c in s, or 0 if there is none.
-char*
-strchr(const char *s, char c)
-{
+char *strchr(const char *s, char c) {
   for (; *s; s++)
     if (*s == c)
-      return (char*)s;
+      return (char *)s;
   return 0;
 }
 
 // Fills the first n bytes of dst with the byte c; returns dst.
-void*
-memset(void *dst, int c, uint n)
-{
+void *memset(void *dst, int c, uint n) {
   uchar *d = dst;
 
   while (n-- > 0)
@@ -65,9 +55,7 @@ memset(void *dst, int c, uint n)
 }
 
 // Copies n bytes from src to dst; the two ranges may overlap.  Returns dst.
-void*
-memmove(void *dst, const void *src, int n)
-{
+void *memmove(void *dst, const void *src, int n) {
   uchar *d = dst;
   const uchar *s = src;
 
@@ -87,17 +75,13 @@ memmove(void *dst, const void *src, int n)
 
 // Copies n bytes from src to dst; returns dst.  Overlap is allowed here too
 // (the compiler may emit calls to memcpy, so it must exist).
-void*
-memcpy(void *dst, const void *src, uint n)
-{
+void *memcpy(void *dst, const void *src, uint n) {
   return memmove(dst, src, n);
 }
 
 // Returns <0, 0 or >0 as the first n bytes of a sort before, equal to or
 // after those of b, comparing bytes as unsigned.
-int
-memcmp(const void *a, const void *b, uint n)
-{
+int memcmp(const void *a, const void *b, uint n) {
   const uchar *p = a, *q = b;
 
   for (; n > 0; n--, p++, q++)
@@ -109,9 +93,7 @@ memcmp(const void *a, const void *b, uint n)
 // Reads one line from standard input into buf, keeping the newline, and
 // NUL-terminates it.  Stops after max-1 bytes, at a newline or carriage
 // return, or at end of input; buf[0] is 0 only at end of input.
-char*
-gets(char *buf, int max)
-{
+char *gets(char *buf, int max) {
   int n = 0;
   char c;
 
@@ -126,9 +108,7 @@ gets(char *buf, int max)
 
 // Fills *st with the status of the file at path.  Returns 0, or -1 if the
 // file cannot be opened.
-int
-stat(const char *path, struct stat *st)
-{
+int stat(const char *path, struct stat *st) {
   int fd, r;
 
   fd = open(path, O_RDONLY);
@@ -141,9 +121,7 @@ stat(const char *path, struct stat *st)
 
 // Converts the decimal number at the start of s, with an optional leading
 // '-', and stops at the first non-digit.  Returns 0 if there are no digits.
-int
-atoi(const char *s)
-{
+int atoi(const char *s) {
   int sign = 1, n = 0;
 
   if (*s == '-') {

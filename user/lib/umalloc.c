@@ -15,28 +15,24 @@
 
 // Header at the start of every block, free or allocated.
 struct block {
-  struct block *next;   // next free block (meaningful only while free)
-  uint64 units;         // size of the whole block, header included
+  struct block *next;  // next free block (meaningful only while free)
+  uint64 units;        // size of the whole block, header included
 };
 
-#define UNIT sizeof(struct block)
-#define MIN_GROW_UNITS 4096           // grow the heap by at least 64 KiB
-#define SBRK_MAX 0x7fffffffUL         // the largest increment sbrk(int) takes
+#define UNIT           sizeof(struct block)
+#define MIN_GROW_UNITS 4096          // grow the heap by at least 64 KiB
+#define SBRK_MAX       0x7fffffffUL  // the largest increment sbrk(int) takes
 
 static struct block *freelist;
 
 // Returns the first byte after block b.
-static struct block*
-block_end(struct block *b)
-{
+static struct block *block_end(struct block *b) {
   return b + b->units;
 }
 
 // Adds more memory to the heap: at least units units.  Returns 1, or 0 if
 // the kernel refuses.
-static int
-grow_heap(uint64 units)
-{
+static int grow_heap(uint64 units) {
   char *top;
   uint64 pad, bytes;
   struct block *b;
@@ -45,22 +41,20 @@ grow_heap(uint64 units)
     units = MIN_GROW_UNITS;
   // Someone may have called sbrk() with an odd size: align the new block.
   top = sbrk(0);
-  if (top == (char*)-1)
+  if (top == (char *)-1)
     return 0;
   pad = (UNIT - (uint64)top % UNIT) % UNIT;
   bytes = pad + units * UNIT;
-  if (bytes > SBRK_MAX || sbrk(bytes) == (char*)-1)
+  if (bytes > SBRK_MAX || sbrk(bytes) == (char *)-1)
     return 0;
-  b = (struct block*)(top + pad);
+  b = (struct block *)(top + pad);
   b->units = units;
   free(b + 1);
   return 1;
 }
 
 // Returns nbytes of memory aligned to 16 bytes, or 0 if the heap cannot grow.
-void*
-malloc(uint nbytes)
-{
+void *malloc(uint nbytes) {
   uint64 units = ((uint64)nbytes + UNIT - 1) / UNIT + 1;
   struct block **link, *b;
 
@@ -69,9 +63,9 @@ malloc(uint nbytes)
       if (b->units < units)
         continue;
       if (b->units == units) {
-        *link = b->next;        // exact fit: unlink the whole block
+        *link = b->next;  // exact fit: unlink the whole block
       } else {
-        b->units -= units;      // hand out the tail, keep the head listed
+        b->units -= units;  // hand out the tail, keep the head listed
         b = block_end(b);
         b->units = units;
       }
@@ -83,14 +77,12 @@ malloc(uint nbytes)
 }
 
 // Returns memory from malloc() to the free list; free(0) does nothing.
-void
-free(void *p)
-{
+void free(void *p) {
   struct block *b, *prev, *next;
 
   if (p == 0)
     return;
-  b = (struct block*)p - 1;
+  b = (struct block *)p - 1;
 
   // Find the neighbours on the list: prev < b < next.
   prev = 0;
