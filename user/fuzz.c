@@ -594,10 +594,19 @@ static uint64 number(char *s) {
   return n;
 }
 
+// Zeroes the argument strings at the top of the stack: a hostile pointer
+// there must not find "/fuzz", a real file, to pass to unlink().
+static void wipe(int argc, char *argv[]) {
+  for (int i = 0; i < argc; i++)
+    memset(argv[i], 0, strlen(argv[i]));
+}
+
 int main(int argc, char *argv[]) {
   if (argc == 6 && strcmp(argv[1], "-w") == 0) {
+    uint64 seed = number(argv[2]), stream = number(argv[3]), budget = number(argv[4]);
     coordinator = number(argv[5]);
-    worker(number(argv[2]), number(argv[3]), number(argv[4]));
+    wipe(argc, argv);
+    worker(seed, stream, budget);
   }
   if (argc != 3) {
     fprintf(2, "usage: fuzz SEED SECONDS\n");

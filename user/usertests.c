@@ -1581,8 +1581,9 @@ static void link_of_missing_file_fails(void) {
   expect_minus_one("link() of a missing file", link("no-such-file", LINK_B));
 }
 
-#define DIR_A       "dir.d"
-#define LINK_SOURCE "link.src"
+#define DIR_A      "dir.d"
+#define LINK_DIR   "/link.d"
+#define DOTDOT_DIR "/dotdot.d"
 
 static void unlink_nonempty_dir_fails(void) {
   mkdir_or_fail(DIR_A);
@@ -1600,19 +1601,33 @@ static void create_in_removed_cwd_fails(void) {
   unlink_or_fail("../" DIR_A);
   expect_minus_one("open(O_CREATE) in a removed directory", open("f", O_CREATE | O_RDWR));
   expect_minus_one("mkdir() in a removed directory", mkdir("d"));
-  chdir_or_fail("..");
 }
 
 // Nor does link() add a name to it: once the directory is freed, the name
 // would keep its inode allocated but reachable from nowhere.
+// (Absolute paths: ".." of a removed directory leads nowhere.)
 static void link_into_removed_dir_fails(void) {
-  make_file(LINK_SOURCE, "x", 1);
-  mkdir_or_fail(DIR_A);
-  chdir_or_fail(DIR_A);
-  unlink_or_fail("../" DIR_A);
-  expect_minus_one("link() into a removed directory", link("../" LINK_SOURCE, "x"));
-  chdir_or_fail("..");
-  unlink_or_fail(LINK_SOURCE);
+  mkdir_or_fail(LINK_DIR);
+  make_file(LINK_DIR "/src", "x", 1);
+  mkdir_or_fail(LINK_DIR "/gone");
+  chdir_or_fail(LINK_DIR "/gone");
+  unlink_or_fail(LINK_DIR "/gone");
+  expect_minus_one("link() into a removed directory", link(LINK_DIR "/src", "x"));
+  unlink_or_fail(LINK_DIR "/src");
+  unlink_or_fail(LINK_DIR);
+}
+
+// A removed directory's ".." names an inode that may be freed since (its
+// parent removed in turn): following it must fail, not find a free inode.
+static void dotdot_of_removed_dir_fails(void) {
+  mkdir_or_fail(DOTDOT_DIR);
+  mkdir_or_fail(DOTDOT_DIR "/b");
+  chdir_or_fail(DOTDOT_DIR "/b");
+  unlink_or_fail(DOTDOT_DIR "/b");
+  unlink_or_fail(DOTDOT_DIR);
+  expect_minus_one("chdir(\"..\") from a removed directory whose parent is gone",
+                   chdir(".."));
+  expect_minus_one("open(\"..\") there", open("..", O_RDONLY));
 }
 
 // The console, like files, refuses a buffer it cannot read.
@@ -2183,6 +2198,7 @@ static const struct test tests[] = {
   TEST(unlink_dot_and_dotdot_fail, QUICK),
   TEST(create_in_removed_cwd_fails, QUICK),
   TEST(link_into_removed_dir_fails, QUICK),
+  TEST(dotdot_of_removed_dir_fails, QUICK),
   TEST(console_write_bad_pointer_fails, QUICK),
   TEST(unlink_missing_fails, QUICK),
   TEST(dot_and_dotdot_navigate, QUICK),

@@ -103,8 +103,9 @@ static char *next_component(char *path, char *name) {
 
 // Walks path.  Returns the inode it names or, if want_parent, the directory
 // holding its last component (copied into name); referenced and unlocked.
-// Returns 0 if a component is missing or not a directory, or if the path
-// has no last component and want_parent is set.  Caller is inside a
+// Returns 0 if a component is missing or not a directory, if it is ".." of
+// a removed directory, or if the path has no last component and
+// want_parent is set.  Caller is inside a
 // transaction: dropping a directory may free it if it was unlinked meanwhile.
 static struct inode *walk_path(char *path, int want_parent, char *name) {
   struct inode *ip;
@@ -125,6 +126,12 @@ static struct inode *walk_path(char *path, int want_parent, char *name) {
     if (want_parent && *path == '\0') {
       iunlock(ip);
       return ip;
+    }
+    // A removed directory's ".." still holds its old parent's number, but
+    // that parent may be gone since, its inode free or reused elsewhere.
+    if (ip->nlink == 0 && namecmp(name, "..") == 0) {
+      iunlockput(ip);
+      return 0;
     }
     struct inode *next = dirlookup(ip, name, 0);
     iunlockput(ip);
