@@ -37,7 +37,7 @@ QUICK_TESTS = ("simple", "three", "time")
 BATCH_TESTS = ("simple", "three")
 GRADE_TIMEOUT = 300         # seconds for a grade of QUICK_TESTS
 BATCH_JOBS = 2
-BATCH_SUBMISSION_TIMEOUT = 75   # seconds: the hung submission spends all of it
+BATCH_SUBMISSION_TIMEOUT = 75   # seconds: the hung submission may spend all of it
 BATCH_TIMEOUT = 600         # seconds for the whole batch
 AUTOGRADER_TIMEOUT = 300
 MAKE_TIMEOUT = 120
@@ -260,12 +260,15 @@ def expect_rows(rows, output):
     check(sorted(rows) == ["broken", "hung", "solution", "starter"],
           "expected rows for broken, hung, solution, starter; got %s\n%s" % (sorted(rows), output))
     solution = rows["solution"]
-    expected = {"broken": ("build_failed", 0), "hung": ("timeout", 0),
-                "solution": ("graded", int(solution["max_score"]))}
-    for name, (status, score) in expected.items():
-        check((rows[name]["status"], int(rows[name]["score"])) == (status, score),
-              "expected %s to be %s with score %d, got %r\n%s" % (name, status, score,
-                                                                  rows[name], output))
+    # The hung kernel costs its submission every point, whichever limit
+    # stops it first: the grader's own wait for the boot prompt (graded, 0
+    # points) or, on a slow machine, the batch's time limit (timeout).
+    expected = {"broken": (("build_failed",), 0), "hung": (("graded", "timeout"), 0),
+                "solution": (("graded",), int(solution["max_score"]))}
+    for name, (statuses, score) in expected.items():
+        check(rows[name]["status"] in statuses and int(rows[name]["score"]) == score,
+              "expected %s to be %s with score %d, got %r\n%s"
+              % (name, " or ".join(statuses), score, rows[name], output))
     check(rows["starter"]["status"] == "graded"
           and int(rows["starter"]["score"]) < int(solution["score"]),
           "expected the starter graded below the solution, got %r" % rows["starter"])
