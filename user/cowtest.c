@@ -57,11 +57,11 @@
 #define FILE_AREA_BYTES (FILE_AREA_PAGES * PGSIZE)
 #define FILE_READ_OFFSET (PGSIZE / 2)   // the read starts mid-page...
 #define FILE_READ_BYTES (3 * PGSIZE)    // ...and touches all four pages
-#define RELEASE_ROUNDS 8        // concurrent_release: rounds, each with exact accounting
-#define RELEASE_MEMBERS 6       // processes churning at once
-#define RELEASE_FORKS 16        // fork pairs per member per round
-#define RELEASE_SHARED_PAGES 1024 // pages every process of a round maps
-#define RELEASE_FRESH_PAGES 32  // pages made for each pair, dropped by both at once
+#define RELEASE_ROUNDS 4        // concurrent_release: rounds, each with exact accounting
+#define RELEASE_OWNERS 2        // processes that drop the same pages in step
+#define RELEASE_PAGES 8192      // pages they share in a round (more than they get through)
+#define RELEASE_TICKS 15        // clock ticks a round lasts
+#define FAILFORK_SPARE_PAGES 16 // failed_fork_releases: free pages at the last fork
 #define REUSE_PERCENT 40        // sole_owner_reuses: memory the parent keeps writing
 #define STDERR 2
 #define BYTE_STRIDE 31          // byte_value step, prime so patterns do not repeat soon
@@ -597,79 +597,105 @@ system_free_pages(void)
   return (int)st.free_pages;
 }
 
-// Makes a page region and two children sharing it; the caller drops its
-// own reference, and then both children drop theirs (by exiting) at the
-// same moment: they wait on one pipe whose write end the caller closes.
-// The last two references to these pages thus go at once, and the
-// children's exits also drop references to every page the caller shares.
-static void
-pair_drops_fresh_pages(void)
-{
-  struct region fresh = take(RELEASE_FRESH_PAGES);
+// The start of a round: each owner writes a byte on `ready` once it is
+// set up, then waits for one on `go`.
+struct start_line {
+  int ready[2];
   int go[2];
-  char token;
+};
 
-  write_pages(&fresh, 0, 1, BASE_TAG);
-  if (pipe(go) < 0)
-    FAIL("pipe failed");
-  for (int k = 0; k < 2; k++) {
-    if (spawn() == 0) {
-      close(go[1]);
-      read(go[0], &token, 1);
-      exit(0);
-    }
-  }
-  close(go[0]);
-  release(&fresh);
-  close(go[1]);
-  reap(2);
-}
-
-// One member of a round: after the barrier, forks and drops pairs over and
-// over, while the other members do the same on other harts, so the counts
-// of the shared pages rise (fork) and fall (exit) from several harts at
-// once.  Then checks that the shared pages still hold what the test wrote.
 static void
-churn(struct region *shared, struct barrier *b)
+close_start_line(struct start_line *s)
 {
-  barrier_cross(b);
-  for (int i = 0; i < RELEASE_FORKS; i++)
-    pair_drops_fresh_pages();
-  check_view(shared, 0, 1, BASE_TAG, BASE_TAG);
+  for (int end = 0; end < 2; end++) {
+    close(s->ready[end]);
+    close(s->go[end]);
+  }
 }
 
-// Rounds of members that all fork and exit at once over the same pages.
-// A lost update to a reference count either frees a page that is still
-// mapped (the shared pages then hold junk) or leaks one; a page freed twice
-// shows as one free page too many.  So after each round, with every
-// member reaped, the free page count must be exactly what it was before.
+// One of the two last owners of every page of a region: drops the region
+// one page at a time, from the top, in step with the other owner.  It
+// drops a page, then spins (making system calls, never sleeping) until
+// the system's free page count moves, which it does only once both have
+// dropped the page and the second has freed it; then it drops the next.
+// So each page's last two references go within one poll of each other,
+// on two harts, page after page: the window of a non-atomic decrement,
+// or of a decision taken apart from the decrement, is met again and
+// again.  A lost decrement leaves the count stuck (the pair spins until
+// killed); a double free moves it too far (the pair loses step).  Either
+// way the parent's accounting, once both are gone, tells.
+static void
+release_in_step(int npages, struct start_line *sync)
+{
+  char token = 0;
+
+  int seen, now;
+
+  system_free_pages();          // copy-on-write breaks of the stack happen now,
+  write(sync->ready[1], &token, 1);   // before anyone counts pages
+  if (read(sync->go[0], &token, 1) != 1)
+    exit(0);                    // the parent gave up before the start
+  seen = system_free_pages();
+  for (int k = 0; k < npages; k++) {
+    if (sbrk(-PGSIZE) == SBRK_FAILED)
+      FAIL("sbrk(-1 page) failed with %d pages still to drop", npages - k);
+    while ((now = system_free_pages()) == seen)
+      ;
+    seen = now;
+  }
+  exit(0);
+}
+
+// One round: two children share a region with the caller, which drops it
+// and lets them go; they release it in step (above) until they are done
+// or the round's time is up, when the caller kills them.  With both gone,
+// every page of the region must be free again, no more and no fewer: a
+// lost update leaks a page, a double free yields one too many.
+static void
+release_round(int round)
+{
+  struct start_line sync;
+  struct region shared;
+  int pids[RELEASE_OWNERS], before, after;
+  char token = 0;
+
+  shared = take(RELEASE_PAGES);
+  before = system_free_pages();   // after take(): its page-table pages stay
+  if (pipe(sync.ready) < 0 || pipe(sync.go) < 0)
+    FAIL("pipe failed");
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    if ((pids[n] = spawn()) == 0)
+      release_in_step(RELEASE_PAGES, &sync);
+  system_free_pages();          // this process's own stack breaks now too
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    if (read(sync.ready[0], &token, 1) != 1)
+      FAIL("round %d: an owner died before the start", round);
+  release(&shared);
+  write(sync.go[1], &token, RELEASE_OWNERS);
+  sleep(RELEASE_TICKS);
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    kill(pids[n]);
+  for (int n = 0; n < RELEASE_OWNERS; n++) {
+    int status;
+    if (wait(&status) < 0)
+      FAIL("wait found no child, expected %d more", RELEASE_OWNERS - n);
+    if (status != KILLED)
+      accept_status(status);
+  }
+  close_start_line(&sync);
+  after = system_free_pages();
+  if (after != before + RELEASE_PAGES)
+    FAIL("round %d: %d pages free with %d pages shared, %d after two processes dropped "
+         "the last two references to each at the same moments (expected %d: a reference "
+         "count lost an update, so a page %s)", round, before, RELEASE_PAGES, after,
+         before + RELEASE_PAGES, after < before + RELEASE_PAGES ? "leaked" : "was freed twice");
+}
+
 static void
 test_concurrent_release(void)
 {
-  struct region shared = take(RELEASE_SHARED_PAGES);
-  struct barrier b;
-
-  write_pages(&shared, 0, 1, BASE_TAG);
-  for (int round = 1; round <= RELEASE_ROUNDS; round++) {
-    int before = system_free_pages();
-    barrier_init(&b, 1 + RELEASE_MEMBERS);
-    for (int m = 0; m < RELEASE_MEMBERS; m++) {
-      if (spawn() == 0) {
-        churn(&shared, &b);
-        exit(0);
-      }
-    }
-    barrier_cross(&b);
-    reap(RELEASE_MEMBERS);
-    check_view(&shared, 0, 1, BASE_TAG, BASE_TAG);
-    int after = system_free_pages();
-    if (after != before)
-      FAIL("round %d: %d pages free before, %d after %d processes forked and exited "
-           "at once over the same pages (expected the same: a reference count lost an "
-           "update, so a page %s)", round, before, after, RELEASE_MEMBERS,
-           after < before ? "leaked" : "was freed twice");
-  }
-  release(&shared);
+  for (int round = 1; round <= RELEASE_ROUNDS; round++)
+    release_round(round);
 }
 
 // --- Reuse by the last owner ----------------------------------------------
@@ -707,6 +733,60 @@ test_sole_owner_reuses(void)
   accept_status(status);
 }
 
+// --- A fork that runs out of memory ---------------------------------------
+
+// Fills memory, then forks again and again with one more page free each
+// time: fork needs a page-table page for every 512 pages it shares, so
+// with a few pages free it fails part-way, after sharing some pages.
+// Each failed fork must drop every reference it took.  Returns the forks
+// that failed.
+static int
+fork_with_memory_full(void)
+{
+  volatile int failed = 0;   // stored to before memory is full, see probe()
+  int filled = grow_until_full();
+
+  for (int spare = 1; spare <= FAILFORK_SPARE_PAGES; spare++) {
+    if (sbrk(-PGSIZE) == SBRK_FAILED)
+      FAIL("sbrk(-1 page) failed");
+    int pid = fork();   // not spawn(): failing is what this fork is for
+    if (pid == 0)
+      exit(0);
+    if (pid < 0)
+      failed++;
+    else if (wait(0) < 0)   // it may have been killed: memory is full
+      FAIL("wait found no child, expected one");
+  }
+  if (sbrk(-(filled - FAILFORK_SPARE_PAGES) * PGSIZE) == SBRK_FAILED)
+    FAIL("sbrk(-%d pages) failed", filled - FAILFORK_SPARE_PAGES);
+  return failed;
+}
+
+static void
+forks_with_memory_full(void)
+{
+  if (fork_with_memory_full() == 0)
+    FAIL("every fork of a process holding all of memory succeeded, with %d pages free "
+         "or fewer (expected the first ones to run out of page-table pages)",
+         FAILFORK_SPARE_PAGES);
+}
+
+// The process that forked (and failed) is gone, so every page it held,
+// and every page its failed forks shared, must be free again.
+static void
+test_failed_fork_releases(void)
+{
+  int before = system_free_pages();
+  int after;
+
+  in_child(forks_with_memory_full);
+  after = system_free_pages();
+  if (after != before)
+    FAIL("%d pages free before, %d after a process that filled memory tried %d forks "
+         "(most failed part-way) and exited (expected the same: a failed fork kept "
+         "references to the pages it had shared)", before, after, FAILFORK_SPARE_PAGES);
+}
+
 // Every page taken since the start has come back.  Between the two
 // measurements the same processes exist (init, sh, the driver, the probe)
 // with the same sizes and the same pipe, so any difference, even one page,
@@ -729,6 +809,7 @@ static const struct cowtest tests[] = {
   { "oom_kills_only_child", test_oom_kills_only_child, 1, 0 },
   { "concurrent_release", test_concurrent_release, 1, 0 },
   { "sole_owner_reuses", test_sole_owner_reuses, 1, 0 },
+  { "failed_fork_releases", test_failed_fork_releases, 1, 0 },
   { "nofree_leak", test_nofree_leak, 1, 1 },
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
