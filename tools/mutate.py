@@ -288,7 +288,7 @@ MUTATIONS = (
         "copyout fails on a COW page instead of breaking the share",
         (USERCOPY,
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)PTE2PA(*pte);  // re-read: the PTE now maps this process's own copy\n",
+         "      return (char *)walkaddr(pagetable, va);\n",
          "")),
     mutation(
         "copyout_writes_shared_page", "cow",
@@ -300,7 +300,7 @@ MUTATIONS = (
         "copyout breaks the share but writes through the old physical address",
         (USERCOPY,
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)PTE2PA(*pte);",
+         "      return (char *)walkaddr(pagetable, va);",
          "    uint64 before = PTE2PA(*pte);\n"
          "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
          "      return (char *)before;")),
