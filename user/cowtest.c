@@ -586,7 +586,7 @@ test_oom_kills_only_child(void)
 // --- Reference counts under contention ------------------------------------
 
 // Free physical pages in the whole system now (cowstat's count); exact, and
-// cheap enough to take after every round.
+// cheap enough to poll.
 static int
 system_free_pages(void)
 {
@@ -628,7 +628,6 @@ static void
 release_in_step(int npages, struct start_line *sync)
 {
   char token = 0;
-
   int seen, now;
 
   system_free_pages();          // copy-on-write breaks of the stack happen now,
