@@ -4,7 +4,9 @@
   one, as kernel/layers.txt declares (with the upward edges it allows).
 - Comment paths: every repository path that a comment or a doc names
   exists, so the text never sends a reader to a file that is gone.
-- House style: the C sources are as .clang-format formats them.
+- House style: the C sources are as .clang-format formats them (checked
+  with the clang-format version the tree was formatted with).
+- The mutation table: every mutation's text still occurs once.
 
 Run alone: python3 test/run.py structure
 """
@@ -15,7 +17,7 @@ import shutil
 import subprocess
 import sys
 
-from harness import REPO, Suite, check
+from harness import REPO, Suite, TestSkipped, check
 
 KERNEL = os.path.join(REPO, "kernel")
 LAYERS_FILE = os.path.join(KERNEL, "layers.txt")
@@ -156,6 +158,51 @@ def paths_named_in_comments_and_docs_exist(m):
           "expected every repository path named in a comment or doc to exist, "
           "found %d that do not:\n%s" % (len(problems), "\n".join(problems)))
     return "%d files read" % len(files)
+
+
+# --- House style --------------------------------------------------------------
+
+# The tree is formatted with this major version of clang-format (Debian 12's).
+# Other versions break some lines differently, so they are not asked.
+STYLE_VERSION = 14
+STYLE_SOURCES = ("kernel/*.c", "kernel/*.h", "user/*.c", "user/*.h", "mkfs/*.c", "mkfs/*.h")
+
+
+def clang_format_version(tool):
+    out = subprocess.run([tool, "--version"], capture_output=True, text=True).stdout
+    match = re.search(r"version (\d+)\.", out)
+    return int(match.group(1)) if match else None
+
+
+def unformatted(tool, files):
+    """The files that clang-format (following .clang-format) would change."""
+    changed = []
+    for path in files:
+        with open(os.path.join(REPO, path), "rb") as f:
+            original = f.read()
+        formatted = subprocess.run([tool, "--style=file", path], cwd=REPO, check=True,
+                                   capture_output=True).stdout
+        if formatted != original:
+            changed.append(path)
+    return changed
+
+
+@suite.test
+def c_sources_follow_the_house_style(m):
+    tool = shutil.which("clang-format")
+    if tool is None:
+        raise TestSkipped("no clang-format on PATH; the style check needs clang-format %d "
+                          "(Debian 12: apt-get install clang-format)" % STYLE_VERSION)
+    version = clang_format_version(tool)
+    if version != STYLE_VERSION:
+        raise TestSkipped("clang-format %s found; the house style is checked with version %d "
+                          "only, since other versions break lines differently" % (version, STYLE_VERSION))
+    files = tracked_files(*STYLE_SOURCES)
+    changed = unformatted(tool, files)
+    check(not changed,
+          "expected every C file to follow .clang-format, %d do not:\n%s\n"
+          "Fix with: clang-format -i %s" % (len(changed), "\n".join(changed), " ".join(changed)))
+    return "%d files" % len(files)
 
 
 # --- The mutation table ---------------------------------------------------------

@@ -280,8 +280,9 @@ MUTATIONS = (
         "a fork that fails half-way unmaps the child's pages without dropping their references",
         (VM, "    if (child == 0 || fork_page(parent, child) != 0)\n      return -1;\n",
          "    if (child == 0 || fork_page(parent, child) != 0) {\n"
-         "      uvmunmap(new, 0, va / PGSIZE, 0);  // unmapped, but the references stay\n"
-         "      return -1;\n    }\n")),
+         "      uvmunmap(new, 0, va / PGSIZE, 0);  // the parent still maps them: keep them\n"
+         "      return -1;\n"
+         "    }\n")),
     mutation(
         "copyout_refuses_cow_pages", "cow",
         "copyout fails on a COW page instead of breaking the share",

@@ -35,73 +35,73 @@
 #include "kernel/cowstat.h"
 #include "user/user.h"
 
-#define REPORTED 1              // exit status: failed, FAILED line already printed
-#define KILLED (-1)             // wait status of a process the kernel killed
-#define SBRK_FAILED ((char*)-1)
+#define REPORTED    1     // exit status: failed, FAILED line already printed
+#define KILLED      (-1)  // wait status of a process the kernel killed
+#define SBRK_FAILED ((char *)-1)
 
-#define PROBE_CHUNK_PAGES 256   // the probe grows by this many pages at first,
-#define PROBE_CHUNK_DIVISOR 16  // then by this many times fewer, down to one
+#define PROBE_CHUNK_PAGES   256  // the probe grows by this many pages at first,
+#define PROBE_CHUNK_DIVISOR 16   // then by this many times fewer, down to one
 
-#define SIMPLE_PERCENT 62       // of free memory: more than half, so fork must share
-#define SIMPLE_RUNS 2
-#define THREE_PERCENT 25
-#define THREE_RUNS 3
-#define THREE_CHILDREN 2
-#define FORKFORK_ROUNDS 20
-#define FORKFORK_CHILDREN 4
+#define SIMPLE_PERCENT         62  // of free memory: more than half, so fork must share
+#define SIMPLE_RUNS            2
+#define THREE_PERCENT          25
+#define THREE_RUNS             3
+#define THREE_CHILDREN         2
+#define FORKFORK_ROUNDS        20
+#define FORKFORK_CHILDREN      4
 #define FORKFORK_GRANDCHILDREN 2
-#define FORKFORK_PAGES_EACH 4   // pages of the shared region per process
-#define OOM_PERCENT 60          // the child's private copy needs 120% in all
-#define FILE_READERS 3
-#define FILE_AREA_PAGES 4
-#define FILE_AREA_BYTES (FILE_AREA_PAGES * PGSIZE)
-#define FILE_READ_OFFSET (PGSIZE / 2)   // the read starts mid-page...
-#define FILE_READ_BYTES (3 * PGSIZE)    // ...and touches all four pages
-#define RELEASE_ROUNDS 8        // concurrent_release: rounds, each with exact accounting
-#define RELEASE_MEMBERS 6       // processes churning at once
-#define RELEASE_FORKS 16        // fork pairs per member per round
-#define RELEASE_SHARED_PAGES 1024 // pages every process of a round maps
-#define RELEASE_FRESH_PAGES 32  // pages made for each pair, dropped by both at once
-#define REUSE_PERCENT 40        // sole_owner_reuses: memory the parent keeps writing
-#define STDERR 2
-#define BYTE_STRIDE 31          // byte_value step, prime so patterns do not repeat soon
+#define FORKFORK_PAGES_EACH    4   // pages of the shared region per process
+#define OOM_PERCENT            60  // the child's private copy needs 120% in all
+#define FILE_READERS           3
+#define FILE_AREA_PAGES        4
+#define FILE_AREA_BYTES        (FILE_AREA_PAGES * PGSIZE)
+#define FILE_READ_OFFSET       (PGSIZE / 2)  // the read starts mid-page...
+#define FILE_READ_BYTES        (3 * PGSIZE)  // ...and touches all four pages
+#define RELEASE_ROUNDS         4  // concurrent_release: rounds, each with exact accounting
+#define RELEASE_OWNERS         2  // processes that drop the same pages in step
+#define RELEASE_PAGES          8192  // pages they share in a round (more than they get through)
+#define RELEASE_TICKS          15  // clock ticks a round lasts
+#define FAILFORK_SPARE_PAGES   16  // failed_fork_releases: free pages at the last fork
+#define REUSE_PERCENT          40  // sole_owner_reuses: memory the parent keeps writing
+#define STDERR                 2
+#define BYTE_STRIDE            31  // byte_value step, prime so patterns do not repeat soon
 
-#define TAG_SHIFT 32            // page_value: the tag in the high word, the page below
-#define BASE_TAG 0x5a           // written by the process that made a region
-#define MEMBER_TAG(id) ((id) + 1)   // written by member id of a family (never BASE_TAG)
+#define TAG_SHIFT      32          // page_value: the tag in the high word, the page below
+#define BASE_TAG       0x5a        // written by the process that made a region
+#define MEMBER_TAG(id) ((id) + 1)  // written by member id of a family (never BASE_TAG)
 
 // Prints "NAME: FAILED: " and the printf-style message as one line, in one
 // write, so that it cannot interleave with other processes' output.
 #define SAY_FAILED(fmt, ...) printf("%s: FAILED: " fmt "\n", label(), ##__VA_ARGS__)
 // Says so, then gives up.
-#define FAIL(fmt, ...) (SAY_FAILED(fmt, ##__VA_ARGS__), give_up())
+#define FAIL(fmt, ...)       (SAY_FAILED(fmt, ##__VA_ARGS__), give_up())
 
 struct cowtest {
   const char *name;
   void (*run)(void);
-  int runs;          // times run in a row, each printing its own ok line
-  int in_driver;     // 1: runs in the driver itself, not in a process of its own
+  int runs;       // times run in a row, each printing its own ok line
+  int in_driver;  // 1: runs in the driver itself, not in a process of its own
 };
 
 // What became of each test; the driver prints them all in its summary.
 enum outcome { NOT_SELECTED, NOT_RUN, PASSED, FAILED };
 static const char *const outcome_words[] = {
-  [NOT_RUN] = "not_run", [PASSED] = "ok", [FAILED] = "FAILED",
+  [NOT_RUN] = "not_run",
+  [PASSED] = "ok",
+  [FAILED] = "FAILED",
 };
 
-static const struct cowtest *current;   // the test running now, 0 before the first
-static int current_run;                 // 1 for its first run
+static const struct cowtest *current;  // the test running now, 0 before the first
+static int current_run;                // 1 for its first run
 static int driver_pid;
-static int free_at_start;               // pages, measured by the driver before any test
+static int free_at_start;  // pages, measured by the driver before any test
 
 static void __attribute__((noreturn)) finish(void);
 static void record(const struct cowtest *t, enum outcome outcome);
 
 // The current test's name, with the run number after the first run
 // ("three (run 2)"), or "cowtest" before the first test.
-static const char *
-label(void)
-{
+static const char *label(void) {
   static char text[64];
   int n;
 
@@ -120,9 +120,7 @@ label(void)
 // Ends the calling process of a test after a failure, or, in the driver,
 // the program.  First it closes its pipes (so no child waits for it) and
 // reaps every child, so that none of them outlives it.
-static void __attribute__((noreturn))
-give_up(void)
-{
+static void __attribute__((noreturn)) give_up(void) {
   for (int fd = STDERR + 1; fd < NOFILE; fd++)
     close(fd);
   while (wait(0) >= 0)
@@ -138,30 +136,25 @@ give_up(void)
 // --- Processes ------------------------------------------------------------
 
 // Pages the calling process occupies below its break.
-static int
-own_pages(void)
-{
+static int own_pages(void) {
   return (int)((uint64)sbrk(0) / PGSIZE);
 }
 
 // fork(), failing the test if it fails.  Returns the child's pid, or 0 in
 // the child.
-static int
-spawn(void)
-{
+static int spawn(void) {
   int pid = fork();
 
   if (pid < 0)
-    FAIL("fork failed: eager copy? (expected a fork of a %d-page process to share its pages)",
+    FAIL("fork failed: eager copy? (expected a fork of a %d-page process to share its "
+         "pages)",
          own_pages());
   return pid;
 }
 
 // Returns if a child's wait status is 0, else gives up.  A child that
 // exited REPORTED has printed its failure, so the caller gives up quietly.
-static void
-accept_status(int status)
-{
+static void accept_status(int status) {
   if (status == REPORTED)
     give_up();
   if (status != 0)
@@ -169,9 +162,7 @@ accept_status(int status)
 }
 
 // Waits for n children, each of which must exit with status 0.
-static void
-reap(int n)
-{
+static void reap(int n) {
   int status;
 
   for (; n > 0; n--) {
@@ -183,9 +174,7 @@ reap(int n)
 
 // Forks a child that runs body and exits 0; returns the wait status the
 // child ends with (KILLED if the kernel killed it).
-static int
-status_of(void (*body)(void))
-{
+static int status_of(void (*body)(void)) {
   int status;
 
   if (spawn() == 0) {
@@ -198,18 +187,14 @@ status_of(void (*body)(void))
 }
 
 // Runs body in a child, which must exit with status 0.
-static void
-in_child(void (*body)(void))
-{
+static void in_child(void (*body)(void)) {
   accept_status(status_of(body));
 }
 
 // --- Free memory ----------------------------------------------------------
 
 // Grows the calling process until sbrk() fails; returns the pages gained.
-static int
-grow_until_full(void)
-{
+static int grow_until_full(void) {
   int chunk, pages = 0;
 
   for (chunk = PROBE_CHUNK_PAGES; chunk > 0; chunk /= PROBE_CHUNK_DIVISOR)
@@ -222,21 +207,17 @@ grow_until_full(void)
 // page is shared copy-on-write with its parent until its first store
 // there; with memory full that store would kill it, so the volatile
 // initialization makes the store happen before the growing starts.
-static void __attribute__((noreturn))
-probe(int fd)
-{
+static void __attribute__((noreturn)) probe(int fd) {
   volatile int pages = 0;
 
   pages = grow_until_full();
-  write(fd, (int*)&pages, sizeof(pages));
+  write(fd, (int *)&pages, sizeof(pages));
   exit(0);
 }
 
 // Pages a child of the caller can get with sbrk() right now.  The probe
 // child and its pipe are gone when this returns.
-static int
-free_pages(void)
-{
+static int free_pages(void) {
   int fds[2], pages;
 
   if (pipe(fds) < 0)
@@ -254,9 +235,7 @@ free_pages(void)
 }
 
 // percent % of the free memory measured at start, in pages.
-static int
-share_of_free(int percent)
-{
+static int share_of_free(int percent) {
   return free_at_start * percent / 100;
 }
 
@@ -268,9 +247,7 @@ struct region {
   int npages;
 };
 
-static struct region
-take(int npages)
-{
+static struct region take(int npages) {
   struct region r = { sbrk(npages * PGSIZE), npages };
 
   if (r.base == SBRK_FAILED)
@@ -278,40 +255,30 @@ take(int npages)
   return r;
 }
 
-static void
-release(struct region *r)
-{
+static void release(struct region *r) {
   if (sbrk(-r->npages * PGSIZE) == SBRK_FAILED)
     FAIL("sbrk(-%d pages) failed", r->npages);
 }
 
 // The value the process with tag writes in page i.
-static uint64
-page_value(int i, int tag)
-{
+static uint64 page_value(int i, int tag) {
   return (uint64)tag << TAG_SHIFT | (uint)i;
 }
 
-static volatile uint64 *
-page_word(struct region *r, int i)
-{
-  return (volatile uint64*)(r->base + (uint64)i * PGSIZE);
+static volatile uint64 *page_word(struct region *r, int i) {
+  return (volatile uint64 *)(r->base + (uint64)i * PGSIZE);
 }
 
 // Pages are dealt out round-robin: owner k of n owns pages k, k+n, k+2n...
 // (owner 0 of 1 owns them all).  Writes tag's value into the owner's pages.
-static void
-write_pages(struct region *r, int owner, int nowners, int tag)
-{
+static void write_pages(struct region *r, int owner, int nowners, int tag) {
   for (int i = owner; i < r->npages; i += nowners)
     *page_word(r, i) = page_value(i, tag);
 }
 
 // Checks that the owner sees its own tag in its pages and base_tag in all
 // the others: nobody else's writes.
-static void
-check_view(struct region *r, int owner, int nowners, int tag, int base_tag)
-{
+static void check_view(struct region *r, int owner, int nowners, int tag, int base_tag) {
   for (int i = 0; i < r->npages; i++) {
     uint64 want = page_value(i, i % nowners == owner ? tag : base_tag);
     uint64 got = *page_word(r, i);
@@ -323,28 +290,22 @@ check_view(struct region *r, int owner, int nowners, int tag, int base_tag)
 // --- Byte patterns --------------------------------------------------------
 
 // Byte i of the pattern tag.
-static char
-byte_value(int i, int tag)
-{
+static char byte_value(int i, int tag) {
   return (char)(i * BYTE_STRIDE + tag);
 }
 
 // Fills p[0..n) with bytes first..first+n of pattern tag.
-static void
-fill_bytes(char *p, int first, int n, int tag)
-{
+static void fill_bytes(char *p, int first, int n, int tag) {
   for (int j = 0; j < n; j++)
     p[j] = byte_value(first + j, tag);
 }
 
 // Checks that p[0..n) holds bytes first..first+n of pattern tag.
-static void
-check_bytes(const char *p, int first, int n, int tag, const char *what)
-{
+static void check_bytes(const char *p, int first, int n, int tag, const char *what) {
   for (int j = 0; j < n; j++)
     if (p[j] != byte_value(first + j, tag))
-      FAIL("%s: byte %d is %d, expected %d", what, first + j,
-           (uchar)p[j], (uchar)byte_value(first + j, tag));
+      FAIL("%s: byte %d is %d, expected %d", what, first + j, (uchar)p[j],
+           (uchar)byte_value(first + j, tag));
 }
 
 // --- A barrier across processes -----------------------------------------
@@ -357,13 +318,11 @@ check_bytes(const char *p, int first, int n, int tag, const char *what)
 struct barrier {
   int arrived[2];
   int released[2];
-  int others;        // members besides the leader
-  int leader;        // pid
+  int others;  // members besides the leader
+  int leader;  // pid
 };
 
-static void
-barrier_init(struct barrier *b, int members)
-{
+static void barrier_init(struct barrier *b, int members) {
   if (pipe(b->arrived) < 0 || pipe(b->released) < 0)
     FAIL("pipe failed");
   b->others = members - 1;
@@ -371,9 +330,7 @@ barrier_init(struct barrier *b, int members)
 }
 
 // Returns once every member has arrived (or died before arriving).
-static void
-barrier_cross(struct barrier *b)
-{
+static void barrier_cross(struct barrier *b) {
   char token = 0;
 
   if (getpid() == b->leader) {
@@ -399,9 +356,7 @@ barrier_cross(struct barrier *b)
 
 // One member of a family: writes its pages of r, waits until every member
 // has written, then checks that its view holds its writes and nobody else's.
-static void
-member(struct region *r, int id, int members, struct barrier *b)
-{
+static void member(struct region *r, int id, int members, struct barrier *b) {
   write_pages(r, id, members, MEMBER_TAG(id));
   barrier_cross(b);
   check_view(r, id, members, MEMBER_TAG(id), BASE_TAG);
@@ -410,9 +365,7 @@ member(struct region *r, int id, int members, struct barrier *b)
 // The caller (member 0), its children and their children all share r,
 // which holds BASE_TAG everywhere, and each runs member().  Returns when
 // all the others have been reaped, with r holding BASE_TAG again.
-static void
-family_writes(struct region *r, int children, int grandchildren)
-{
+static void family_writes(struct region *r, int children, int grandchildren) {
   int members = 1 + children * (1 + grandchildren);
   struct barrier b;
 
@@ -439,9 +392,7 @@ family_writes(struct region *r, int children, int grandchildren)
 // --- The tests ------------------------------------------------------------
 
 // A process holding more than half of memory forks; the child reads it all.
-static void
-test_simple(void)
-{
+static void test_simple(void) {
   struct region r = take(share_of_free(SIMPLE_PERCENT));
 
   write_pages(&r, 0, 1, BASE_TAG);
@@ -454,9 +405,7 @@ test_simple(void)
 }
 
 // A parent and two children write to different pages of a quarter of memory.
-static void
-test_three(void)
-{
+static void test_three(void) {
   struct region r = take(share_of_free(THREE_PERCENT));
 
   write_pages(&r, 0, 1, BASE_TAG);
@@ -467,9 +416,7 @@ test_three(void)
 // Children read() from a pipe into a buffer they share with the parent: the
 // kernel's copyout must copy the page first.  The reader checks the bytes
 // around the read too, which must still be the parent's.
-static void
-file_reader(char *area, int fd, int tag)
-{
+static void file_reader(char *area, int fd, int tag) {
   char *target = area + FILE_READ_OFFSET;
   int got = 0, n;
 
@@ -484,9 +431,7 @@ file_reader(char *area, int fd, int tag)
               "the reader's page after the read");
 }
 
-static void
-test_file(void)
-{
+static void test_file(void) {
   struct region r = take(2 * FILE_AREA_PAGES);
   char *area = r.base, *source = r.base + FILE_AREA_BYTES;
   int fds[2];
@@ -512,9 +457,7 @@ test_file(void)
 }
 
 // Rounds of children that fork grandchildren while all share one region.
-static void
-test_forkfork(void)
-{
+static void test_forkfork(void) {
   int members = 1 + FORKFORK_CHILDREN * (1 + FORKFORK_GRANDCHILDREN);
   struct region r = take(members * FORKFORK_PAGES_EACH);
 
@@ -525,40 +468,33 @@ test_forkfork(void)
 }
 
 // Stores into the program's text: must fault even in a forked child.
-static void
-store_to_text(void)
-{
-  volatile uint *code = (volatile uint*)(uint64)store_to_text;
+static void store_to_text(void) {
+  volatile uint *code = (volatile uint *)(uint64)store_to_text;
 
   *code = ~*code;
 }
 
-static void
-test_text_readonly(void)
-{
-  uint before = *(volatile uint*)(uint64)store_to_text;
+static void test_text_readonly(void) {
+  uint before = *(volatile uint *)(uint64)store_to_text;
   int status = status_of(store_to_text);
 
   if (status != KILLED)
-    FAIL("a child's store to its text at %p ended with status %d, expected to be killed (%d)",
+    FAIL("a child's store to its text at %p ended with status %d, expected to be killed "
+         "(%d)",
          (uint64)store_to_text, status, KILLED);
-  if (*(volatile uint*)(uint64)store_to_text != before)
+  if (*(volatile uint *)(uint64)store_to_text != before)
     FAIL("the child's store to text changed the parent's text");
 }
 
-static struct region oom_region;   // held by oom_holder, shared with oom_victim
+static struct region oom_region;  // held by oom_holder, shared with oom_victim
 
 // Writes every page of oom_region: more private copies than memory can hold.
-static void
-oom_victim(void)
-{
+static void oom_victim(void) {
   write_pages(&oom_region, 0, 1, MEMBER_TAG(0));
 }
 
 // Holds OOM_PERCENT of memory and forks a child that writes all of it.
-static void
-oom_holder(void)
-{
+static void oom_holder(void) {
   int status;
 
   oom_region = take(share_of_free(OOM_PERCENT));
@@ -566,14 +502,13 @@ oom_holder(void)
   status = status_of(oom_victim);
   if (status != KILLED)
     FAIL("a child wrote %d shared pages (more than free memory) and exited %d, "
-         "expected to be killed (%d)", oom_region.npages, status, KILLED);
+         "expected to be killed (%d)",
+         oom_region.npages, status, KILLED);
   check_view(&oom_region, 0, 1, BASE_TAG, BASE_TAG);
   release(&oom_region);
 }
 
-static void
-test_oom_kills_only_child(void)
-{
+static void test_oom_kills_only_child(void) {
   int before = free_pages();
   int after;
 
@@ -586,10 +521,8 @@ test_oom_kills_only_child(void)
 // --- Reference counts under contention ------------------------------------
 
 // Free physical pages in the whole system now (cowstat's count); exact, and
-// cheap enough to take after every round.
-static int
-system_free_pages(void)
-{
+// cheap enough to poll.
+static int system_free_pages(void) {
   struct cowstat st;
 
   if (cowstat(COWSTAT_SYSTEM, &st) < 0)
@@ -597,79 +530,97 @@ system_free_pages(void)
   return (int)st.free_pages;
 }
 
-// Makes a page region and two children sharing it; the caller drops its
-// own reference, and then both children drop theirs (by exiting) at the
-// same moment: they wait on one pipe whose write end the caller closes.
-// The last two references to these pages thus go at once, and the
-// children's exits also drop references to every page the caller shares.
-static void
-pair_drops_fresh_pages(void)
-{
-  struct region fresh = take(RELEASE_FRESH_PAGES);
+// The start of a round: each owner writes a byte on `ready` once it is
+// set up, then waits for one on `go`.
+struct start_line {
+  int ready[2];
   int go[2];
-  char token;
+};
 
-  write_pages(&fresh, 0, 1, BASE_TAG);
-  if (pipe(go) < 0)
+static void close_start_line(struct start_line *s) {
+  for (int end = 0; end < 2; end++) {
+    close(s->ready[end]);
+    close(s->go[end]);
+  }
+}
+
+// One of the two last owners of every page of a region: drops the region
+// one page at a time, from the top, in step with the other owner.  It
+// drops a page, then spins (making system calls, never sleeping) until
+// the system's free page count moves, which it does only once both have
+// dropped the page and the second has freed it; then it drops the next.
+// So each page's last two references go within one poll of each other,
+// on two harts, page after page: the window of a non-atomic decrement,
+// or of a decision taken apart from the decrement, is met again and
+// again.  A lost decrement leaves the count stuck (the pair spins until
+// killed); a double free moves it too far (the pair loses step).  Either
+// way the parent's accounting, once both are gone, tells.
+static void release_in_step(int npages, struct start_line *sync) {
+  char token = 0;
+  int seen, now;
+
+  system_free_pages();               // copy-on-write breaks of the stack happen now,
+  write(sync->ready[1], &token, 1);  // before anyone counts pages
+  if (read(sync->go[0], &token, 1) != 1)
+    exit(0);  // the parent gave up before the start
+  seen = system_free_pages();
+  for (int k = 0; k < npages; k++) {
+    if (sbrk(-PGSIZE) == SBRK_FAILED)
+      FAIL("sbrk(-1 page) failed with %d pages still to drop", npages - k);
+    while ((now = system_free_pages()) == seen)
+      ;
+    seen = now;
+  }
+  exit(0);
+}
+
+// One round: two children share a region with the caller, which drops it
+// and lets them go; they release it in step (above) until they are done
+// or the round's time is up, when the caller kills them.  With both gone,
+// every page of the region must be free again, no more and no fewer: a
+// lost update leaks a page, a double free yields one too many.
+static void release_round(int round) {
+  struct start_line sync;
+  struct region shared;
+  int pids[RELEASE_OWNERS], before, after;
+  char token = 0;
+
+  shared = take(RELEASE_PAGES);
+  before = system_free_pages();  // after take(): its page-table pages stay
+  if (pipe(sync.ready) < 0 || pipe(sync.go) < 0)
     FAIL("pipe failed");
-  for (int k = 0; k < 2; k++) {
-    if (spawn() == 0) {
-      close(go[1]);
-      read(go[0], &token, 1);
-      exit(0);
-    }
-  }
-  close(go[0]);
-  release(&fresh);
-  close(go[1]);
-  reap(2);
-}
-
-// One member of a round: after the barrier, forks and drops pairs over and
-// over, while the other members do the same on other harts, so the counts
-// of the shared pages rise (fork) and fall (exit) from several harts at
-// once.  Then checks that the shared pages still hold what the test wrote.
-static void
-churn(struct region *shared, struct barrier *b)
-{
-  barrier_cross(b);
-  for (int i = 0; i < RELEASE_FORKS; i++)
-    pair_drops_fresh_pages();
-  check_view(shared, 0, 1, BASE_TAG, BASE_TAG);
-}
-
-// Rounds of members that all fork and exit at once over the same pages.
-// A lost update to a reference count either frees a page that is still
-// mapped (the shared pages then hold junk) or leaks one; a page freed twice
-// shows as one free page too many.  So after each round, with every
-// member reaped, the free page count must be exactly what it was before.
-static void
-test_concurrent_release(void)
-{
-  struct region shared = take(RELEASE_SHARED_PAGES);
-  struct barrier b;
-
-  write_pages(&shared, 0, 1, BASE_TAG);
-  for (int round = 1; round <= RELEASE_ROUNDS; round++) {
-    int before = system_free_pages();
-    barrier_init(&b, 1 + RELEASE_MEMBERS);
-    for (int m = 0; m < RELEASE_MEMBERS; m++) {
-      if (spawn() == 0) {
-        churn(&shared, &b);
-        exit(0);
-      }
-    }
-    barrier_cross(&b);
-    reap(RELEASE_MEMBERS);
-    check_view(&shared, 0, 1, BASE_TAG, BASE_TAG);
-    int after = system_free_pages();
-    if (after != before)
-      FAIL("round %d: %d pages free before, %d after %d processes forked and exited "
-           "at once over the same pages (expected the same: a reference count lost an "
-           "update, so a page %s)", round, before, after, RELEASE_MEMBERS,
-           after < before ? "leaked" : "was freed twice");
-  }
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    if ((pids[n] = spawn()) == 0)
+      release_in_step(RELEASE_PAGES, &sync);
+  system_free_pages();  // this process's own stack breaks now too
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    if (read(sync.ready[0], &token, 1) != 1)
+      FAIL("round %d: an owner died before the start", round);
   release(&shared);
+  write(sync.go[1], &token, RELEASE_OWNERS);
+  sleep(RELEASE_TICKS);
+  for (int n = 0; n < RELEASE_OWNERS; n++)
+    kill(pids[n]);
+  for (int n = 0; n < RELEASE_OWNERS; n++) {
+    int status;
+    if (wait(&status) < 0)
+      FAIL("wait found no child, expected %d more", RELEASE_OWNERS - n);
+    if (status != KILLED)
+      accept_status(status);
+  }
+  close_start_line(&sync);
+  after = system_free_pages();
+  if (after != before + RELEASE_PAGES)
+    FAIL("round %d: %d pages free with %d pages shared, %d after two processes dropped "
+         "the last two references to each at the same moments (expected %d: a reference "
+         "count lost an update, so a page %s)",
+         round, before, RELEASE_PAGES, after, before + RELEASE_PAGES,
+         after < before + RELEASE_PAGES ? "leaked" : "was freed twice");
+}
+
+static void test_concurrent_release(void) {
+  for (int round = 1; round <= RELEASE_ROUNDS; round++)
+    release_round(round);
 }
 
 // --- Reuse by the last owner ----------------------------------------------
@@ -678,10 +629,8 @@ test_concurrent_release(void)
 // free page, then writes the region again: its pages are copy-on-write
 // but no longer shared, so the writes need no new page.  (The region is
 // this process's own: the test process, which forked it, never saw it.)
-static void
-write_after_child_exits(void)
-{
-  volatile int filled = 0;   // stored to before memory is full, see probe()
+static void write_after_child_exits(void) {
+  volatile int filled = 0;  // stored to before memory is full, see probe()
   struct region r = take(share_of_free(REUSE_PERCENT));
 
   write_pages(&r, 0, 1, BASE_TAG);
@@ -695,25 +644,71 @@ write_after_child_exits(void)
     FAIL("sbrk(-%d pages) failed", filled);
 }
 
-static void
-test_sole_owner_reuses(void)
-{
+static void test_sole_owner_reuses(void) {
   int status = status_of(write_after_child_exits);
 
   if (status == KILLED)
-    FAIL("a process whose only fork child had exited was killed writing %d of its pages "
-         "with memory full, expected each write to reuse the page it alone maps (no copy)",
-         share_of_free(REUSE_PERCENT));
+    FAIL(
+        "a process whose only fork child had exited was killed writing %d of its pages "
+        "with memory full, expected each write to reuse the page it alone maps (no copy)",
+        share_of_free(REUSE_PERCENT));
   accept_status(status);
+}
+
+// --- A fork that runs out of memory ---------------------------------------
+
+// Fills memory, then forks again and again with one more page free each
+// time: fork needs a page-table page for every 512 pages it shares, so
+// with a few pages free it fails part-way, after sharing some pages.
+// Each failed fork must drop every reference it took.  Returns the forks
+// that failed.
+static int fork_with_memory_full(void) {
+  volatile int failed = 0;  // stored to before memory is full, see probe()
+  int filled = grow_until_full();
+
+  for (int spare = 1; spare <= FAILFORK_SPARE_PAGES; spare++) {
+    if (sbrk(-PGSIZE) == SBRK_FAILED)
+      FAIL("sbrk(-1 page) failed");
+    int pid = fork();  // not spawn(): failing is what this fork is for
+    if (pid == 0)
+      exit(0);
+    if (pid < 0)
+      failed++;
+    else if (wait(0) < 0)  // it may have been killed: memory is full
+      FAIL("wait found no child, expected one");
+  }
+  if (sbrk(-(filled - FAILFORK_SPARE_PAGES) * PGSIZE) == SBRK_FAILED)
+    FAIL("sbrk(-%d pages) failed", filled - FAILFORK_SPARE_PAGES);
+  return failed;
+}
+
+static void forks_with_memory_full(void) {
+  if (fork_with_memory_full() == 0)
+    FAIL("every fork of a process holding all of memory succeeded, with %d pages free "
+         "or fewer (expected the first ones to run out of page-table pages)",
+         FAILFORK_SPARE_PAGES);
+}
+
+// The process that forked (and failed) is gone, so every page it held,
+// and every page its failed forks shared, must be free again.
+static void test_failed_fork_releases(void) {
+  int before = system_free_pages();
+  int after;
+
+  in_child(forks_with_memory_full);
+  after = system_free_pages();
+  if (after != before)
+    FAIL("%d pages free before, %d after a process that filled memory tried %d forks "
+         "(most failed part-way) and exited (expected the same: a failed fork kept "
+         "references to the pages it had shared)",
+         before, after, FAILFORK_SPARE_PAGES);
 }
 
 // Every page taken since the start has come back.  Between the two
 // measurements the same processes exist (init, sh, the driver, the probe)
 // with the same sizes and the same pipe, so any difference, even one page,
 // is a page the kernel lost: a tolerance of 0.
-static void
-test_nofree_leak(void)
-{
+static void test_nofree_leak(void) {
   int now = free_pages();
 
   if (now != free_at_start)
@@ -729,23 +724,20 @@ static const struct cowtest tests[] = {
   { "oom_kills_only_child", test_oom_kills_only_child, 1, 0 },
   { "concurrent_release", test_concurrent_release, 1, 0 },
   { "sole_owner_reuses", test_sole_owner_reuses, 1, 0 },
+  { "failed_fork_releases", test_failed_fork_releases, 1, 0 },
   { "nofree_leak", test_nofree_leak, 1, 1 },
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
 static enum outcome outcomes[NTESTS];
 
-static void
-record(const struct cowtest *t, enum outcome outcome)
-{
+static void record(const struct cowtest *t, enum outcome outcome) {
   outcomes[t - tests] = outcome;
 }
 
 // The driver's last words: the summary line, then the verdict.  Every
 // process cowtest made has been reaped by now.
-static void __attribute__((noreturn))
-finish(void)
-{
+static void __attribute__((noreturn)) finish(void) {
   int ok = 1;
 
   printf("cowtest summary:");
@@ -760,9 +752,7 @@ finish(void)
 }
 
 // Runs the current test's runs and prints an ok line after each.
-static void
-run_current(void)
-{
+static void run_current(void) {
   for (current_run = 1; current_run <= current->runs; current_run++) {
     current->run();
     printf("%s: ok\n", label());
@@ -772,9 +762,7 @@ run_current(void)
 // Runs t, in a process of its own unless t->in_driver, and records how it
 // went.  A test's process that ends without saying why gets a FAILED line
 // from the driver.
-static void
-run_test(const struct cowtest *t)
-{
+static void run_test(const struct cowtest *t) {
   int status;
 
   current = t;
@@ -792,18 +780,14 @@ run_test(const struct cowtest *t)
   record(t, status == 0 ? PASSED : FAILED);
 }
 
-static const struct cowtest *
-find_test(const char *name)
-{
+static const struct cowtest *find_test(const char *name) {
   for (int i = 0; i < NTESTS; i++)
     if (strcmp(tests[i].name, name) == 0)
       return &tests[i];
   return 0;
 }
 
-int
-main(int argc, char *argv[])
-{
+int main(int argc, char *argv[]) {
   for (int i = 1; i < argc; i++) {
     if (find_test(argv[i]) == 0) {
       fprintf(2, "cowtest: no test named %s; the tests are:", argv[i]);
