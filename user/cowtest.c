@@ -64,6 +64,7 @@
 #define FAILFORK_SPARE_PAGES   16  // failed_fork_releases: free pages at the last fork
 #define REUSE_PERCENT          40  // sole_owner_reuses: memory the parent keeps writing
 #define STDERR                 2
+#define SHARE_PROBE_PAGES      64  // heap of the fork that shows whether fork shares pages
 #define BYTE_STRIDE            31  // byte_value step, prime so patterns do not repeat soon
 
 #define TAG_SHIFT      32          // page_value: the tag in the high word, the page below
@@ -81,6 +82,7 @@ struct cowtest {
   void (*run)(void);
   int runs;       // times run in a row, each printing its own ok line
   int in_driver;  // 1: runs in the driver itself, not in a process of its own
+  int needs_cow;  // 1: fails at once, saying why, if fork copies pages
 };
 
 // What became of each test; the driver prints them all in its summary.
@@ -716,16 +718,17 @@ static void test_nofree_leak(void) {
 }
 
 static const struct cowtest tests[] = {
-  { "simple", test_simple, SIMPLE_RUNS, 0 },
-  { "three", test_three, THREE_RUNS, 0 },
-  { "file", test_file, 1, 0 },
-  { "forkfork", test_forkfork, 1, 0 },
-  { "text_readonly", test_text_readonly, 1, 0 },
-  { "oom_kills_only_child", test_oom_kills_only_child, 1, 0 },
-  { "concurrent_release", test_concurrent_release, 1, 0 },
-  { "sole_owner_reuses", test_sole_owner_reuses, 1, 0 },
-  { "failed_fork_releases", test_failed_fork_releases, 1, 0 },
-  { "nofree_leak", test_nofree_leak, 1, 1 },
+  // simple and oom_kills_only_child find a copying fork themselves.
+  { "simple", test_simple, SIMPLE_RUNS, 0, 0 },
+  { "three", test_three, THREE_RUNS, 0, 1 },
+  { "file", test_file, 1, 0, 1 },
+  { "forkfork", test_forkfork, 1, 0, 1 },
+  { "text_readonly", test_text_readonly, 1, 0, 1 },
+  { "oom_kills_only_child", test_oom_kills_only_child, 1, 0, 0 },
+  { "concurrent_release", test_concurrent_release, 1, 0, 1 },
+  { "sole_owner_reuses", test_sole_owner_reuses, 1, 0, 1 },
+  { "failed_fork_releases", test_failed_fork_releases, 1, 0, 1 },
+  { "nofree_leak", test_nofree_leak, 1, 1, 1 },
 };
 #define NTESTS ((int)(sizeof(tests) / sizeof(tests[0])))
 
@@ -762,11 +765,47 @@ static void run_current(void) {
 // Runs t, in a process of its own unless t->in_driver, and records how it
 // went.  A test's process that ends without saying why gets a FAILED line
 // from the driver.
+// In a grandchild of the driver (whose own memory must not change): makes
+// a heap of SHARE_PROBE_PAGES pages and forks; the child exits with status 1
+// if the fork took more free pages than half the heap (it copied the pages
+// instead of sharing them), else 0.
+static void fork_takes_pages(void) {
+  char *heap = sbrk(SHARE_PROBE_PAGES * PGSIZE);
+  if (heap == SBRK_FAILED)
+    FAIL("sbrk of %d pages failed", SHARE_PROBE_PAGES);
+  for (int i = 0; i < SHARE_PROBE_PAGES; i++)
+    heap[i * PGSIZE] = 1;
+  int before = system_free_pages();
+  int pid = fork();
+  if (pid < 0)
+    FAIL("fork failed");
+  if (pid == 0)
+    exit(before - system_free_pages() > SHARE_PROBE_PAGES / 2);
+  int status;
+  wait(&status);
+  exit(status);
+}
+
+// Whether fork shares pages copy-on-write (asked once).
+static int fork_shares_pages(void) {
+  static int answer = -1;
+  if (answer < 0)
+    answer = status_of(fork_takes_pages) == 0;
+  return answer;
+}
+
 static void run_test(const struct cowtest *t) {
   int status;
 
   current = t;
   current_run = 1;
+  if (t->needs_cow && !fork_shares_pages()) {
+    SAY_FAILED("fork copies pages instead of sharing them (a fork of a %d-page heap took "
+               "more than %d free pages): this test checks copy-on-write",
+               SHARE_PROBE_PAGES, SHARE_PROBE_PAGES / 2);
+    record(t, FAILED);
+    return;
+  }
   if (t->in_driver) {
     run_current();
     record(t, PASSED);
