@@ -18,7 +18,8 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
     "$ "; then type Ctrl-A x, which must end QEMU. (On its own, with
     --step make-qemu, it builds the tree first, as `make qemu` does.)
 
-It prints the versions it found (QEMU, cross gcc, Python), one line
+It prints the versions it found (QEMU, cross gcc, Python, gdb, clang-format,
+graphviz), one line
 `PASS debian-RELEASE/STEP (...)` or `FAIL debian-RELEASE/STEP: why` per
 step, and last `N passed, N failed`. Each step's full output is kept in the
 log directory (default /var/tmp/xv6-platform-logs). Exit status 0 only if
@@ -59,7 +60,7 @@ MAKE_QEMU_TIMEOUT = 300            # from `make qemu` to the prompt (already bui
 QEMU_EXIT_TIMEOUT = 20             # from Ctrl-A x to QEMU's exit
 CTRL_A_X = b"\x01x"
 PROMPT = b"$ "
-SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed(?:, \d+ skipped)?$")
+SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, \d+ skipped)?)$")
 PASSED_THROUGH = ("GDBPORT", "GRADE_PORT")
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -212,12 +213,12 @@ def make_test(chroot, log_dir):
     summaries = SUMMARY.findall(output)
     if status is None:
         raise StepFailure("timed out after %ds:\n%s" % (MAKE_TEST_TIMEOUT, tail(output)))
-    if status != 0 or not summaries or summaries[-1][1] != "0":
+    if status != 0 or not summaries or summaries[-1][2] != "0":
         failures = [line for line in output.splitlines() if line.startswith("FAIL ")]
         raise StepFailure("exit status %d; %s\n%s" % (
-            status, "summary: %s passed, %s failed" % summaries[-1] if summaries else "no summary",
+            status, "summary: " + summaries[-1][0] if summaries else "no summary",
             "\n".join(failures) or tail(output)))
-    return "%s passed, %s failed" % summaries[-1]
+    return summaries[-1][0]
 
 
 def make_qemu(chroot, log_dir):
@@ -276,11 +277,13 @@ def decode(data):
 
 
 def versions(chroot, log_dir):
-    """One line naming the QEMU, cross gcc, Python and make versions inside."""
+    """One line naming the QEMU, cross gcc, Python, make, gdb, clang-format and
+    graphviz versions inside (the last three only once `make test` installed them)."""
     script = ("qemu-system-riscv64 --version | head -n 1; "
               "for cc in riscv64-unknown-elf-gcc riscv64-linux-gnu-gcc; do "
               "command -v $cc >/dev/null && $cc --version | head -n 1; done; "
               "python3 --version; make --version | head -n 1; "
+              "gdb-multiarch --version | head -n 1; clang-format --version; dot -V 2>&1; "
               "sed -n 's/^PRETTY_NAME=//p' /etc/os-release")
     _, output = chroot.run(script, 60, os.path.join(log_dir, "versions.log"))
     return "; ".join(line.strip() for line in output.splitlines() if line.strip())
