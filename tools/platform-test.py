@@ -18,7 +18,8 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
     "$ "; then type Ctrl-A x, which must end QEMU. (On its own, with
     --step make-qemu, it builds the tree first, as `make qemu` does.)
 
-It prints the versions it found (QEMU, cross gcc, Python), one line
+It prints the versions it found (QEMU, cross gcc, Python, gdb, clang-format,
+graphviz), one line
 `PASS debian-RELEASE/STEP (...)` or `FAIL debian-RELEASE/STEP: why` per
 step, and last `N passed, N failed`. Each step's full output is kept in the
 log directory (default /var/tmp/xv6-platform-logs). Exit status 0 only if
@@ -59,8 +60,17 @@ MAKE_QEMU_TIMEOUT = 300            # from `make qemu` to the prompt (already bui
 QEMU_EXIT_TIMEOUT = 20             # from Ctrl-A x to QEMU's exit
 CTRL_A_X = b"\x01x"
 PROMPT = b"$ "
-SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed(?:, \d+ skipped)?$")
+SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, \d+ skipped)?)$")
 PASSED_THROUGH = ("GDBPORT", "GRADE_PORT")
+# Run by sh inside unshare's new mount namespace, with the system's folder
+# and the command as arguments: make that folder the namespace's root, drop
+# the host's root from view, and mount the PID namespace's own /proc.
+ENTER_SYSTEM = (
+    'root=$1; shift; PATH=/usr/sbin:/usr/bin:/sbin:/bin; '
+    'mount --rbind "$root" "$root" && cd "$root" && mkdir -p .host-root && '
+    'pivot_root . .host-root && exec chroot . sh -c '
+    '\'umount -l /.host-root && rmdir /.host-root && mount -t proc proc /proc && exec "$@"\' '
+    'sh "$@"')
 CHROOT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -127,11 +137,12 @@ class Chroot:
     def __enter__(self):
         tarball = cached_tarball(self.release)
         self.root = tempfile.mkdtemp(prefix="xv6-platform-%s-" % self.release, dir="/var/tmp")
-        # mkdtemp makes it 0700; as the chroot's / it must be 0755 like any
-        # root directory, or no user but root (the sandbox's nobody) can
-        # reach a file in it.
-        os.chmod(self.root, 0o755)
         run(["tar", "-C", self.root, "-xzf", tarball], DEBOOTSTRAP_TIMEOUT)
+        # mkdtemp made both this folder and the tarball's "." 0700, which tar
+        # has just restored; as the system's / it must be 0755 like any root
+        # directory, or no user but root (the sandbox's nobody) can reach a
+        # file in it.
+        os.chmod(self.root, 0o755)
         self._mount(["-t", "proc", "proc"], "proc")
         self._mount(["--bind", "/dev"], "dev")
         self._mount(["--bind", "/dev/pts"], "dev/pts")
@@ -146,7 +157,6 @@ class Chroot:
         return self
 
     def __exit__(self, *exc_info):
-        self.kill_everything_inside()
         for target in reversed(self.mounts):
             subprocess.run(["umount", "-l", target])
         if self.root and not any(os.path.ismount(m) for m in self.mounts):
@@ -161,21 +171,22 @@ class Chroot:
         run(["mount"] + options + [target], 60)
         self.mounts.append(target)
 
-    def kill_everything_inside(self):
-        """SIGKILL every process whose root directory is this chroot."""
-        for pid in filter(str.isdigit, os.listdir("/proc")):
-            try:
-                if os.readlink("/proc/%s/root" % pid) == self.root:
-                    os.kill(int(pid), signal.SIGKILL)
-            except OSError:
-                pass
-
     def command(self, script):
-        """argv running the shell script inside the chroot, in a clean environment."""
+        """argv running the shell script inside the system, in a clean environment.
+
+        Not a plain chroot: bubblewrap (the batch grader's sandbox) cannot
+        work in one, since the kernel refuses a user namespace to a chrooted
+        process and "/" is then no mount point for bwrap to make a slave. So
+        the system becomes the root of a mount namespace of its own
+        (pivot_root), as it is on a real machine. It also gets a PID
+        namespace whose first process dies with unshare (--kill-child):
+        killing unshare kills everything started inside."""
         environment = ["HOME=/root", "PATH=" + CHROOT_PATH, "LANG=C.UTF-8", "TERM=xterm"]
         environment += ["%s=%s" % (name, os.environ[name])
                         for name in PASSED_THROUGH if name in os.environ]
-        return ["chroot", self.root, "/usr/bin/env", "-i"] + environment + ["sh", "-c", script]
+        return (["unshare", "--mount", "--pid", "--fork", "--kill-child",
+                 "sh", "-c", ENTER_SYSTEM, "enter", self.root, "/usr/bin/env", "-i"]
+                + environment + ["sh", "-c", script])
 
     def run(self, script, timeout, log_path):
         """Run script inside; return (exit status or None on timeout, output)."""
@@ -187,7 +198,6 @@ class Chroot:
                 status = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
-                self.kill_everything_inside()
                 process.wait()
                 status = None
         with open(log_path, errors="replace") as log_file:
@@ -212,12 +222,12 @@ def make_test(chroot, log_dir):
     summaries = SUMMARY.findall(output)
     if status is None:
         raise StepFailure("timed out after %ds:\n%s" % (MAKE_TEST_TIMEOUT, tail(output)))
-    if status != 0 or not summaries or summaries[-1][1] != "0":
+    if status != 0 or not summaries or summaries[-1][2] != "0":
         failures = [line for line in output.splitlines() if line.startswith("FAIL ")]
         raise StepFailure("exit status %d; %s\n%s" % (
-            status, "summary: %s passed, %s failed" % summaries[-1] if summaries else "no summary",
+            status, "summary: " + summaries[-1][0] if summaries else "no summary",
             "\n".join(failures) or tail(output)))
-    return "%s passed, %s failed" % summaries[-1]
+    return summaries[-1][0]
 
 
 def make_qemu(chroot, log_dir):
@@ -242,7 +252,6 @@ def make_qemu(chroot, log_dir):
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
-            chroot.kill_everything_inside()
         process.wait()
         os.close(master)
         with open(os.path.join(log_dir, "make-qemu.log"), "wb") as log_file:
@@ -276,11 +285,13 @@ def decode(data):
 
 
 def versions(chroot, log_dir):
-    """One line naming the QEMU, cross gcc, Python and make versions inside."""
+    """One line naming the QEMU, cross gcc, Python, make, gdb, clang-format and
+    graphviz versions inside (the last three only once `make test` installed them)."""
     script = ("qemu-system-riscv64 --version | head -n 1; "
               "for cc in riscv64-unknown-elf-gcc riscv64-linux-gnu-gcc; do "
               "command -v $cc >/dev/null && $cc --version | head -n 1; done; "
               "python3 --version; make --version | head -n 1; "
+              "gdb-multiarch --version | head -n 1; clang-format --version; dot -V 2>&1; "
               "sed -n 's/^PRETTY_NAME=//p' /etc/os-release")
     _, output = chroot.run(script, 60, os.path.join(log_dir, "versions.log"))
     return "; ".join(line.strip() for line in output.splitlines() if line.strip())

@@ -34,6 +34,9 @@ What it does not protect against:
   each can still press on memory;
 - reading what the host shows every user: /usr, /etc (not /etc/shadow
   unless the sandbox user may read it), other users' world-readable files;
+- filling memory through /tmp with bubblewrap before 0.5 (Debian 11 has
+  0.4.1), which has no --size: there the private /tmp is a tmpfs without a
+  size limit of its own (the kernel's default, half the memory);
 - kernel bugs in namespaces or bwrap itself: this is a seatbelt, not a VM;
 - a submission tampering with its own grade: its tree (with the grader's
   files laid over it) and its results.json are in the writable scratch
@@ -56,9 +59,11 @@ In both cases the code runs in a user namespace of its own, so RLIMIT_NPROC
 counts only the processes inside this sandbox (the kernel counts per user
 namespace): one submission's fork bomb cannot starve another's build, even
 when both run as nobody. Folders bwrap creates to reach a mount point inside
-a tmpfs are made 0755 (--perms), so the sandbox user can walk to them.
+a tmpfs are made 0755 (--perms; bubblewrap before 0.5 has no --perms and
+makes them 0755 itself), so the sandbox user can walk to them.
 """
 
+import functools
 import os
 import pwd
 import shutil
@@ -113,6 +118,14 @@ def find_bwrap():
                              "with: sudo apt-get install -y util-linux"
                              % (found, ", ".join(missing)))
     return found
+
+
+@functools.lru_cache(maxsize=None)
+def bwrap_options(bwrap):
+    """The options this bwrap's --help lists (0.4 lacks --size, --perms, --clearenv)."""
+    listed = subprocess.run([bwrap, "--help"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True).stdout
+    return frozenset(word for word in listed.split() if word.startswith("--"))
 
 
 def kept_environment(environment):
@@ -176,9 +189,13 @@ class Sandbox:
         ancestor = os.path.dirname(path)
         while ancestor != "/":
             if any(inside(ancestor, mount) for mount in self.tmpfs):
-                options[:0] = ["--perms", WALKABLE, "--dir", ancestor]
+                options[:0] = self._if_known("--perms", WALKABLE) + ["--dir", ancestor]
             ancestor = os.path.dirname(ancestor)
         return options
+
+    def _if_known(self, *option):
+        """option (a flag and its values) if this bwrap has it, else nothing."""
+        return list(option) if option[0] in bwrap_options(self.bwrap) else []
 
     def command(self, command, cwd, environment):
         """The bwrap argv that runs command (a list) in cwd (inside scratch) with
@@ -193,12 +210,14 @@ class Sandbox:
         else:
             argv += ["--unshare-user"]
         argv += ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc"]
-        argv += ["--size", str(TMP_SIZE), "--tmpfs", "/tmp"]
+        argv += self._if_known("--size", str(TMP_SIZE)) + ["--tmpfs", "/tmp"]
         for path in self.tmpfs[1:]:
             argv += ["--tmpfs", path]
         for path, how in ((PYTHON_PREFIX, "--ro-bind"), (self.scratch, "--bind")):
             argv += self._walkable(path) + [how, path, path]
-        argv += ["--chdir", cwd, "--clearenv"]
+        # Without --clearenv (bwrap 0.4), bwrap's own environment is what popen
+        # gives it, PATH alone, which the --setenv below overrides.
+        argv += ["--chdir", cwd] + self._if_known("--clearenv")
         for name, value in sorted(kept.items()):
             argv += ["--setenv", name, value]
         return argv + ["--"] + (DROP_ROOT if self.as_root else []) + LIMITS + list(command)

@@ -12,6 +12,11 @@
 // Without a victim the hogs try again every tick.  With one they try
 // without pause, so that they, not the victim's parent, get the pages the
 // victim frees when it dies: the parent then meets an empty free list.
+//
+// No hog starts eating before every hog has written its own stack: until
+// then the parent's stack page is shared with a hog, and the parent's next
+// write to it needs a free page to copy into; on a slow machine the first
+// hog could take the last one and get memhog itself killed.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/cowstat.h"
@@ -20,9 +25,16 @@
 #define HOGS        3
 #define SBRK_FAILED ((char *)-1)
 
-// Takes every free page until the deadline (in ticks since boot); between
-// tries it sleeps pause ticks.
-static void hog(int deadline, int pause) {
+// Says it is ready on ready[1] (its stack is its own by then), waits for
+// go[0] to close, then takes every free page until the deadline (in ticks
+// since boot); between tries it sleeps pause ticks.
+static void hog(int deadline, int pause, int ready[2], int go[2]) {
+  char byte = 0;
+  close(ready[0]);
+  close(go[1]);
+  write(ready[1], &byte, 1);
+  close(ready[1]);
+  read(go[0], &byte, 1);
   while (uptime() < deadline) {
     while (sbrk(PGSIZE) != SBRK_FAILED)
       ;
@@ -45,13 +57,24 @@ int main(int argc, char *argv[]) {
   }
   int deadline = uptime() + atoi(argv[1]);
   int forked = 0;
+  int ready[2], go[2];
+  if (pipe(ready) < 0 || pipe(go) < 0) {
+    fprintf(2, "memhog: cannot make pipes\n");
+    exit(1);
+  }
   for (int i = 0; i < HOGS; i++) {
     int pid = fork();
     if (pid == 0)
-      hog(deadline, argc == 3 ? 0 : 1);
+      hog(deadline, argc == 3 ? 0 : 1, ready, go);
     if (pid > 0)
       forked++;
   }
+  close(ready[1]);
+  char byte;
+  for (int i = 0; i < forked; i++)
+    if (read(ready[0], &byte, 1) != 1)
+      break;  // a hog died before it was ready
+  close(go[1]);
   while (free_pages() > 0 && uptime() < deadline)
     sleep(1);
   printf("memhog: memory full\n");
