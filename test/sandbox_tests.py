@@ -222,10 +222,14 @@ def sandbox_confines_an_instructor_who_is_not_root(m):
         arm(work, {"writes": [own_file, os.path.join(outside, "written")],
                    "reads": [os.path.join(outside, "secret")], "globs": [],
                    "connect": list(server.getsockname()), "forks": MOST_FORKS}, "probe.py")
+        # nobody may not be able to read the repository (a clone in root's
+        # 0700 home), so it imports a copy of the module from scratch.
+        shutil.copy(os.path.join(REPO, "tools", "sandbox.py"), scratch)
+        os.chmod(os.path.join(scratch, "sandbox.py"), 0o644)
         starter = ("import os, sys; sys.path.insert(0, %r); import sandbox; "
                    "box = sandbox.Sandbox(%r, [%r]); "
                    "sys.exit(box.popen([sys.executable, 'probe.py'], %r, dict(os.environ)).wait())"
-                   % (os.path.join(REPO, "tools"), work, outside, work))
+                   % (scratch, work, outside, work))
         try:
             result = subprocess.run(runner + [python, "-c", starter], cwd=work,
                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
