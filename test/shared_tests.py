@@ -104,10 +104,13 @@ def cowdemo_facts_hold_with_shared_page_tables(m):
         return shared.audit()
 
 
-@suite.test
 def fuzzer_finds_nothing_with_shared_page_tables(m):
     with shared_kernel(m.cpus, "shared fuzz") as shared:
         return fuzz_tests.fuzz_leaves_no_leak_and_a_clean_disk(shared)
+
+
+if fuzz_tests.FULL:  # as the fuzz suite: `make test-full` only (see fuzz_tests.py)
+    suite.test(fuzzer_finds_nothing_with_shared_page_tables)
 
 
 @suite.test
