@@ -61,6 +61,9 @@
 #define RELEASE_OWNERS         2  // processes that drop the same pages in step
 #define RELEASE_PAGES          8192  // pages they share in a round (more than they get through)
 #define RELEASE_TICKS          15  // clock ticks a round lasts
+#define STORM_FORKERS          3   // concurrent_release: processes forking at once
+#define STORM_PAGES            64  // pages they share, referenced again by every fork
+#define STORM_TICKS            10  // clock ticks a storm lasts
 #define FAILFORK_SPARE_PAGES   16  // failed_fork_releases: free pages at the last fork
 #define REUSE_PERCENT          40  // sole_owner_reuses: memory the parent keeps writing
 #define STDERR                 2
@@ -620,9 +623,64 @@ static void release_round(int round) {
          after < before + RELEASE_PAGES ? "leaked" : "was freed twice");
 }
 
+// One forker of a storm: until the deadline (in ticks since boot), forks
+// children that exit at once.  Each fork adds a reference to every page
+// the forker shares (the storm's region, cowtest's text and data) and each
+// exit drops it, so with a forker on every hart the same counts are
+// raised and lowered from all harts at once, thousands of times a second:
+// a non-atomic update is soon lost.
+static void fork_until(int deadline, struct start_line *sync) {
+  char token = 0;
+
+  write(sync->ready[1], &token, 1);
+  if (read(sync->go[0], &token, 1) != 1)
+    exit(0);  // the parent gave up before the start
+  while (uptime() < deadline) {
+    if (spawn() == 0)
+      exit(0);
+    reap(1);
+  }
+  exit(0);
+}
+
+// A fork storm: STORM_FORKERS children share a region with the caller,
+// which drops it and lets them go; they fork (above) until the storm
+// ends.  With every forker reaped, every page of the region must be free
+// again: a lost increment frees a page early, a lost decrement leaks it.
+static void storm_round(int round) {
+  struct start_line sync;
+  char token = 0;
+
+  struct region shared = take(STORM_PAGES);
+  int before = system_free_pages();  // after take(): its page-table pages stay
+  if (pipe(sync.ready) < 0 || pipe(sync.go) < 0)
+    FAIL("pipe failed");
+  int deadline = uptime() + STORM_TICKS;
+  for (int n = 0; n < STORM_FORKERS; n++)
+    if (spawn() == 0)
+      fork_until(deadline, &sync);
+  system_free_pages();  // this process's own stack breaks now too
+  for (int n = 0; n < STORM_FORKERS; n++)
+    if (read(sync.ready[0], &token, 1) != 1)
+      FAIL("storm %d: a forker died before the start", round);
+  release(&shared);
+  write(sync.go[1], &token, STORM_FORKERS);
+  reap(STORM_FORKERS);
+  close_start_line(&sync);
+  int after = system_free_pages();
+  if (after != before + STORM_PAGES)
+    FAIL("storm %d: %d pages free with %d pages shared by %d processes forking and "
+         "exiting at once, %d after (expected %d: a reference count lost an update, so "
+         "a page %s)",
+         round, before, STORM_PAGES, STORM_FORKERS, after, before + STORM_PAGES,
+         after < before + STORM_PAGES ? "leaked" : "was freed twice");
+}
+
 static void test_concurrent_release(void) {
-  for (int round = 1; round <= RELEASE_ROUNDS; round++)
+  for (int round = 1; round <= RELEASE_ROUNDS; round++) {
+    storm_round(round);
     release_round(round);
+  }
 }
 
 // --- Reuse by the last owner ----------------------------------------------

@@ -9,6 +9,7 @@
 #include "lib/printf.h"
 #include "lib/spinlock.h"
 #include "sched/process.h"
+#include "sched/clock.h"
 
 struct proc proc[NPROC];
 struct proc *initproc;
@@ -37,17 +38,22 @@ int killed(struct proc *p) {
   return k;
 }
 
-// Lists the processes on the console (Ctrl-P).  Takes no locks, so that it
+// Lists the processes on the console (Ctrl-P), with the channel each
+// sleeper waits on (look it up in kernel.sym) and the tick count, so that
+// a hang can be told from a stopped clock.  Takes no locks, so that it
 // still works on a wedged system; what it prints may be slightly stale.
 void procdump(void) {
   static const char *names[] = {
     [UNUSED] "unused",   [USED] "used",   [SLEEPING] "sleep",
     [RUNNABLE] "runble", [RUNNING] "run", [ZOMBIE] "zombie",
   };
-  printf("\n");
+  printf("\nticks %d\n", ticks);
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state == UNUSED)
       continue;
-    printf("%d %s %s\n", p->pid, names[p->state], p->name);
+    if (p->state == SLEEPING)
+      printf("%d %s %s on %p\n", p->pid, names[p->state], p->name, p->chan);
+    else
+      printf("%d %s %s\n", p->pid, names[p->state], p->name);
   }
 }
