@@ -4,8 +4,9 @@ killed; afterwards every process must be reaped, free pages, inodes and
 blocks must be back to their starting counts, the kernel self-audit must be
 clean, and fsck must find the disk clean.
 
-`make test-full` (XV6_TEST_FULL=1) fuzzes for FULL_FUZZ_SECONDS with CPUS=3
-and with CPUS=1; `make test` does not (see the note at the suite).
+`make test` fuzzes for FUZZ_SECONDS with CPUS=3, on this kernel and on the
+FORK=shared one (test/shared_tests.py builds it); `make test-full`
+(XV6_TEST_FULL=1) for FULL_FUZZ_SECONDS with CPUS=3 and with CPUS=1.
 The seed is XV6_FUZZ_SEED if set, else a new one each run; it is printed
 with the result, and `fuzz SEED SECONDS` in xv6 makes the same calls again.
 """
@@ -14,7 +15,7 @@ import os
 import random
 import re
 
-from harness import Suite, check, fsck
+from harness import Suite, TestSkipped, check, fsck
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 FUZZ_SECONDS = 60
@@ -25,10 +26,7 @@ SEED = int(os.environ.get("XV6_FUZZ_SEED", random.randrange(1, 1 << 31)))
 # and stopping and reaping everything takes up to a minute more.
 TIMEOUT = 3 * SECONDS + 600
 
-# Only in `make test-full`: a fuzz run has hung (every process asleep, no
-# tick reaching them) about once in ten runs, on Sstc and on the CLINT
-# timer alike; until that kernel bug is found, `make test` leaves it out.
-suite = Suite("fuzz", cpus=(1, 3) if FULL else (), boot=False)
+suite = Suite("fuzz", cpus=(1, 3) if FULL else (3,), boot=False)
 
 
 @suite.test
@@ -45,3 +43,12 @@ def fuzz_leaves_no_leak_and_a_clean_disk(m):
     clean, report = fsck(m.fs_image)
     check(clean, "expected fsck to find the disk clean after `%s`, got:\n%s" % (command, report))
     return "seed %d, %d s: %s; %s" % (SEED, SECONDS, verdict.group(1), summary)
+
+
+@suite.test
+def fuzzer_finds_nothing_with_shared_page_tables(m):
+    import shared_tests  # imported here: it needs this module's suite to exist first
+    if not shared_tests.suite.cpus:
+        raise TestSkipped("this tree has no kernel/mm/sharedpt.c to build FORK=shared with")
+    with shared_tests.shared_kernel(m.cpus, "shared fuzz") as shared:
+        return fuzz_leaves_no_leak_and_a_clean_disk(shared)

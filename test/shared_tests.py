@@ -4,8 +4,7 @@
 Builds a copy of this tree with `make FORK=shared` once per run, then boots
 that kernel on one CPU and on three and runs what the default kernel must
 pass too: cowtest with its counters (the check of test/cow_tests.py),
-usertests (test/regression_tests.py's), cowdemo's facts and the fuzzer,
-each followed by the kernel self-audit (which counts a shared leaf
+usertests (test/regression_tests.py's) and cowdemo's facts, each followed by the kernel self-audit (which counts a shared leaf
 page-table page's references once).  One more test holds only for
 shared page tables: forking a 16 MB process takes at most
 MAX_EXTRA_FORK_PAGES more free pages than forking an empty one (forkbench's
@@ -25,7 +24,6 @@ import sys
 import tempfile
 
 import cowdemo_tests
-import fuzz_tests
 import harness
 from cow_tests import check_cowtest
 from harness import REPO, Suite, TestFailure, check
@@ -102,15 +100,6 @@ def cowdemo_facts_hold_with_shared_page_tables(m):
         for scenario in COWDEMO_SCENARIOS:
             scenario(shared)
         return shared.audit()
-
-
-def fuzzer_finds_nothing_with_shared_page_tables(m):
-    with shared_kernel(m.cpus, "shared fuzz") as shared:
-        return fuzz_tests.fuzz_leaves_no_leak_and_a_clean_disk(shared)
-
-
-if fuzz_tests.FULL:  # as the fuzz suite: `make test-full` only (see fuzz_tests.py)
-    suite.test(fuzzer_finds_nothing_with_shared_page_tables)
 
 
 @suite.test

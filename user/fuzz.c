@@ -464,29 +464,58 @@ static int spawn_worker(uint64 seed, uint64 number) {
   return spawn(argv);
 }
 
-// Kills every pid in (*swept, below), then sets *swept to below - 1: a pid
-// is killed once, and the processes of the run are all younger than the
-// coordinator.
-static void sweep(int *swept, int below) {
-  for (int pid = *swept + 1; pid < below; pid++)
+// What the coordinator knows of the run's pids.  A new process always
+// gets a higher pid than every older one, so "made before X" is "pid
+// below X's".  Every child of the coordinator has a pid at most `newest`,
+// so killing up to there leaves no child of its blocked for good, and its
+// wait() returns.
+struct pids {
+  int swept;   // every pid above the coordinator's, up to here, was killed
+  int newest;  // the highest pid the coordinator's own forks returned
+};
+
+// Records what a fork of the coordinator returned; returns it.
+static int note(struct pids *pids, int pid) {
+  if (pid > pids->newest)
+    pids->newest = pid;
+  return pid;
+}
+
+// Kills every pid in (pids->swept, upto], once.
+static void sweep(struct pids *pids, int upto) {
+  for (int pid = pids->swept + 1; pid <= upto; pid++)
     kill(pid);
-  if (below - 1 > *swept)
-    *swept = below - 1;
+  if (upto > pids->swept)
+    pids->swept = upto;
+}
+
+// After a failed fork of the coordinator: the process table may be full,
+// of processes blocked for good (a worker reading a pipe whose write end
+// it holds itself) that no later round would kill, since no later round
+// could fork to learn a newer pid.  So every process of the run goes,
+// including NPROC pids beyond any pid the coordinator has seen (it goes
+// further each time), and the next round starts afresh.
+static void make_room(struct pids *pids) {
+  int reached = pids->swept > pids->newest ? pids->swept : pids->newest;
+  sweep(pids, reached + NPROC);
 }
 
 // Kills every process of the run that is left and waits until all are
 // reaped and memory is back to free_pages.  Returns whether that happened
-// within SETTLE_TICKS.
-static int stop_everything(int *swept, uint64 free_pages) {
+// within SETTLE_TICKS.  While the process table is full, each try kills
+// NPROC pids further beyond the newest pid known.
+static int stop_everything(struct pids *pids, uint64 free_pages) {
   int give_up = uptime() + SETTLE_TICKS;
+  int beyond = 0;
   struct cowstat st;
-  *swept = coordinator;  // this time, every pid again
   while (uptime() < give_up) {
-    int youngest = fork();  // the newest pid, so the highest so far
+    int youngest = note(pids, fork());  // the newest pid, so the highest so far
     if (youngest == 0)
       exit(0);
-    sweep(swept, youngest);
-    *swept = coordinator;
+    if (youngest < 0)
+      beyond += NPROC;
+    pids->swept = coordinator;  // this time, every pid again
+    sweep(pids, pids->newest + beyond);
     while (wait(0) >= 0)
       ;
     sleep(2);  // orphans are init's to reap
@@ -535,14 +564,14 @@ static void forget(int *workers, int pid) {
 static void run(uint64 seed, int seconds) {
   struct auditstat before, after;
   int workers[NWORKERS] = { 0 };
-  int round_pid[MAX_AGE] = { 0 };  // a pid from each recent round
+  int round_pid[MAX_AGE] = { 0 };  // the newest pid at the end of each recent round
   uint64 spawned = 0;
   char ticks[24];
   char *memhog[] = { "/memhog", decimal(ticks, HOG_TICKS), 0 };
 
   printf("fuzz: seed %ld, %d seconds, %d workers\n", seed, seconds, NWORKERS);
   coordinator = getpid();
-  int swept = coordinator;
+  struct pids pids = { coordinator, coordinator };
   // A first mkdir may grow / by a block for good; the counts start after.
   remove_tree(FUZZDIR);
   mkdir(FUZZDIR);
@@ -555,23 +584,25 @@ static void run(uint64 seed, int seconds) {
   for (int round = 0; uptime() < deadline; round++) {
     // A process can block for good (reading a pipe whose write end it holds
     // itself): whatever is older than MAX_AGE rounds is killed.
-    sweep(&swept, round_pid[round % MAX_AGE]);
+    sweep(&pids, round_pid[round % MAX_AGE]);
     // The coordinator forks only while memory is free, so that its own
     // copy-on-write faults after a fork never meet an empty free list; the
     // children exec at once, and share nothing with it after that.
     wait_for_memory(before.free_pages);
     for (int i = 0; i < NWORKERS; i++)
-      if (workers[i] <= 0)
-        workers[i] = spawn_worker(seed, spawned++);
+      if (workers[i] <= 0 && (workers[i] = note(&pids, spawn_worker(seed, spawned++))) < 0)
+        make_room(&pids);
     sleep(CALM_TICKS);
-    int hog = spawn(memhog);
-    round_pid[round % MAX_AGE] = hog;
+    int hog = note(&pids, spawn(memhog));
+    if (hog < 0)
+      make_room(&pids);
+    round_pid[round % MAX_AGE] = pids.newest;
     int pid;
     while (hog > 0 && (pid = wait(0)) >= 0 && pid != hog)
       forget(workers, pid);
   }
 
-  if (!stop_everything(&swept, before.free_pages))
+  if (!stop_everything(&pids, before.free_pages))
     printf("fuzz: processes still alive after %d ticks\n", SETTLE_TICKS);
   remove_tree(FUZZDIR);
   take_audit(seed, &after);
