@@ -590,7 +590,8 @@ static void run(uint64 seed, int seconds) {
     // children exec at once, and share nothing with it after that.
     wait_for_memory(before.free_pages);
     for (int i = 0; i < NWORKERS; i++)
-      if (workers[i] <= 0 && (workers[i] = note(&pids, spawn_worker(seed, spawned++))) < 0)
+      if (workers[i] <= 0 &&
+          (workers[i] = note(&pids, spawn_worker(seed, spawned++))) < 0)
         make_room(&pids);
     sleep(CALM_TICKS);
     int hog = note(&pids, spawn(memhog));

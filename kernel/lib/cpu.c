@@ -8,11 +8,3 @@
 
 struct cpu cpus[NCPU];
 volatile int harts_started;
-
-int cpuid(void) {
-  return r_tp();
-}
-
-struct cpu *mycpu(void) {
-  return &cpus[cpuid()];
-}

@@ -8,6 +8,7 @@
 
 #include "types.h"
 #include "param.h"
+#include "riscv.h"
 
 struct proc;
 
@@ -29,9 +30,15 @@ struct cpu {
 extern struct cpu cpus[NCPU];
 
 // This hart's number (kept in tp by boot/start.c) and state.  Interrupts
-// must be off.
-int cpuid(void);
-struct cpu *mycpu(void);
+// must be off.  Inline: every lock taken asks, and under QEMU each call
+// and return costs a look-up of translated code.
+static inline int cpuid(void) {
+  return r_tp();
+}
+
+static inline struct cpu *mycpu(void) {
+  return &cpus[cpuid()];
+}
 
 // Harts that have reached machine-mode start(), counted at reset
 // (boot/start.c): after boot, how many harts run this kernel.

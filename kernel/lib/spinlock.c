@@ -43,7 +43,12 @@ int holding(struct spinlock *lk) {
 
 void push_off(void) {
   int was_on = intr_get();
-  intr_off();
+  // Only when they are on.  Clearing SIE again would change nothing, and
+  // under QEMU a CSR write costs a trip out of translated code: it adds up
+  // where a hart takes many locks in a row with interrupts off (wakeup(),
+  // the scheduler's scan of the process table).
+  if (was_on)
+    intr_off();
   struct cpu *c = mycpu();
   if (c->noff == 0)
     c->intena = was_on;

@@ -24,7 +24,7 @@
 // gives the lender the child's size (a child's sbrk() moved the break of
 // the one shared address space), clears p->lender and wakes the lender.
 // Stale TLB entries for TRAPFRAME are no concern: every entry to and exit
-// from user space switches satp between two sfence.vma (trap/trampoline.S).
+// from user space switches satp and then runs sfence.vma (trap/trampoline.S).
 //
 // Defined behaviour, whatever the child does (no case panics the kernel):
 //  - exec fails: exec returns -1 to the child, still on the lent memory.

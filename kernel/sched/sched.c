@@ -97,12 +97,15 @@ void sleep(void *chan, struct spinlock *lk) {
 
 // Wakes every process sleeping on chan.  Caller must not hold any p->lock.
 void wakeup(void *chan) {
+  push_off();  // once for the whole scan, not once per lock (see push_off())
+  struct proc *me = myproc();
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p == myproc())
+    if (p == me)
       continue;
     acquire(&p->lock);
     if (p->state == SLEEPING && p->chan == chan)
       p->state = RUNNABLE;
     release(&p->lock);
   }
+  pop_off();
 }

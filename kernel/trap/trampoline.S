@@ -9,6 +9,11 @@
 # TRAPFRAME in the user page table), switches to the kernel page table and
 # stack, and jumps to usertrap().  userret does the opposite.  Trap-frame
 # offsets follow struct trapframe in proc/proc.h.
+#
+# One sfence.vma after each satp switch is enough: it orders every earlier
+# store to a page table (the kernel's changes to a user table, for one)
+# before any later translation, and drops the old table's translations.
+# The code between the two instructions is this page, mapped alike in both.
 #include "riscv.h"
 #include "memlayout.h"
 
@@ -58,7 +63,6 @@ uservec:
         ld t0, 16(a0)              # kernel_trap: usertrap()
         ld t1, 0(a0)               # kernel_satp
 
-        sfence.vma zero, zero      # finish user-mode memory accesses
         csrw satp, t1
         sfence.vma zero, zero      # drop the user translations
         jr t0                      # usertrap() does not return
@@ -66,7 +70,6 @@ uservec:
 # userret(satp): called by usertrapret() with the user page table in a0.
         .globl userret
 userret:
-        sfence.vma zero, zero
         csrw satp, a0
         sfence.vma zero, zero
 
