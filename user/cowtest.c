@@ -60,12 +60,12 @@
 #define RELEASE_ROUNDS         4  // concurrent_release: rounds, each with exact accounting
 #define RELEASE_OWNERS         2  // processes that drop the same pages in step
 #define RELEASE_PAGES          8192  // pages they share in a round (more than they get through)
-#define RELEASE_TICKS          15  // clock ticks a round lasts
-#define STORM_FORKERS          3   // concurrent_release: processes forking at once
-#define STORM_PAGES            64  // pages they share, referenced again by every fork
-#define STORM_TICKS            10  // clock ticks a storm lasts
-#define FAILFORK_SPARE_PAGES   16  // failed_fork_releases: free pages at the last fork
-#define REUSE_PERCENT          40  // sole_owner_reuses: memory the parent keeps writing
+#define RELEASE_TICKS          15    // clock ticks a round lasts
+#define STORM_FORKERS          3     // concurrent_release: processes forking at once
+#define STORM_PAGES            2048  // pages they share: counting them is most of a fork
+#define STORM_TICKS            10    // clock ticks a storm lasts
+#define FAILFORK_SPARE_PAGES   16    // failed_fork_releases: free pages at the last fork
+#define REUSE_PERCENT          40    // sole_owner_reuses: memory the parent keeps writing
 #define STDERR                 2
 #define SHARE_PROBE_PAGES      64  // heap of the fork that shows whether fork shares pages
 #define BYTE_STRIDE            31  // byte_value step, prime so patterns do not repeat soon
@@ -626,9 +626,11 @@ static void release_round(int round) {
 // One forker of a storm: until the deadline (in ticks since boot), forks
 // children that exit at once.  Each fork adds a reference to every page
 // the forker shares (the storm's region, cowtest's text and data) and each
-// exit drops it, so with a forker on every hart the same counts are
-// raised and lowered from all harts at once, thousands of times a second:
-// a non-atomic update is soon lost.
+// exit drops it; the region is large enough that this counting is most of
+// the work.  So with a forker on every hart, two harts are nearly always
+// walking the same counts, one raising and one lowering them at its own
+// pace, and their walks cross again and again: a non-atomic update is
+// lost within a second.
 static void fork_until(int deadline, struct start_line *sync) {
   char token = 0;
 
