@@ -542,6 +542,37 @@ struct start_line {
   int go[2];
 };
 
+static void open_start_line(struct start_line *s) {
+  if (pipe(s->ready) < 0 || pipe(s->go) < 0)
+    FAIL("pipe failed");
+}
+
+// In a child: says it is ready, then waits for the start.  A child whose
+// parent gave up before the start exits.
+static void await_start(struct start_line *s) {
+  char token = 0;
+
+  write(s->ready[1], &token, 1);
+  if (read(s->go[0], &token, 1) != 1)
+    exit(0);
+}
+
+// In the parent of n children that share `shared` with it: waits until all
+// are ready, drops its own share, so that theirs are the last references,
+// and starts them.
+static void start_all(struct start_line *s, int n, struct region *shared,
+                      const char *what) {
+  char token = 0;
+
+  system_free_pages();  // this process's own stack breaks now, not later
+  for (int i = 0; i < n; i++)
+    if (read(s->ready[0], &token, 1) != 1)
+      FAIL("%s: a process died before the start", what);
+  release(shared);
+  for (int i = 0; i < n; i++)
+    write(s->go[1], &token, 1);
+}
+
 static void close_start_line(struct start_line *s) {
   for (int end = 0; end < 2; end++) {
     close(s->ready[end]);
@@ -561,13 +592,10 @@ static void close_start_line(struct start_line *s) {
 // killed); a double free moves it too far (the pair loses step).  Either
 // way the parent's accounting, once both are gone, tells.
 static void release_in_step(int npages, struct start_line *sync) {
-  char token = 0;
   int seen, now;
 
-  system_free_pages();               // copy-on-write breaks of the stack happen now,
-  write(sync->ready[1], &token, 1);  // before anyone counts pages
-  if (read(sync->go[0], &token, 1) != 1)
-    exit(0);  // the parent gave up before the start
+  system_free_pages();  // copy-on-write breaks of the stack happen now,
+  await_start(sync);    // before anyone counts pages
   seen = system_free_pages();
   for (int k = 0; k < npages; k++) {
     if (sbrk(-PGSIZE) == SBRK_FAILED)
@@ -588,21 +616,14 @@ static void release_round(int round) {
   struct start_line sync;
   struct region shared;
   int pids[RELEASE_OWNERS], before, after;
-  char token = 0;
 
   shared = take(RELEASE_PAGES);
   before = system_free_pages();  // after take(): its page-table pages stay
-  if (pipe(sync.ready) < 0 || pipe(sync.go) < 0)
-    FAIL("pipe failed");
+  open_start_line(&sync);
   for (int n = 0; n < RELEASE_OWNERS; n++)
     if ((pids[n] = spawn()) == 0)
       release_in_step(RELEASE_PAGES, &sync);
-  system_free_pages();  // this process's own stack breaks now too
-  for (int n = 0; n < RELEASE_OWNERS; n++)
-    if (read(sync.ready[0], &token, 1) != 1)
-      FAIL("round %d: an owner died before the start", round);
-  release(&shared);
-  write(sync.go[1], &token, RELEASE_OWNERS);
+  start_all(&sync, RELEASE_OWNERS, &shared, "release");
   sleep(RELEASE_TICKS);
   for (int n = 0; n < RELEASE_OWNERS; n++)
     kill(pids[n]);
@@ -632,11 +653,7 @@ static void release_round(int round) {
 // pace, and their walks cross again and again: a non-atomic update is
 // lost within a second.
 static void fork_until(int deadline, struct start_line *sync) {
-  char token = 0;
-
-  write(sync->ready[1], &token, 1);
-  if (read(sync->go[0], &token, 1) != 1)
-    exit(0);  // the parent gave up before the start
+  await_start(sync);
   while (uptime() < deadline) {
     if (spawn() == 0)
       exit(0);
@@ -651,22 +668,15 @@ static void fork_until(int deadline, struct start_line *sync) {
 // again: a lost increment frees a page early, a lost decrement leaks it.
 static void storm_round(int round) {
   struct start_line sync;
-  char token = 0;
 
   struct region shared = take(STORM_PAGES);
   int before = system_free_pages();  // after take(): its page-table pages stay
-  if (pipe(sync.ready) < 0 || pipe(sync.go) < 0)
-    FAIL("pipe failed");
+  open_start_line(&sync);
   int deadline = uptime() + STORM_TICKS;
   for (int n = 0; n < STORM_FORKERS; n++)
     if (spawn() == 0)
       fork_until(deadline, &sync);
-  system_free_pages();  // this process's own stack breaks now too
-  for (int n = 0; n < STORM_FORKERS; n++)
-    if (read(sync.ready[0], &token, 1) != 1)
-      FAIL("storm %d: a forker died before the start", round);
-  release(&shared);
-  write(sync.go[1], &token, STORM_FORKERS);
+  start_all(&sync, STORM_FORKERS, &shared, "storm");
   reap(STORM_FORKERS);
   close_start_line(&sync);
   int after = system_free_pages();
