@@ -4,8 +4,9 @@
 Builds a copy of this tree with `make FORK=shared` once per run, then boots
 that kernel on one CPU and on three and runs what the default kernel must
 pass too: cowtest with its counters (the check of test/cow_tests.py),
-usertests (test/regression_tests.py's) and cowdemo's facts, each followed by the kernel self-audit (which counts a shared leaf
-page-table page's references once).  One more test holds only for
+usertests (test/regression_tests.py's) and cowdemo's facts, each followed
+by the kernel self-audit (which counts a shared leaf page-table page's
+references once); the fuzz suite fuzzes it too (test/fuzz_tests.py).  One more test holds only for
 shared page tables: forking a 16 MB process takes at most
 MAX_EXTRA_FORK_PAGES more free pages than forking an empty one (forkbench's
 fork_pages figure), where the default kernel needs 8 leaf page-table pages.

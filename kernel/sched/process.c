@@ -40,8 +40,9 @@ int killed(struct proc *p) {
 
 // Lists the processes on the console (Ctrl-P), with the channel each
 // sleeper waits on (the nearest symbol below it in kernel.sym) and the
-// tick count, so that a hang can be told from a stopped clock.  Takes no locks, so that it
-// still works on a wedged system; what it prints may be slightly stale.
+// tick count, so that a hang can be told from a stopped clock.  Takes no
+// locks, so that it still works on a wedged system; what it prints may be
+// slightly stale.
 void procdump(void) {
   static const char *names[] = {
     [UNUSED] "unused",   [USED] "used",   [SLEEPING] "sleep",
