@@ -6,10 +6,11 @@ that kernel on one CPU and on three and runs what the default kernel must
 pass too: cowtest with its counters (the check of test/cow_tests.py),
 usertests (test/regression_tests.py's) and cowdemo's facts, each followed
 by the kernel self-audit (which counts a shared leaf page-table page's
-references once); the fuzz suite fuzzes it too (test/fuzz_tests.py).  One more test holds only for
-shared page tables: forking a 16 MB process takes at most
-MAX_EXTRA_FORK_PAGES more free pages than forking an empty one (forkbench's
-fork_pages figure), where the default kernel needs 8 leaf page-table pages.
+references once); the fuzz suite fuzzes it too (test/fuzz_tests.py).
+One more test holds only for shared page tables: forking a 16 MB process
+takes at most MAX_EXTRA_FORK_PAGES more free pages than forking an empty
+one (forkbench's fork_pages figure), where the default kernel needs 8 leaf
+page-table pages.
 
 Each test boots its own machine (the harness's default machine boots this
 tree's kernel, not the shared one).  The lab's starter tree leaves
