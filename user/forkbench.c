@@ -207,10 +207,13 @@ static void exec_exiter(void) {
   exit(1);
 }
 
-// fork; the child execs a program that exits at once; the parent waits.
-static enum outcome trial_fork_exec_wait(struct bench *b, struct sample *s) {
+// make_child() (fork or vfork); the child execs a program that exits at
+// once; the parent waits.  A vfork child must not return from this function
+// (the parent will return through its frame), so it calls exec_exiter(),
+// which never returns.
+static enum outcome exec_trial(struct sample *s, int (*make_child)(void)) {
   uint64 start = now();
-  int pid = fork();
+  int pid = make_child();
   if (pid < 0)
     return TRIAL_FORK_FAILED;
   if (pid == 0)
@@ -220,19 +223,12 @@ static enum outcome trial_fork_exec_wait(struct bench *b, struct sample *s) {
   return result;
 }
 
-// As trial_fork_exec_wait, with vfork.  The child must not return from
-// this function (the parent will return through its frame), so it calls
-// exec_exiter(), which never returns.
+static enum outcome trial_fork_exec_wait(struct bench *b, struct sample *s) {
+  return exec_trial(s, fork);
+}
+
 static enum outcome trial_vfork_exec_wait(struct bench *b, struct sample *s) {
-  uint64 start = now();
-  int pid = vfork();
-  if (pid < 0)
-    return TRIAL_FORK_FAILED;
-  if (pid == 0)
-    exec_exiter();
-  enum outcome result = reap();
-  s->total = now() - start;
-  return result;
+  return exec_trial(s, vfork);
 }
 
 // fork; the child writes every page, reports how long that took on the
