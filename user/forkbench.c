@@ -55,19 +55,20 @@
 #include "kernel/cowstat.h"
 #include "user/user.h"
 
-#define TICKS_PER_US      10  // the time CSR runs at 10 MHz on QEMU virt
-#define NS_PER_TICK       100
-#define TICKS_PER_SECOND  (TICKS_PER_US * 1000000)
-#define BYTES_PER_MB      (1024 * 1024)
-#define PAGES_PER_MB      (BYTES_PER_MB / PGSIZE)
-#define MAX_REPS          21  // the most repetitions any mode runs
-#define PAGES_PER_BATCH   16  // pages written between two clock reads
-#define CALLS_PER_BATCH   16  // system calls between two clock reads
-#define CALL_BATCHES      64
-#define MAX_HEAP_MB       64
-#define MAX_BATCHES       (MAX_HEAP_MB * PAGES_PER_MB / PAGES_PER_BATCH)
-#define CHILD_COPY_MARGIN 64  // free pages to spare beyond a child's copies
-#define SBRK_FAILED       ((char *)-1)
+#define TICKS_PER_US        10  // the time CSR runs at 10 MHz on QEMU virt
+#define NS_PER_TICK         100
+#define TICKS_PER_SECOND    (TICKS_PER_US * 1000000)
+#define BYTES_PER_MB        (1024 * 1024)
+#define PAGES_PER_MB        (BYTES_PER_MB / PGSIZE)
+#define MAX_REPS            21  // the most repetitions any mode runs
+#define PAGES_PER_BATCH     16  // pages written between two clock reads
+#define CONSOLE_DRAIN_TICKS 2   // clock ticks for the console to send what was printed
+#define CALLS_PER_BATCH     16  // system calls between two clock reads
+#define CALL_BATCHES        64
+#define MAX_HEAP_MB         64
+#define MAX_BATCHES         (MAX_HEAP_MB * PAGES_PER_MB / PAGES_PER_BATCH)
+#define CHILD_COPY_MARGIN   64  // free pages to spare beyond a child's copies
+#define SBRK_FAILED         ((char *)-1)
 
 static const int heap_sizes_mb[] = { 0, 4, 16, 32, MAX_HEAP_MB };
 #define NHEAP_SIZES ((int)(sizeof(heap_sizes_mb) / sizeof(heap_sizes_mb[0])))
@@ -346,8 +347,14 @@ static void print_head(const char *name, struct bench *b) {
 // the per-operation line if it has one and its loop did anything.
 // Returns TRIAL_FORK_FAILED to the caller (which skips the heap size); a
 // failed child is printed here.
+//
+// It first sleeps CONSOLE_DRAIN_TICKS: the console sends a printed line one
+// character per interrupt, after write() has returned, and without the
+// pause those interrupts land in the next figure's trials (they made the
+// 0 MB parent_write figure take 4x its fork+exit+wait).
 static enum outcome run_figure(struct bench *b, const struct figure *f) {
   struct summary sum;
+  sleep(CONSOLE_DRAIN_TICKS);
   enum outcome result = repeat_trial(b, f->trial, &sum);
   if (result == TRIAL_CHILD_FAILED) {
     print_head(f->time_name ? f->time_name : f->rate_name, b);

@@ -36,11 +36,6 @@ void release(struct spinlock *lk) {
   pop_off();
 }
 
-// Is this hart holding lk?  Interrupts must be off.
-int holding(struct spinlock *lk) {
-  return lk->locked && lk->cpu == mycpu();
-}
-
 void push_off(void) {
   int was_on = intr_get();
   // Only when they are on.  Clearing SIE again would change nothing, and

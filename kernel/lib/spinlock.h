@@ -7,8 +7,7 @@
 #define KERNEL_LIB_SPINLOCK_H
 
 #include "types.h"
-
-struct cpu;
+#include "lib/cpu.h"
 
 struct spinlock {
   uint locked;       // 1 while held
@@ -19,7 +18,13 @@ struct spinlock {
 void initlock(struct spinlock *lk, const char *name);
 void acquire(struct spinlock *lk);
 void release(struct spinlock *lk);
-int holding(struct spinlock *lk);
+
+// Is this hart holding lk?  Interrupts must be off.  Inline: acquire() and
+// release() ask every time, and under QEMU a call costs a look-up of
+// translated code.
+static inline int holding(struct spinlock *lk) {
+  return lk->locked && lk->cpu == mycpu();
+}
 
 // Nested interrupt disabling: push_off() turns interrupts off and counts;
 // the matching pop_off() restores them only when the count returns to zero.
