@@ -131,8 +131,8 @@ void panic(const char *msg) {
   pr.locking = 0;
   printf("panic: %s\n", msg);
   backtrace();
-  panicked =
-      1;  // other harts stop at their next clock tick; the UART stops taking output
+  // Other harts stop at their next clock tick; the UART stops taking output.
+  panicked = 1;
   for (;;)
     ;
 }
