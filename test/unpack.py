@@ -256,6 +256,11 @@ class Unpacking:
     def add_folder(self, parts):
         """Create the folder at parts, and any folders above it not yet made."""
         self.current = parts
+        self.make_folders(parts)
+        self.current = ()
+
+    def make_folders(self, parts):
+        """Create the folders along parts not yet made, for the current entry."""
         for length in range(1, len(parts) + 1):
             prefix = parts[:length]
             kind = self.kinds.get(prefix)
@@ -266,13 +271,12 @@ class Unpacking:
                 self.budget.add_entry(prefix, self.where(prefix))
                 os.mkdir(self.path(prefix), FOLDER_MODE)
                 self.kinds[prefix] = "folder"
-        self.current = ()
 
     def add_file(self, parts, data, executable):
         """Create the file at parts holding what data.read() gives until it is
         empty (data counts its bytes in the budget: see Metered)."""
-        self.add_folder(parts[:-1])
         self.current = parts
+        self.make_folders(parts[:-1])
         if not parts:
             raise UnpackError("%s: a file with no name" % self.label)
         if parts in self.kinds:
@@ -463,7 +467,9 @@ def extract_tar(raw, unpacking):
     """
     with decompressed(raw, unpacking.label) as stream:
         metered = Metered(stream, unpacking)
-        with tarfile.open(fileobj=metered, mode="r|", bufsize=CHUNK) as tar:
+        # tarfile reads ahead by bufsize: a record (10 KB), not a CHUNK, keeps
+        # the bytes counted close to the member a message names.
+        with tarfile.open(fileobj=metered, mode="r|", bufsize=tarfile.RECORDSIZE) as tar:
             for member in tar:
                 parts = unpacking.enter(member.name)
                 if member.isdir():
