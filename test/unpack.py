@@ -10,9 +10,10 @@ pass on their way into the grader's folders:
     extract_archive(archive, destination, limits)  a .tar (plain, .gz, .bz2,
                                                    .xz) or a .zip
 
-Each creates destination, which must not exist yet, fills it, and returns
-the entries it left out as a list of Skipped(path, why). limits is a Limits,
-or a Budget shared with other calls for the same submission.
+Each creates destination, which must not exist yet (FileExistsError if it
+does: the caller's mistake, not the submission's), fills it, and returns the
+entries it left out as a list of Skipped(path, why). limits is a Limits, or
+a Budget shared with other calls for the same submission.
 
 Guaranteed, whatever the submission holds:
 - Nothing is created outside destination, and nothing inside it but folders
@@ -21,11 +22,12 @@ Guaranteed, whatever the submission holds:
   archive member whose name is absolute or has a ".." component, or that
   would make one path both a file and a folder (or one file twice), is
   refused.
-- No link is created or followed. Symbolic links, hard links, FIFOs, sockets
-  and devices are left out and reported, never opened. A source folder or
-  archive that is itself a symbolic link is refused. Every file is opened
-  without following a link and without blocking, and read only if it then
-  proves to be a regular file.
+- No link is created or followed. Symbolic links, FIFOs, sockets, devices
+  and an archive's hard links are left out and reported, never opened (a
+  file in a folder with more than one hard link is a regular file: its
+  bytes are copied). A source folder or archive that is itself a symbolic
+  link is refused. Every file is opened without following a link and
+  without blocking, and read only if it then proves to be a regular file.
 - The Limits hold across one submission. Bytes are counted as they are
   unpacked, never taken from a size an archive declares: for a tar every
   byte of its decompressed stream (headers included) and the zeros its
@@ -35,6 +37,7 @@ Guaranteed, whatever the submission holds:
   and those left out) are counted as they are met, and the clock is read
   after every chunk of at most CHUNK bytes. A tar's members are read one at
   a time, so a bomb stops at the limit rather than being read through first.
+  A path of more than max_depth names is refused.
 - Every failure caused by the submission is an UnpackError whose message
   names the submission's file, the member, and why; LimitExceeded when a
   limit was passed.
@@ -82,15 +85,15 @@ __all__ = ["MAX_BYTES", "MAX_FILES", "MAX_SECONDS", "MAX_DEPTH", "CHUNK", "Limit
 
 MB = 1024 * 1024
 
-# The defaults, sized from this project's own tree: built (make), it is about
-# 14 MB in under 500 files and folders, at most a handful of folders deep. A
-# student's term of commits adds a .git of some tens of MB and a few thousand
-# loose objects. Each default leaves an honest submission ten times room or
-# more, and still stops a bomb within seconds of unpacking.
+# The defaults. This project's tree, built (make), is about 14 MB in under
+# 500 files and folders, at most 3 names deep; a term of a student's commits
+# can add a .git of some tens of MB and a few thousand loose objects. Each
+# default is several times what an honest submission needs, and a bomb
+# still stops within seconds.
 MAX_BYTES = 256 * MB       # bytes unpacked (after decompression) by one submission
 MAX_FILES = 20000          # entries met: files, folders, and those left out
-MAX_SECONDS = 120          # from the Budget's start: 256 MB at a slow disk's 10 MB/s, and more
-MAX_DEPTH = 64             # names in one path (.git/objects/ab/cdef... is 4)
+MAX_SECONDS = 120          # from the Budget's start; a slow disk (10 MB/s) writes 256 MB in 26 s
+MAX_DEPTH = 64             # names in one path (.git/objects/ab/cdef... has 4)
 
 CHUNK = 1 * MB             # bytes read at a time; the limits are checked between chunks
 
@@ -135,7 +138,8 @@ TAR_KINDS = {
     tarfile.BLKTYPE: "block device",
 }
 
-# The compressions tarfile itself recognizes: (magic number, name, opener).
+# The compressions tarfile has recognized since Python 3.3, as
+# (magic number, name, opener).
 COMPRESSIONS = (
     (b"\x1f\x8b", "gzip", lambda raw: gzip.GzipFile(fileobj=raw, mode="rb")),
     (b"BZh", "bzip2", bz2 and bz2.BZ2File),

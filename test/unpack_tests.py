@@ -176,7 +176,8 @@ def check_refused(error, *texts):
 
 
 def check_stopped_bomb(error, seconds, out, limits, where):
-    check_limit(error, "max_bytes", "%s: more than %d MB unpacked" % (where, limits.max_bytes // MB))
+    check_limit(error, "max_bytes",
+                "%s: more than %d MB unpacked" % (where, limits.max_bytes // MB))
     check(seconds < STOP_SECONDS, "expected the bomb stopped within %d s, it took %.1f s"
           % (STOP_SECONDS, seconds))
     written = bytes_under(out)
