@@ -28,6 +28,7 @@ tree under each other.
 import argparse
 import os
 import re
+import stat
 import sys
 import time
 
@@ -39,6 +40,8 @@ from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
 DEFAULT_CPUS = 3
 CONSOLE_TAIL_LINES = 8    # console lines quoted when a test's line is missing
 FINAL_GRACE = 5           # seconds to wait for the prompt after a command's last line
+MAX_TREE_FILE = 4096      # bytes read of a file of the tree (time.txt)
+CONFINEMENTS = ("bwrap", "user")   # sandbox.Sandbox.kind, sandbox.Unprivileged.kind
 PROMPT_OR_NEWLINE = "\n|" + re.escape(harness.PROMPT)
 
 
@@ -322,13 +325,59 @@ def grade_cpus():
 
 # --- The grader ---------------------------------------------------------------
 
-def build():
-    """`make clean` then `make`; return the seconds taken, or raise TestFailure
-    quoting the end of the build's output."""
+def build(target):
+    """`make clean` then `make` in the target tree (confined if it is); return
+    the seconds taken, or raise TestFailure quoting the end of the build's output."""
     started = time.monotonic()
-    harness.make("clean")
-    harness.make()
+    harness.make("clean", tree=target.tree, runner=target.runner)
+    harness.make(tree=target.tree, runner=target.runner)
     return time.monotonic() - started
+
+
+class TreeFiles:
+    """Reads files at the top of the tree being graded, for the tests of the
+    tree itself. The grader reads them before the build, so before any of
+    the submission's code runs, and even then only regular files, never
+    through a link, and at most MAX_TREE_FILE bytes of each."""
+
+    def __init__(self, tree):
+        self.tree = tree
+
+    def read(self, name):
+        """The text of the file name at the top of the tree, or None if there is
+        none; raises TestFailure if name is a link, a folder or a device."""
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK
+        try:
+            descriptor = os.open(os.path.join(self.tree, name), flags)
+        except FileNotFoundError:
+            return None
+        except OSError as problem:
+            raise TestFailure("cannot read %s: %s (it must be a plain file)"
+                              % (name, problem.strerror))
+        with os.fdopen(descriptor, "rb") as handle:
+            check(stat.S_ISREG(os.fstat(descriptor).st_mode),
+                  "%s is not a plain file" % name)
+            return handle.read(MAX_TREE_FILE).decode("utf-8", "replace")
+
+
+class Target:
+    """The tree being graded and how its own code runs: tree (a folder),
+    runner (a sandbox.py confinement, or None to run it as ourselves)."""
+
+    def __init__(self, tree, runner=None):
+        self.tree = tree
+        self.runner = runner
+        self.files = TreeFiles(tree)
+
+
+def confinement(kind, tree, hidden):
+    """The sandbox.py confinement named kind for tree, or None for kind None."""
+    if kind is None:
+        return None
+    import sandbox                    # only graders that confine need it
+    if kind == sandbox.Sandbox.kind:
+        return sandbox.Sandbox(tree, hidden)
+    return sandbox.Unprivileged(tree)
 
 
 def console_tail(machine):
@@ -363,9 +412,23 @@ class Grader:
                             help="list the tests and their points, then exit")
         parser.add_argument("--json", metavar="FILE",
                             help="also write the results to FILE as Gradescope's results.json")
+        parser.add_argument("--tree", metavar="DIR", default=harness.REPO,
+                            help="grade the tree in DIR (default: the one this grader is in)")
+        parser.add_argument("--confine", choices=CONFINEMENTS,
+                            help="run the tree's build and kernel confined (tools/grade-batch.py "
+                                 "and Gradescope): in a bubblewrap sandbox, or as nobody")
+        parser.add_argument("--hide", metavar="DIR", action="append", default=[],
+                            help="with --confine bwrap: a folder the sandbox must not show")
+        parser.add_argument("--transcript", metavar="FILE",
+                            help="where the console goes (default: xv6.out in the tree, or "
+                                 "nowhere with --confine)")
         parser.add_argument("names", nargs="*", metavar="TEST",
                             help="run only these tests (default: all)")
         options = parser.parse_args(argv)
+        options.tree = os.path.realpath(options.tree)
+        if options.transcript is None:
+            options.transcript = (os.devnull if options.confine
+                                  else os.path.join(options.tree, "xv6.out"))
         known = [test.name for test in self.tests]
         unknown = [name for name in options.names if name not in known]
         if unknown:
@@ -381,25 +444,28 @@ class Grader:
                 print("%s %d" % (test.name, test.points))
             return EXIT_FULL_MARKS
         harness.install_signal_handlers()
+        harness.TRANSCRIPT = options.transcript
         report = Report()
         try:
-            return self._locked_grade(selected, options.verbose, report)
+            return self._locked_grade(selected, options, report)
         finally:
             if options.json:
                 report.write_json(options.json, [(test.name, test.points) for test in selected])
 
-    def _locked_grade(self, selected, verbose, report):
+    def _locked_grade(self, selected, options, report):
         """Take the port lock, grade into report; return the exit status."""
         try:
             lock = PortLock(grade_port())
             lock.acquire()
             cpus = grade_cpus()
-        except (TestFailure, PortTaken) as refusal:
+            target = Target(options.tree, confinement(options.confine, options.tree,
+                                                      options.hide))
+        except (TestFailure, PortTaken, OSError) as refusal:
             report.problem = "grade: %s" % refusal
             print(report.problem, file=sys.stderr)
             return EXIT_NOT_FULL
         try:
-            self._grade(selected, verbose, cpus, lock, report)
+            self._grade(selected, Session(target, options.verbose, cpus, lock), report)
         except KeyboardInterrupt:
             report.problem = "interrupted"
             print(report.problem, flush=True)
@@ -412,9 +478,14 @@ class Grader:
             lock.release()
         return report.finish()
 
-    def _grade(self, selected, verbose, cpus, lock, report):
+    def _grade(self, selected, session, report):
+        # The tree's own files are read before its build runs anything of it.
+        tree_results = {test.name: self._check(test, session.target.files)
+                        for test in selected if test.command is None}
+        if session.target.runner is not None:
+            session.target.runner.prepare(session.target.tree)
         try:
-            report.passes("build", 0, build())
+            report.passes("build", 0, build(session.target))
         except TestFailure as failure:
             report.fails("build", 0, failure)
             for test in selected:
@@ -423,30 +494,54 @@ class Grader:
         harness.reset_transcript()
         outputs = {}
         for test in selected:
-            output = None
-            if test.command is not None:
+            if test.command is None:
+                passed, outcome = tree_results[test.name]
+            else:
                 if test.command not in outputs:
-                    outputs[test.command] = self._run(test.command, verbose, cpus, lock)
-                output = outputs[test.command]
-            started = time.monotonic()
-            if output is not None:
-                output.test = test.name
-            try:
-                seconds = test.check(output)
-            except TestFailure as failure:
-                report.fails(test.name, test.points, failure)
-                continue
-            if seconds is None:
-                seconds = time.monotonic() - started
-            report.passes(test.name, test.points, seconds)
+                    outputs[test.command] = session.run(test.command)
+                outputs[test.command].test = test.name
+                passed, outcome = self._check(test, outputs[test.command])
+            if passed:
+                report.passes(test.name, test.points, outcome)
+            else:
+                report.fails(test.name, test.points, outcome)
 
-    def _run(self, command, verbose, cpus, lock):
-        """Boot a fresh machine, run command on it, kill it; return its Output."""
+    @staticmethod
+    def _check(test, subject):
+        """(True, seconds taken) or (False, the reason): test's check of subject."""
+        started = time.monotonic()
+        try:
+            seconds = test.check(subject)
+        except TestFailure as failure:
+            return False, failure
+        return True, time.monotonic() - started if seconds is None else seconds
+
+
+class Session:
+    """One grade's machines: the target tree, the console echo, the harts and
+    the port lock that every QEMU of this grade takes its gdb port from."""
+
+    def __init__(self, target, verbose, cpus, lock):
+        self.target = target
+        self.verbose = verbose
+        self.cpus = cpus
+        self.lock = lock
+
+    def run(self, command):
+        """Boot a fresh machine, run command on it, kill it; return its Output.
+
+        The machine boots the tree's fs.img with -snapshot: its writes go to
+        a temporary file of QEMU's, so every command starts from the same
+        disk, and the image is opened by QEMU alone (confined, if the tree's
+        code is), never read by the grader.
+        """
         output = Output(command)
-        echo = sys.stdout.buffer if verbose else None
-        machine = harness.Machine(cpus=cpus, label=command.line, echo=echo,
-                                  qemu_extra="-gdb tcp::%d" % lock.port)
-        lock.release()
+        echo = sys.stdout.buffer if self.verbose else None
+        machine = harness.Machine(
+            cpus=self.cpus, fs_image=os.path.join(self.target.tree, "fs.img"),
+            label=command.line, echo=echo, tree=self.target.tree, runner=self.target.runner,
+            qemu_extra="-gdb tcp::%d -snapshot" % self.lock.port)
+        self.lock.release()
         try:
             machine.boot()
             command.read(machine, output)
@@ -456,9 +551,9 @@ class Grader:
             output.console_tail = console_tail(machine)
             machine.kill()
             try:
-                lock.acquire()
+                self.lock.acquire()
             except PortTaken:
                 pass        # the next QEMU will fail to start, and say so
-        if verbose:
+        if self.verbose:
             print(flush=True)
         return output

@@ -1,8 +1,9 @@
 """Run a lab's grader (grade-lab-cow) from outside, as a child process bounded in time.
 
 Used by the suites that check the grader as a student runs it (grade,
-gradescale, handout) and by tools/submission.py, which grades a submission
-for tools/grade-batch.py and Gradescope.
+gradescale, handout) and by tools/submission.py, which runs the
+instructor's grader on a submission's tree for tools/grade-batch.py and
+Gradescope.
 
 run_bounded() starts the grader in its own process group with its own
 GRADE_PORT. Past its time limit (scaled by XV6_TIME_SCALE) it gets SIGTERM,
@@ -16,7 +17,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -27,7 +27,6 @@ from ports import free_port
 
 GRADER = "grade-lab-cow"
 AS_STUDENT = ["./" + GRADER]                 # the script itself, as a student runs it
-THROUGH_PYTHON = [sys.executable, GRADER]    # for a tree whose files lost their modes
 GRACE_SECONDS = 10         # from SIGTERM to SIGKILL
 LIST_TIMEOUT = 10          # seconds for `grade-lab-cow --list`
 
@@ -58,26 +57,22 @@ def _kill_group(leader):
         pass                          # the group is already empty
 
 
-def run_bounded(tree, args, timeout, log, port=None, command=THROUGH_PYTHON, sandbox=None,
-                **environment):
-    """Run tree's grader (command) with args, its output going to the open file log.
+def run_bounded(command, cwd, timeout, log, port=None, **environment):
+    """Run command (a grader and its arguments) in cwd, its output going to the
+    open file log.
 
-    port: its GRADE_PORT (default one free now); sandbox: a tools/sandbox.py
-    Sandbox to run it in, or None; environment: more variables for it.
-    Returns its exit status, or None if it was still running after timeout
-    seconds (scaled). Raises GradingStopped after stop_all().
+    port: its GRADE_PORT (default one free now); environment: more variables
+    for it. Returns its exit status, or None if it was still running after
+    timeout seconds (scaled). Raises GradingStopped after stop_all().
     """
     variables = harness.make_environment()
     variables.update(environment, GRADE_PORT=str(port or free_port()))
-    streams = dict(stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                   start_new_session=True)
     with _running_lock:
         if _stopping:
             raise GradingStopped("grading was stopped")
-        if sandbox is None:
-            process = subprocess.Popen(command + list(args), cwd=tree, env=variables, **streams)
-        else:
-            process = sandbox.popen(command + list(args), tree, variables, **streams)
+        process = subprocess.Popen(command, cwd=cwd, env=variables, stdin=subprocess.DEVNULL,
+                                   stdout=log, stderr=subprocess.STDOUT,
+                                   start_new_session=True)
         _running.add(process.pid)
     try:
         return process.wait(harness.scaled(timeout))
@@ -111,7 +106,7 @@ def run_grader(tree, args, timeout, cpus, port=None):
     its output, seconds taken). Raises TestFailure if it ran out of time."""
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as log:
-        status = run_bounded(tree, args, timeout, log, port, AS_STUDENT, CPUS=str(cpus))
+        status = run_bounded(AS_STUDENT + list(args), tree, timeout, log, port, CPUS=str(cpus))
         log.seek(0)
         output = log.read()
     if status is None:

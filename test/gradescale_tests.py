@@ -350,6 +350,6 @@ def expect_handin(archive, scratch):
           "expected no build output in the handin, found kernel/boot/fake.o")
     check(readme.endswith("edited\n"), "expected the edited README in the handin")
     unpacked = os.path.join(scratch, "unpacked")
-    submission.unpack(archive, unpacked)
+    submission.unpack_submission(archive, unpacked)
     check(os.path.isfile(os.path.join(unpacked, "kernel", "kernel.ld")),
           "expected the handin to unpack into a tree with kernel/kernel.ld")

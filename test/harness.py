@@ -35,6 +35,7 @@ import atexit
 import codecs
 import os
 import re
+import selectors
 import shlex
 import shutil
 import signal
@@ -62,6 +63,8 @@ FSCK_TIMEOUT = 30        # seconds for one fsck run
 AUDIT_TIMEOUT = 60       # seconds for the kernel self-audit
 TAIL_CHARS = 1200        # console characters quoted in a failure message
 READ_CHUNK = 4096
+OUTPUT_TAIL_BYTES = 64 << 10   # of a build's output kept for its failure message
+MAX_CONSOLE_CHARS = 8 << 20    # console text kept; a kernel printing more is stopped
 CONSOLE_ONLY_OPTIONS = "-monitor none"
 PANIC = re.compile(r"(?m)^panic: ")
 PANIC_QUIET = 0.5        # seconds of silence after a panic that end its backtrace
@@ -211,25 +214,55 @@ def make_print(target, *assignments):
     return result.stdout.strip()
 
 
-def make(*arguments, tree=REPO, timeout=BUILD_TIMEOUT):
-    """Run `make -s -jN ARGUMENTS...` in tree; raise TestFailure quoting the
-    end of its output if it fails or runs out of time.
+def start(command, cwd, runner=None, **streams):
+    """subprocess.Popen(command, cwd=cwd, **streams), with make_environment(),
+    through runner (a sandbox.py confinement) when one is given."""
+    if runner is None:
+        return subprocess.Popen(command, cwd=cwd, env=make_environment(), **streams)
+    return runner.popen(command, cwd, make_environment(), **streams)
+
+
+def run_with_tail(command, cwd, timeout, runner=None):
+    """Run command (output and errors together) for at most timeout seconds
+    (scaled); return (exit status, or None if it ran out of time, the last
+    OUTPUT_TAIL_BYTES of its output as text). Memory stays bounded however
+    much it prints."""
+    process = start(command, cwd, runner, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT)
+    ends = deadline(timeout)
+    tail = b""
+    with process, selectors.DefaultSelector() as selector:
+        selector.register(process.stdout, selectors.EVENT_READ)
+        while True:
+            remaining = ends - time.monotonic()
+            if remaining <= 0 or not selector.select(remaining):
+                process.kill()
+                process.wait()
+                return None, tail.decode("utf-8", "replace")
+            chunk = os.read(process.stdout.fileno(), READ_CHUNK)
+            if not chunk:
+                break
+            tail = (tail + chunk)[-OUTPUT_TAIL_BYTES:]
+        return process.wait(), tail.decode("utf-8", "replace")
+
+
+def make(*arguments, tree=REPO, timeout=BUILD_TIMEOUT, runner=None):
+    """Run `make -s -jN ARGUMENTS...` in tree (through runner, if given);
+    raise TestFailure quoting the end of its output if it fails or runs out
+    of time.
 
     -s: on failure, the quoted tail is the errors, not the compile commands.
     """
     command = ["make", "-s", "-j%d" % (os.cpu_count() or 1)] + list(arguments)
     where = "" if tree == REPO else " in " + tree
-    try:
-        result = subprocess.run(command, cwd=tree, env=make_environment(),
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=scaled(timeout))
-    except subprocess.TimeoutExpired:
+    status, output = run_with_tail(command, tree, timeout, runner)
+    if status is None:
         raise TestFailure("`%s`%s ran longer than %gs" % (" ".join(command), where,
                                                           scaled(timeout)))
-    if result.returncode != 0:
-        tail = result.stdout.rstrip().splitlines()[-BUILD_TAIL_LINES:]
+    if status != 0:
+        tail = output.rstrip().splitlines()[-BUILD_TAIL_LINES:]
         raise TestFailure("`%s`%s failed (exit status %d):\n%s" % (
-            " ".join(command), where, result.returncode,
+            " ".join(command), where, status,
             "\n".join(REASON_INDENT + line for line in tail)))
 
 
@@ -253,9 +286,12 @@ class Machine:
     the console in order, like a person watching it.
     """
 
-    def __init__(self, cpus=3, fs_image=None, label="xv6", qemu_extra="", echo=None):
+    def __init__(self, cpus=3, fs_image=None, label="xv6", qemu_extra="", echo=None,
+                 tree=REPO, runner=None):
         self.cpus = cpus
         self.fs_image = fs_image if fs_image is not None else fresh_image()
+        self.tree = tree                # QEMU's folder: kernel/kernel is found there
+        self.runner = runner            # a sandbox.py confinement for QEMU, or None
         self.label = label
         self.qemu_extra = qemu_extra    # more QEMU options, one string
         self.echo = echo                # binary stream that also gets the console, or None
@@ -264,6 +300,7 @@ class Machine:
         self._changed = threading.Condition()   # guards _text and _eof
         self._text = ""
         self._eof = False
+        self._flooded = False           # it printed more than MAX_CONSOLE_CHARS: stopped
         self._process = None
         self._reader = None
         self._started_at = None
@@ -286,8 +323,8 @@ class Machine:
         transcript.write(("\n===== %s: %s =====\n" % (self.label, " ".join(command))).encode())
         install_signal_handlers()
         self._started_at = time.monotonic()
-        self._process = subprocess.Popen(command, cwd=REPO, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self._process = start(command, self.tree, self.runner, stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         _live.add(self)
         self._reader = threading.Thread(target=self._read_console, args=(transcript,),
                                         name="console " + self.label, daemon=True)
@@ -318,10 +355,14 @@ class Machine:
             self._echo(chunk)
             text = decoder.decode(chunk, final=not chunk).replace("\r", "")
             with self._changed:
-                self._text += text
-                self._eof = not chunk
+                self._flooded = len(self._text) + len(text) > MAX_CONSOLE_CHARS
+                if not self._flooded:
+                    self._text += text
+                self._eof = not chunk or self._flooded
                 self._changed.notify_all()
-            if not chunk:
+            if self._eof:
+                if self._flooded:
+                    self._process.kill()
                 transcript.close()
                 return
 
@@ -384,6 +425,10 @@ class Machine:
                 if panic:
                     raise self._failure("kernel panic while waiting for %s:\n%s"
                                         % (what, self._panic_text(panic.start())))
+                if self._flooded:
+                    raise self._failure("the kernel printed more than %d MB on the console "
+                                        "while we waited for %s; QEMU was stopped"
+                                        % (MAX_CONSOLE_CHARS >> 20, what))
                 if self._eof:
                     raise self._failure("QEMU exited while waiting for %s" % what)
                 remaining = ends - time.monotonic()

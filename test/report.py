@@ -4,14 +4,15 @@ The text report has one result per test, `NAME: OK (1.2s)`, or `NAME: FAIL`
 followed by the reason on lines indented by REASON_INDENT; then
 `Score: X/Y` and, last, `N passed, N failed`. The exit status is
 EXIT_FULL_MARKS only on full marks. Report writes it as results arrive,
-and write_json() saves the same results in the format of Gradescope's
-results.json. PrintedReport reads the text back (the suites that run the
+and results() gives the same results in the format of Gradescope's
+results.json, which write_json() saves. PrintedReport reads the text back (the suites that run the
 grader from outside use it), refusing any line out of that format.
 """
 
 import json
 import os
 import re
+import tempfile
 import time
 
 from harness import REASON_INDENT, TestFailure, check
@@ -19,6 +20,7 @@ from harness import REASON_INDENT, TestFailure, check
 EXIT_FULL_MARKS = 0
 EXIT_NOT_FULL = 1
 EXIT_INTERRUPTED = 130     # stopped by Ctrl-C, as a shell reports SIGINT
+PUBLISHED_MODE = 0o644     # of a results file: mkstemp makes it 0600
 
 RESULT = re.compile(r"(\S+): (?:OK \(\d+\.\ds\)|(FAIL))$")
 SCORE = re.compile(r"Score: (\d+)/(\d+)$")
@@ -68,14 +70,13 @@ class Report:
         full = self.failed == 0 and self.score == self.possible
         return EXIT_FULL_MARKS if full else EXIT_NOT_FULL
 
-    def write_json(self, path, selected):
-        """Write the results to path as Gradescope's results.json: score,
+    def results(self, selected):
+        """The results as Gradescope's results.json (a dict): score,
         execution_time, output (a summary), visibility and tests.
 
         selected: (name, points) of every test meant to run. One that has
         no result yet (grading stopped early) is listed as failed and not
-        run, so max_score stays the lab's total. Written to a temporary
-        name and renamed, so path is never half-written.
+        run, so max_score stays the lab's total.
         """
         reported = {entry["name"] for entry in self.tests}
         why = self.problem or "grading stopped early"
@@ -88,13 +89,28 @@ class Report:
                                                           len(tests) - passed)
         if self.problem:
             summary += "\n" + self.problem
-        results = {"score": score, "execution_time": round(time.monotonic() - self.started, 1),
-                   "output": summary, "visibility": "visible", "tests": tests}
-        partial = path + ".partial"
-        with open(partial, "w") as handle:
-            json.dump(results, handle, indent=1)
-            handle.write("\n")
+        return {"score": score, "execution_time": round(time.monotonic() - self.started, 1),
+                "output": summary, "visibility": "visible", "tests": tests}
+
+    def write_json(self, path, selected):
+        """Write results(selected) to path, never half-written (write_new_file)."""
+        write_new_file(path, json.dumps(self.results(selected), indent=1) + "\n")
+
+
+def write_new_file(path, text):
+    """Put text at path, whole or not at all: it goes to a new file of a random
+    name beside path (created exclusively, so never through a planted link),
+    which then replaces path (a link at path is replaced, not followed)."""
+    folder, name = os.path.split(os.path.abspath(path))
+    descriptor, partial = tempfile.mkstemp(prefix="." + name + ".", dir=folder)
+    try:
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(text)
+        os.chmod(partial, PUBLISHED_MODE)
         os.replace(partial, path)
+    except BaseException:
+        os.unlink(partial)
+        raise
 
 
 class PrintedReport:

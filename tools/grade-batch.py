@@ -5,25 +5,30 @@
                          [--tests simple,three] [--logs DIR] [--unsandboxed]
 
 Each visible entry of SUBMISSIONS is one submission: a tree, or a .tar.gz,
-.tgz, .tar or .zip of one (see tools/submission.py, which also puts the
-instructor's grading files over each). Every submission is graded in a
-temporary folder of its own, by its own grade-lab-cow with its own QEMU and
-GRADE_PORT, up to --jobs at a time. A broken build, a hung kernel or a
-malformed archive costs only that submission its row's score.
+.tgz, .tar or .zip of one. Each is graded in a temporary folder of its own
+by tools/submission.py: unpacked within limits and without links, the
+instructor's grading files laid over it, then graded by the instructor's
+grade-lab-cow, which runs the submission's build and QEMU in a bubblewrap
+sandbox (test/sandbox.py) and scores the console from outside it, up to
+--jobs at a time, each with its own GRADE_PORT. Without a working bwrap it
+refuses to start, unless told --unsandboxed.
 
-Each grader (the submission's build, its host programs and its QEMU) runs in
-a bubblewrap sandbox (tools/sandbox.py): no network, the host read-only,
-only its scratch folder writable, SUBMISSIONS, --logs, the CSV's folder,
-this tree and $HOME hidden, and limits on processes, memory and time.
-Without bwrap it refuses to start, unless told --unsandboxed.
+Nothing a submission does reaches another row or the batch: a broken
+build, a hung kernel, a malformed archive, a link, a bomb, or a bug of
+ours while grading it costs only that submission its row (status error
+and the reason). The CSV is always written for everyone else.
 
 The CSV has one row per submission, in name order, with the columns
 name, score, max_score, status (graded, build_failed, timeout or error),
 one column per test holding its points, seconds, and note (why a row is not
-graded). --logs keeps each grader's output as DIR/NAME.log.
+graded). Two submissions whose names would be the same (x.zip and x.tar.gz)
+keep their full file names. Every text cell that a spreadsheet would read
+as a formula (it starts with =, +, -, @, a tab or a carriage return) gets a
+leading apostrophe. --logs keeps each grader's output as DIR/NAME.log.
 """
 
 import argparse
+import collections
 import concurrent.futures
 import csv
 import os
@@ -37,14 +42,15 @@ import graderun  # noqa: E402  (needs the path above)
 import sandbox  # noqa: E402
 import submission  # noqa: E402
 from ports import PortPool  # noqa: E402
-from report import EXIT_INTERRUPTED  # noqa: E402
+from report import EXIT_INTERRUPTED, write_new_file  # noqa: E402
 
 DEFAULT_JOBS = 2
 EXIT_NO_SANDBOX = 2
 LOG_NAME = "grader.log"
-RESULTS_NAME = "results.json"
 FIXED_COLUMNS = ("name", "score", "max_score", "status")
 LAST_COLUMNS = ("seconds", "note")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_ESCAPE = "'"
 
 
 def parse(argv):
@@ -67,13 +73,9 @@ def parse(argv):
         parser.error("%s is not a folder" % options.submissions)
     if options.jobs < 1 or options.timeout <= 0:
         parser.error("--jobs and --timeout must be positive")
-    options.bwrap = None
+    options.confine = None if options.unsandboxed else sandbox.Sandbox.kind
     if not options.unsandboxed:
-        try:
-            options.bwrap = sandbox.find_bwrap()
-        except sandbox.SandboxMissing as missing:
-            print("grade-batch: refusing to grade: %s" % missing, file=sys.stderr)
-            sys.exit(EXIT_NO_SANDBOX)
+        refuse_without_sandbox()
     options.tests = options.tests.split(",") if options.tests else None
     try:
         options.columns = submission.lab_tests(names=options.tests)
@@ -82,79 +84,114 @@ def parse(argv):
     return options
 
 
+def refuse_without_sandbox():
+    """Exit with EXIT_NO_SANDBOX, saying why, unless a bwrap sandbox works here."""
+    try:
+        with tempfile.TemporaryDirectory(prefix="grade-batch-probe-") as scratch:
+            problem = sandbox.Sandbox(scratch).works()
+    except sandbox.SandboxMissing as missing:
+        problem = str(missing)
+    if problem:
+        print("grade-batch: refusing to grade: %s" % problem, file=sys.stderr)
+        sys.exit(EXIT_NO_SANDBOX)
+
+
+def row_names(paths):
+    """{path: the name of its row}: its submission name, or its whole file
+    name when another entry has the same submission name."""
+    counts = collections.Counter(submission.submission_name(path) for path in paths)
+    return {path: submission.submission_name(path)
+            if counts[submission.submission_name(path)] == 1 else os.path.basename(path)
+            for path in paths}
+
+
 def log_file(options, name, workdir):
     """Where the grader's output goes: DIR/NAME.log under --logs, else the scratch folder."""
     if options.logs:
-        os.makedirs(options.logs, exist_ok=True)
         return os.path.join(options.logs, name + ".log")
     return os.path.join(workdir, LOG_NAME)
 
 
-def sandbox_for(options, workdir):
-    """The Sandbox for a grade in workdir, or None under --unsandboxed."""
-    if options.bwrap is None:
-        return None
-    hidden = [options.submissions, options.logs, os.path.dirname(os.path.abspath(options.out)),
-              submission.SOURCE]
-    return sandbox.Sandbox(workdir, hidden, options.bwrap)
+def hidden_folders(options):
+    """Folders the sandbox must not show: the submissions, the logs, the CSV's."""
+    return [folder for folder in (options.submissions, options.logs,
+                                  os.path.dirname(os.path.abspath(options.out))) if folder]
 
 
-def grade_one(options, ports, path):
-    """Grade the submission at path; return its CSV row as a dict."""
-    name = submission.submission_name(path)
+def grade_one(options, ports, path, name):
+    """Grade the submission at path; return its CSV row as a dict. Never raises:
+    a problem of any kind becomes the row's status error and its note."""
     started = time.monotonic()
-    port = ports.take()
     try:
-        with tempfile.TemporaryDirectory(prefix="grade-batch-") as workdir, \
-                open(log_file(options, name, workdir), "w") as log:
-            results_path = os.path.join(workdir, RESULTS_NAME)
-            status, note = submission.grade(path, results_path, workdir, log,
-                                            names=options.tests, timeout=options.timeout,
-                                            port=port, sandbox=sandbox_for(options, workdir))
-            results = submission.load_results(results_path) or {}
+        port = ports.take()
+        try:
+            with tempfile.TemporaryDirectory(prefix="grade-batch-") as workdir, \
+                    open(log_file(options, name, workdir), "w+", errors="replace") as log:
+                status, note, results = submission.grade(
+                    path, workdir, log, names=options.tests, timeout=options.timeout,
+                    port=port, confine=options.confine, hidden=hidden_folders(options))
+        finally:
+            ports.give_back(port)
+        return row(options, name, status, note, results, time.monotonic() - started)
+    except graderun.GradingStopped:
+        raise
     except Exception as problem:             # a bug here costs one row, not the batch
-        status, note, results = submission.ERROR, "%s: %s" % (type(problem).__name__, problem), {}
-    finally:
-        ports.give_back(port)
-    return row(options, name, status, note, results, time.monotonic() - started)
+        note = "%s: %s" % (type(problem).__name__, problem)
+        return row(options, name, submission.ERROR, note, {}, time.monotonic() - started)
 
 
 def row(options, name, status, note, results, seconds):
-    """The CSV row of one graded submission, from its results.json (a dict)."""
-    earned = {entry.get("name"): entry.get("score", 0) for entry in results.get("tests", [])}
+    """The CSV row of one graded submission, from its checked results."""
+    earned = {entry["name"]: entry["score"] for entry in results.get("tests", [])}
     values = {"name": name, "status": status, "seconds": "%.1f" % seconds,
               "note": note.splitlines()[0] if note else "",
               "score": sum(earned.get(test, 0) for test, _ in options.columns),
               "max_score": sum(points for _, points in options.columns)}
     values.update((test, earned.get(test, 0)) for test, _ in options.columns)
-    print("%s: %s %d/%d in %ss %s" % (name, status, values["score"], values["max_score"],
+    print("%s: %s %s/%d in %ss %s" % (name, status, values["score"], values["max_score"],
                                       values["seconds"], values["note"]),
           file=sys.stderr, flush=True)
     return values
 
 
+def spreadsheet_safe(value):
+    """value, with a leading apostrophe if a spreadsheet would read it as a formula."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return FORMULA_ESCAPE + value
+    return value
+
+
+def write_csv(path, columns, rows):
+    """Write rows (dicts) under columns to path, whole or not at all."""
+    with tempfile.TemporaryFile("w+", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns)
+        writer.writeheader()
+        writer.writerows({column: spreadsheet_safe(value) for column, value in row.items()}
+                         for row in rows)
+        handle.seek(0)
+        write_new_file(path, handle.read())
+
+
 def main(argv=None):
     options = parse(argv)
+    if options.logs:
+        os.makedirs(options.logs, exist_ok=True)
     paths = [os.path.join(options.submissions, entry)
              for entry in submission.visible_entries(options.submissions)]
+    names = row_names(paths)
     ports = PortPool()
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs)
-    futures = [pool.submit(grade_one, options, ports, path) for path in paths]
+    futures = [pool.submit(grade_one, options, ports, path, names[path]) for path in paths]
     try:
         rows = [future.result() for future in futures]
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, graderun.GradingStopped):
         pool.shutdown(wait=False, cancel_futures=True)
         graderun.stop_all()
         print("grade-batch: interrupted; no CSV written", file=sys.stderr)
         return EXIT_INTERRUPTED
     pool.shutdown()
     columns = FIXED_COLUMNS + tuple(test for test, _ in options.columns) + LAST_COLUMNS
-    partial = options.out + ".partial"
-    with open(partial, "w", newline="") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-    os.replace(partial, options.out)
+    write_csv(options.out, columns, rows)
     print("grade-batch: %d submissions graded into %s" % (len(rows), options.out),
           file=sys.stderr)
     return 0

@@ -72,7 +72,8 @@ DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
 # the latter).  A path ending in / stands for everything under it.  tools/perf.py stays: the
 # bench suite reads forkbench's output with it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
-                   "tools/gradescope/", "tools/grade-batch.py", "tools/sandbox.py",
+                   "tools/gradescope/", "tools/grade-batch.py", "test/sandbox.py",
+                   "test/unpack_tests.py",
                    "test/sandbox_tests.py", "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",

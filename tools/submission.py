@@ -1,41 +1,55 @@
-"""Grade one student submission of the COW lab in a folder of its own.
+"""Grade one student submission of the COW lab, trusting nothing it holds.
 
-The one place that says how a submission becomes a graded tree, shared by
+The one place that says how a submission becomes a score, shared by
 tools/grade-batch.py (many submissions, in parallel) and
-tools/gradescope/run_autograder (one, on Gradescope):
+tools/gradescope/run_autograder (one, on Gradescope). grade() works in an
+empty folder of the caller's (WORK):
 
-1. unpack(): the submission is a tree, an archive of one (.tar.gz, .tgz,
-   .tar, .zip), or a folder holding just one of those, as Gradescope's upload
+    WORK/          the caller's, made walkable (0711) but not listable
+      tree/        the submission's files: the only folder its code may write
+      host/        0700: the grader's results.json and console transcript
+
+1. unpack(): the submission is a folder, an archive (.tar.gz, .tgz, .tar,
+   .zip), or a folder holding just one of those, as Gradescope's upload
    folder does; an archive may wrap the tree in one top-level folder.
+   test/unpack.py copies or extracts regular files and folders only: no
+   link is created or followed, and the bytes, files and seconds are
+   bounded (a tar or zip bomb stops at a named limit). A submission that is
+   itself a link is refused.
 2. overlay(): the instructor's grading files (PRISTINE) replace the
-   student's copies, so a submission cannot change how it is graded.
-3. test/graderun.py's run_bounded(): the tree's grade-lab-cow --json runs
-   in its own process group with its own GRADE_PORT; past its time limit
-   (scaled by XV6_TIME_SCALE) it gets SIGTERM (it then kills its QEMU and
-   writes what it has), and a little later its whole group gets SIGKILL, so
-   no QEMU outlives it either way.
+   student's copies. Nothing of the submission has run yet, and the tree
+   holds no links, so this writes only inside WORK/tree.
+3. The instructor's own grade-lab-cow (the source's, never the tree's) runs
+   on the host, as the caller, with --tree WORK/tree: it reads the tree's
+   time.txt first, then runs the tree's build and each QEMU confined
+   (--confine: test/sandbox.py), drives QEMU's console through pipes and
+   writes its results.json into WORK/host, which the confined code can
+   neither see nor reach. It runs in a process group of its own, bounded
+   in time (test/graderun.py's run_bounded).
+4. The results are read back from WORK/host and checked (checked_results):
+   every test of the lab, each score a number clamped to the test's
+   points. Anything else makes the grade an ERROR with score 0.
 
-grade() does all three and guarantees a results.json at the path it is
-given, even when the submission cannot be unpacked or the grader crashes:
-then a fallback with score 0 and the reason. It returns a status word from
-STATUSES. The instructor's tree (the source) is where this file lives,
-unless the caller names another.
+grade() returns (status, note, results): a status word from STATUSES, a
+one-line note when it is not GRADED, and results in Gradescope's
+results.json format, always (score 0 and the reason when the submission
+cannot be unpacked or the grader fails). The caller writes the results
+where it wants them; grade() writes nothing outside WORK.
 """
 
 import json
+import math
 import os
-import pathlib
 import shutil
 import sys
-import tarfile
 import tempfile
-import zipfile
 
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SOURCE, "test"))
 import gradelib  # noqa: E402  (needs the path above)
+import unpack  # noqa: E402
 from graderun import GRADER, listed_tests, run_bounded  # noqa: E402
-from harness import REASON_INDENT, TestFailure, copy_tree, scaled  # noqa: E402
+from harness import REASON_INDENT, TestFailure, scaled  # noqa: E402
 from report import Report  # noqa: E402
 
 # The grading files, relative to the top of the tree: the grader, its
@@ -47,16 +61,20 @@ MAX_WRAPPERS = 3           # folders or archives wrapped around the tree
 TREE_MARKER = "kernel"     # a folder every submitted tree has
 DEFAULT_TIMEOUT = 2400     # seconds for a whole grade: build, cowtest, usertests -q
 LOG_TAIL_LINES = 20        # grader output quoted when it crashes
-EXECUTABLE_BITS = 0o111
-OWNER_READ_WRITE = 0o600
-PERMISSION_BITS = 0o777
-ZIP_MODE_SHIFT = 16        # a zip entry's Unix mode is in external_attr's high half
+MAX_OUTPUT_CHARS = 20000   # of one test's output kept in the results
+WALKABLE_ONLY = 0o711      # WORK: the confined user may pass through, not list or write
+PRIVATE = 0o700            # WORK/host
+TREE_FOLDER = "tree"
+HOST_FOLDER = "host"
+RESULTS_NAME = "results.json"
+TRANSCRIPT_NAME = "xv6.out"
 
 GRADED = "graded"
 BUILD_FAILED = "build_failed"
 TIMEOUT = "timeout"
 ERROR = "error"
 STATUSES = (GRADED, BUILD_FAILED, TIMEOUT, ERROR)
+TEST_STATUSES = ("passed", "failed")
 
 
 class SubmissionError(Exception):
@@ -75,101 +93,68 @@ def submission_name(path):
 
 
 def is_archive(path):
-    return os.path.isfile(path) and path.endswith(ARCHIVE_SUFFIXES)
-
-
-def check_member_name(archive, name):
-    """Refuse an archive member that would land outside the folder it is extracted to."""
-    if os.path.isabs(name) or ".." in pathlib.PurePosixPath(name).parts:
-        raise SubmissionError("%s: unsafe path %r" % (os.path.basename(archive), name))
-
-
-def extract_tar(archive, folder):
-    """Extract a tar archive's files and folders (not links or devices) into folder."""
-    with tarfile.open(archive) as tar:
-        members = [member for member in tar.getmembers() if member.isfile() or member.isdir()]
-        for member in members:
-            check_member_name(archive, member.name)
-        if hasattr(tarfile, "data_filter"):        # Python 3.12 and patched 3.9..3.11
-            tar.extractall(folder, members, filter="data")
-        else:
-            tar.extractall(folder, members)
-
-
-def extract_zip(archive, folder):
-    """Extract a zip archive into folder, keeping its files' executable bits."""
-    with zipfile.ZipFile(archive) as bundle:
-        for info in bundle.infolist():
-            check_member_name(archive, info.filename)
-        bundle.extractall(folder)
-        for info in bundle.infolist():
-            mode = info.external_attr >> ZIP_MODE_SHIFT
-            if not info.is_dir() and mode & EXECUTABLE_BITS:
-                path = os.path.join(folder, info.filename)
-                os.chmod(path, (mode & PERMISSION_BITS) | OWNER_READ_WRITE)
-
-
-def extract(archive, folder):
-    """Extract archive into the new folder; return folder."""
-    os.makedirs(folder)
-    try:
-        if archive.endswith(".zip"):
-            extract_zip(archive, folder)
-        else:
-            extract_tar(archive, folder)
-    except (tarfile.TarError, zipfile.BadZipFile, OSError, EOFError) as problem:
-        raise SubmissionError("cannot unpack %s: %s" % (os.path.basename(archive), problem))
-    return folder
+    return os.path.isfile(path) and not os.path.islink(path) and path.endswith(ARCHIVE_SUFFIXES)
 
 
 def visible_entries(folder):
     return sorted(name for name in os.listdir(folder) if not name.startswith(HIDDEN_PREFIXES))
 
 
-def unwrap(root, staging):
+def unwrap(root, staging, budget):
     """The tree inside root: descend through a lone folder or archive, up to MAX_WRAPPERS times."""
     for level in range(MAX_WRAPPERS):
         entries = visible_entries(root)
         if len(entries) != 1:
             return root
         only = os.path.join(root, entries[0])
-        if os.path.isdir(only):
+        if os.path.isdir(only) and not os.path.islink(only):
             root = only
         elif is_archive(only):
-            root = extract(only, os.path.join(staging, "wrapper%d" % level))
+            root = os.path.join(staging, "wrapper%d" % level)
+            unpack.extract_archive(only, root, budget)
         else:
             return root
     return root
 
 
-def unpack(submission, tree):
+def unpack_submission(submission, tree):
     """Put the tree that submission holds at tree (a path that must not exist yet).
 
-    Raises SubmissionError if submission is neither a folder nor an archive,
-    cannot be unpacked, or holds no tree (no kernel/ folder).
+    Raises SubmissionError if submission is a link, neither a folder nor an
+    archive, cannot be unpacked, passes a limit of test/unpack.py, or holds
+    no tree (no kernel/ folder).
     """
+    if os.path.islink(submission):
+        raise SubmissionError("%s is a symbolic link; submit the folder or archive itself"
+                              % submission_name(submission))
     staging = tempfile.mkdtemp(prefix="unpack-", dir=os.path.dirname(os.path.abspath(tree)))
+    budget = unpack.Budget()
     try:
         first = os.path.join(staging, "submission")
         if os.path.isdir(submission):
-            copy_tree(submission, first)
+            unpack.copy_folder(submission, first, budget)
         elif is_archive(submission):
-            extract(submission, first)
+            unpack.extract_archive(submission, first, budget)
         else:
             raise SubmissionError("%s is neither a folder nor a %s archive"
-                                  % (submission, "/".join(ARCHIVE_SUFFIXES)))
-        root = unwrap(first, staging)
+                                  % (submission_name(submission), "/".join(ARCHIVE_SUFFIXES)))
+        root = unwrap(first, staging, budget)
         if not os.path.isdir(os.path.join(root, TREE_MARKER)):
             raise SubmissionError("no %s/ folder in the submission %s; found: %s" % (
                 TREE_MARKER, submission_name(submission),
                 " ".join(visible_entries(root)) or "nothing"))
         os.rename(root, tree)
+    except unpack.UnpackError as problem:
+        raise SubmissionError("%s: %s" % (submission_name(submission), problem))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
 
 def overlay(source, tree):
-    """Replace tree's copies of the PRISTINE grading files with source's."""
+    """Replace tree's copies of the PRISTINE grading files with source's.
+
+    tree holds no links (unpack_submission makes none), so nothing here
+    acts outside it."""
     for relative in PRISTINE:
         original, target = os.path.join(source, relative), os.path.join(tree, relative)
         if os.path.isdir(target) and not os.path.islink(target):
@@ -178,7 +163,7 @@ def overlay(source, tree):
             os.unlink(target)
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if os.path.isdir(original):
-            copy_tree(original, target)
+            shutil.copytree(original, target, ignore=shutil.ignore_patterns("__pycache__"))
         else:
             shutil.copy2(original, target)
 
@@ -213,69 +198,140 @@ def load_results(path):
     return results if isinstance(results, dict) else None
 
 
-def write_fallback(path, reason, tests):
-    """Write a results.json at path: every test of tests ((name, points)) failed for reason."""
+class MalformedResults(Exception):
+    """Results that do not say, for every test, a score within its points."""
+
+
+def checked_score(entry, points):
+    """The entry's score as a number clamped to 0..points; raises MalformedResults."""
+    score = entry.get("score")
+    if isinstance(score, bool) or not isinstance(score, (int, float)) or not math.isfinite(score):
+        raise MalformedResults("test %s: score %r is not a number" % (entry.get("name"), score))
+    return min(max(score, 0), points)
+
+
+def checked_results(raw, tests):
+    """A fresh results dict built from raw (a parsed results.json) for tests
+    ([(name, points)]): each test's score a number clamped to its points,
+    its status passed only if it earned them all. Raises MalformedResults
+    for anything else: a missing test, a non-numeric score, a wrong type."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("tests"), list):
+        raise MalformedResults("no list of tests")
+    entries = {}
+    for entry in raw["tests"]:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            raise MalformedResults("a test entry without a name: %r" % (entry,))
+        entries.setdefault(entry["name"], entry)
+    checked = []
+    for name, points in [("build", 0)] + list(tests):
+        if name not in entries:
+            if name == "build":
+                continue            # the grader refused to start: no build was tried
+            raise MalformedResults("no result for test %s" % name)
+        entry = entries[name]
+        score = checked_score(entry, points)
+        output = entry.get("output", "")
+        if entry.get("status") not in TEST_STATUSES or not isinstance(output, str):
+            raise MalformedResults("test %s: status %r" % (name, entry.get("status")))
+        passed = entry["status"] == "passed" and score == points
+        checked.append({"name": name, "score": score, "max_score": points,
+                        "status": "passed" if passed else "failed",
+                        "output": output[:MAX_OUTPUT_CHARS]})
+    summary = raw.get("output") if isinstance(raw.get("output"), str) else ""
+    seconds = raw.get("execution_time")
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+        seconds = 0
+    return {"score": sum(entry["score"] for entry in checked), "execution_time": seconds,
+            "output": summary[:MAX_OUTPUT_CHARS], "visibility": "visible", "tests": checked}
+
+
+def fallback_results(reason, tests):
+    """Results with every test of tests ((name, points)) failed for reason."""
     report = Report()
     report.problem = reason
-    report.write_json(path, tests)
+    return report.results(tests)
+
+
+def with_note(results, note):
+    """results with note added after its summary."""
+    results["output"] = "%s\n%s" % (results.get("output", ""), note)
+    return results
 
 
 def log_tail(log):
-    """The last lines of the open file log, indented, for a failure reason."""
+    """The last lines of log (a file open for reading and writing), indented,
+    for a failure reason."""
     log.flush()
-    with open(log.name, errors="replace") as handle:
-        lines = handle.read().rstrip().splitlines()[-LOG_TAIL_LINES:]
+    log.seek(0)
+    lines = log.read().rstrip().splitlines()[-LOG_TAIL_LINES:]
+    log.seek(0, os.SEEK_END)
     return "\n".join(REASON_INDENT + line for line in lines)
 
 
-def add_to_summary(path, results, note):
-    """Rewrite the results.json at path (read as results) with note after its summary."""
-    results["output"] = "%s\n%s" % (results.get("output", ""), note)
-    with open(path, "w") as handle:
-        json.dump(results, handle, indent=1)
-        handle.write("\n")
-
-
 def status_of(results):
-    """GRADED, or BUILD_FAILED if the grader's build test failed."""
-    build = [entry for entry in results.get("tests", []) if entry.get("name") == "build"]
-    return BUILD_FAILED if build and build[0].get("status") != "passed" else GRADED
+    """GRADED; BUILD_FAILED if the grader's build test failed; ERROR if the
+    grader tried no build (it refused to start, and its summary says why)."""
+    build = [entry for entry in results["tests"] if entry["name"] == "build"]
+    if not build:
+        return ERROR
+    return BUILD_FAILED if build[0]["status"] != "passed" else GRADED
 
 
-def grade(submission, results_path, workdir, log, source=SOURCE, names=None,
-          timeout=DEFAULT_TIMEOUT, port=None, sandbox=None):
-    """Grade submission in workdir (an empty folder) and write results_path.
+def prepare_work(workdir):
+    """Make WORK's layout (see the top of this file); return (tree, host)."""
+    os.chmod(workdir, WALKABLE_ONLY)
+    host = os.path.join(workdir, HOST_FOLDER)
+    os.mkdir(host, PRIVATE)
+    return os.path.join(workdir, TREE_FOLDER), host
 
-    names: the tests to run (default all); log: an open file for the
-    grader's output; sandbox: where to run the grader (see graderun.run_bounded).
-    Returns (status, note): status from STATUSES, note a one-line reason
-    when it is not GRADED, else "".
+
+def grader_command(source, tree, host, confine, hidden, names):
+    """The command line of the instructor's grader for tree."""
+    command = [sys.executable, os.path.join(source, GRADER), "--tree", tree,
+               "--json", os.path.join(host, RESULTS_NAME),
+               "--transcript", os.path.join(host, TRANSCRIPT_NAME)]
+    if confine is not None:
+        command += ["--confine", confine]
+        for folder in hidden:
+            command += ["--hide", folder]
+    return command + list(names or [])
+
+
+def grade(submission, workdir, log, source=SOURCE, names=None, timeout=DEFAULT_TIMEOUT,
+          port=None, confine=None, hidden=()):
+    """Grade submission in workdir (an empty folder of the caller's).
+
+    names: the tests to run (default all); log: a file open for reading and
+    writing ("w+"), for the grader's output; confine: how the submission's code runs (a kind from
+    gradelib.CONFINEMENTS, or None to run it with our rights); hidden:
+    folders a bwrap sandbox must not show. Returns (status, note, results)
+    as the top of this file says.
     """
     tests = lab_tests(source, names)
-    tree = os.path.join(workdir, "tree")
-    if os.path.exists(results_path):
-        os.unlink(results_path)            # a stale file would pass for this grade's
+    tree, host = prepare_work(workdir)
     try:
-        unpack(submission, tree)
+        unpack_submission(submission, tree)
         overlay(source, tree)
     except (SubmissionError, OSError) as problem:
-        write_fallback(results_path, str(problem), tests)
-        return ERROR, str(problem)
-    args = ["--json", os.path.abspath(results_path)]
-    if names is not None:
-        args += [name for name, _ in tests]
-    exit_status = run_bounded(tree, args, timeout, log, port, sandbox=sandbox)
-    results = load_results(results_path)
+        return ERROR, str(problem), fallback_results(str(problem), tests)
+    command = grader_command(source, tree, host, confine, [source] + list(hidden), names)
+    exit_status = run_bounded(command, host, timeout, log, port)
+    raw = load_results(os.path.join(host, RESULTS_NAME))
+    try:
+        results = checked_results(raw, tests) if raw is not None else None
+    except MalformedResults as problem:
+        note = "the grader's results are malformed: %s" % problem
+        return ERROR, note, fallback_results(note, tests)
     if exit_status is None:
         note = "timed out after %gs" % scaled(timeout)
         if results is None:
-            write_fallback(results_path, note, tests)
-        else:
-            add_to_summary(results_path, results, note)
-        return TIMEOUT, note
+            return TIMEOUT, note, fallback_results(note, tests)
+        return TIMEOUT, note, with_note(results, note)
     if results is None:
         note = "the grader exited with status %d and wrote no results" % exit_status
-        write_fallback(results_path, "%s; its last output:\n%s" % (note, log_tail(log)), tests)
-        return ERROR, note
+        return ERROR, note, fallback_results("%s; its last output:\n%s" % (note, log_tail(log)),
+                                             tests)
     status = status_of(results)
-    return status, "the build failed" if status == BUILD_FAILED else ""
+    notes = {GRADED: "", BUILD_FAILED: "the build failed",
+             ERROR: results["output"].splitlines()[-1]}
+    return status, notes[status], results
