@@ -288,7 +288,7 @@ def usertests_failure_lines(output, name):
 def proof_failure(lines, program):
     """The reason a test fails when lines (one or more result lines, as
     printed) do not carry this grade's proofs: program did not print them."""
-    more = " (and %d more line(s) like it)" % (len(lines) - 1) if len(lines) > 1 else ""
+    more = " (and %d more like it)" % (len(lines) - 1) if len(lines) > 1 else ""
     return ("the line `%s`%s does not carry this run's proof: it was not printed by this "
             "grade's %s (a replayed or forged result)" % (lines[0].rstrip(), more, program))
 
