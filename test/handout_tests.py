@@ -227,7 +227,8 @@ def starters_ship_the_proof_files(m):
     # grader imports test/proof.py: without either it cannot be graded.
     for level in handout.LEVELS:
         with starter_tree(level) as tree:
-            missing = [path for path in PROOF_FILES if not os.path.isfile(os.path.join(tree, path))]
+            missing = [path for path in PROOF_FILES
+                       if not os.path.isfile(os.path.join(tree, path))]
         check(not missing, "expected the %s starter to hold %s, it lacks %s"
               % (level, " and ".join(PROOF_FILES), " and ".join(missing)))
 
