@@ -8,11 +8,17 @@ exit status, not the score itself: that is the kernel's business.
 
 test/graderun.py runs it: a grader still running when its time is up gets
 SIGTERM, which makes it kill its QEMU, and SIGKILL only if it ignores that.
+
+Proofs (test/proof.py): the grader passes this kernel's real results, each
+carrying the proof of the grade's own nonce, and fails a shell that
+answers the grader's commands with a recorded transcript of a passing run.
 """
 
 import os
+import re
 import socket
 
+import proof
 from graderun import listed_tests, run_grader, tree_copy
 from harness import Suite, check
 from report import PrintedReport
@@ -26,6 +32,45 @@ USAGE_ERROR = 2             # argparse's exit status for a bad command line
 
 BROKEN_PROGRAM = "user/zz_broken.c"
 BROKEN_SOURCE = "int\nmain(void)\n{\n  return no_such_variable;\n}\n"
+
+PROVEN_TESTS = ["simple", "three", "usertests_copyin"]
+PROVEN_RUN_TIMEOUT = 1200   # seconds for a grade of PROVEN_TESTS (cowtest and usertests -q)
+REPLAYED_TESTS = ["simple", "three", "usertests_copyin", "usertests"]
+RECORD_COWTEST = "cowtest -n %s simple three"
+RECORD_USERTESTS = "usertests -q -n %s"
+RECORD_TIMEOUT = 900        # seconds for each recorded command
+SHELL = "user/sh.c"
+NOT_PROVEN = "does not carry this run's proof"
+TYPED_NONCE = re.compile(r"(?m)^\$ (cowtest|usertests -q) -n ([0-9a-f]{16})$")
+PRINTABLE = range(0x20, 0x7f)
+
+# The shell a cheating tree could have: it runs nothing, and answers the
+# grader's two commands with what their real runs printed once.
+REPLAYING_SHELL = r"""// A shell that answers cowtest and usertests with recorded transcripts.
+#include "kernel/types.h"
+#include "user/user.h"
+
+static const char cowtest_run[] = %(cowtest)s;
+static const char usertests_run[] = %(usertests)s;
+static char line[128];
+
+static int starts_with(const char *word) {
+  return memcmp(line, word, strlen(word)) == 0;
+}
+
+int main(void) {
+  for (;;) {
+    write(2, "$ ", 2);
+    gets(line, sizeof(line));
+    if (line[0] == 0)
+      exit(0);
+    if (starts_with("cowtest"))
+      write(1, cowtest_run, sizeof(cowtest_run) - 1);
+    else if (starts_with("usertests"))
+      write(1, usertests_run, sizeof(usertests_run) - 1);
+  }
+}
+"""
 
 
 def check_consistent(report, tests, status):
@@ -117,3 +162,58 @@ def grader_scores_zero_when_the_build_fails(m):
           "expected build: FAIL quoting the compiler's error, got %r" % output)
     check(report.score == (0, sum(points for _, points in tests)),
           "expected Score: 0/%d, got %d/%d" % ((sum(p for _, p in tests),) + report.score))
+
+
+@suite.test
+def grader_passes_proven_results(m):
+    with tree_copy() as tree:
+        status, output, seconds = run_grader(tree, PROVEN_TESTS, PROVEN_RUN_TIMEOUT, m.cpus)
+        with open(os.path.join(tree, "xv6.out"), errors="replace") as transcript:
+            typed = TYPED_NONCE.findall(transcript.read().replace("\r", ""))
+    report = PrintedReport(output)
+    failed = [(name, reasons) for name, passed, reasons in report.results if not passed]
+    check(status == 0 and not failed,
+          "expected %s to pass on this kernel, its results carrying their proofs; got "
+          "exit status %d:\n%s" % (", ".join(PROVEN_TESTS), status, output[-1500:]))
+    commands = [command for command, _ in typed]
+    check(commands == ["cowtest", "usertests -q"] and len({nonce for _, nonce in typed}) == 1,
+          "expected the grader to type `cowtest -n NONCE` and `usertests -q -n NONCE` with "
+          "one nonce of 16 hex digits, typed: %r" % typed)
+    return "passed in %.0fs with nonce %s" % (seconds, typed[0][1])
+
+
+def c_string(text):
+    """text as a C string literal (every byte not printable ASCII escaped)."""
+    return '"%s"' % "".join(chr(byte) if byte in PRINTABLE and chr(byte) not in '\\"'
+                            else "\\%03o" % byte for byte in text.encode())
+
+
+def record(m, command):
+    """What command printed on m, up to its next prompt, with its last newline."""
+    out = m.run(command, timeout=RECORD_TIMEOUT)
+    return out if out.endswith("\n") else out + "\n"
+
+
+@suite.test
+def grader_fails_a_replayed_transcript(m):
+    recorded = proof.hex16(proof.new_nonce())
+    m.boot()
+    cowtest_run = record(m, RECORD_COWTEST % recorded)
+    usertests_run = record(m, RECORD_USERTESTS % recorded)
+    m.kill()
+    check("ALL COW TESTS PASSED" in cowtest_run and "ALL TESTS PASSED" in usertests_run,
+          "expected passing runs to record, got:\n%s%s" % (cowtest_run, usertests_run[-800:]))
+    with tree_copy() as tree:
+        with open(os.path.join(tree, SHELL), "w") as shell:
+            shell.write(REPLAYING_SHELL % {"cowtest": c_string(cowtest_run),
+                                           "usertests": c_string(usertests_run)})
+        status, output, seconds = run_grader(tree, REPLAYED_TESTS, PROVEN_RUN_TIMEOUT, m.cpus)
+    report = PrintedReport(output)
+    results = {name: (passed, "\n".join(reasons)) for name, passed, reasons in report.results}
+    for name in REPLAYED_TESTS:
+        passed, reason = results.get(name, (None, ""))
+        check(passed is False and NOT_PROVEN in reason,
+              "expected %s to FAIL on a replayed transcript (recorded with nonce %s), saying "
+              "the line %s; got:\n%s" % (name, recorded, NOT_PROVEN, output[-2000:]))
+    check(status != 0, "expected a non-zero exit status, got %d" % status)
+    return "%d tests refused in %.0fs" % (len(REPLAYED_TESTS), seconds)

@@ -33,6 +33,7 @@ import sys
 import time
 
 import harness
+import proof
 from harness import REASON_INDENT, TestFailure, check
 from ports import PortLock, PortTaken, grade_port
 from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
@@ -232,7 +233,11 @@ def line_check(text):
     return check_line
 
 
-USERTESTS_RESULT = r"test (\S+): (OK|FAILED)$"
+# "test NAME: OK PROOF" (PROOF as test/proof.py says), "test NAME: FAILED";
+# an OK line without a proof, or with anything else after OK, still
+# matches (group 3 is what follows), and counts as unproven.
+USERTESTS_RESULT = r"test (\S+): (OK|FAILED)(?: (\S+))?$"
+USERTESTS_OK = "OK"
 USERTESTS_PASSED = "ALL TESTS PASSED"
 USERTESTS_FAILED = "SOME TESTS FAILED"
 USERTESTS_OTHER_FAILURE = r"FAILED -- "     # a failure no single test owns (a leak)
@@ -267,7 +272,7 @@ def usertests_failed(output):
     if listed:
         return listed[-1][1].group(1).split()
     return [match.group(1) for _, match in output.matches(USERTESTS_RESULT)
-            if match.group(2) != "OK"]
+            if match.group(2) != USERTESTS_OK]
 
 
 def usertests_failure_lines(output, name):
@@ -276,29 +281,59 @@ def usertests_failure_lines(output, name):
     texts = output.texts()
     start = 0
     for index, match in output.matches(USERTESTS_RESULT):
-        if match.group(1) == name and match.group(2) != "OK":
+        if match.group(1) == name and match.group(2) != USERTESTS_OK:
             return [line for line in texts[start:index] if re.match(USERTESTS_MESSAGE, line)] \
                 + [texts[index]]
         start = index + 1
     return ["test %s: FAILED (its verdict line did not come out whole)" % name]
 
 
-def usertests_passed(output):
-    """A check that passes if usertests ended with ALL TESTS PASSED."""
-    failed = usertests_failed(output)
-    others = [match.string for _, match in output.matches(USERTESTS_OTHER_FAILURE)]
-    if failed or others:
-        fail("\n".join([line for name in failed for line in usertests_failure_lines(output, name)]
-                       + others))
-    last = output.lines[-1][1].rstrip() if output.lines else ""
-    if output.problem is not None or last != USERTESTS_PASSED:
-        fail(output.missing(repr(USERTESTS_PASSED)))
-    return output.seconds
+def proof_failure(lines, program):
+    """The reason a test fails when lines (one or more result lines, as
+    printed) do not carry this grade's proofs: program did not print them."""
+    more = " (and %d more like it)" % (len(lines) - 1) if len(lines) > 1 else ""
+    return ("the line `%s`%s does not carry this run's proof: it was not printed by this "
+            "grade's %s (a replayed or forged result)" % (lines[0].rstrip(), more, program))
 
 
-def usertests_group(word):
+def check_proofs(lines, verdict, nonce, program):
+    """Fail unless every one of lines (result lines saying verdict) carries
+    its proof under nonce."""
+    unproven = [line for line in lines if not proof.carries_proof(line, verdict, nonce)]
+    if unproven:
+        fail(proof_failure(unproven, program))
+
+
+def usertests_passed(nonce):
+    """A check that passes if usertests ended with ALL TESTS PASSED and
+    printed an OK line carrying its proof under nonce for every quick test
+    of user/usertests.c, and no OK line without one."""
+    def check_usertests(output):
+        failed = usertests_failed(output)
+        others = [match.string for _, match in output.matches(USERTESTS_OTHER_FAILURE)]
+        if failed or others:
+            fail("\n".join([line for name in failed
+                            for line in usertests_failure_lines(output, name)] + others))
+        last = output.lines[-1][1].rstrip() if output.lines else ""
+        if output.problem is not None or last != USERTESTS_PASSED:
+            fail(output.missing(repr(USERTESTS_PASSED)))
+        passed = [match for _, match in output.matches(USERTESTS_RESULT)
+                  if match.group(2) == USERTESTS_OK]
+        check_proofs([match.string for match in passed], USERTESTS_OK, nonce, "usertests")
+        named = {match.group(1) for match in passed}
+        missing = [name for name in usertests_table(quick_only=True) if name not in named]
+        if missing:
+            fail("usertests said %s, but printed no `test NAME: OK` line for %d of the "
+                 "quick tests of user/usertests.c: %s"
+                 % (USERTESTS_PASSED, len(missing), " ".join(missing)))
+        return output.seconds
+    return check_usertests
+
+
+def usertests_group(word, nonce):
     """A check that passes if every usertests test whose name contains word
-    printed OK, and the run finished (else some may never have run)."""
+    printed OK with its proof under nonce, and the run finished (else some
+    may never have run)."""
     def check_group(output):
         results = [(index, match) for index, match in output.matches(USERTESTS_RESULT)
                    if word in match.group(1)]
@@ -307,6 +342,8 @@ def usertests_group(word):
             fail("\n".join(line for name in failed for line in usertests_failure_lines(output, name)))
         if not results:
             fail(output.missing("'test *%s*: OK'" % word))
+        check_proofs([match.string for _, match in results if match.group(2) == USERTESTS_OK],
+                     USERTESTS_OK, nonce, "usertests")
         finished = (output.index_of(USERTESTS_PASSED) is not None
                     or output.index_of(USERTESTS_FAILED) is not None)
         if not finished:

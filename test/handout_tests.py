@@ -44,6 +44,7 @@ TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
 TRAP_TODO_FUNCTION = "fault_served"   # the TODO for the trap path must sit in its body
 TODO = "TODO (COW lab)"
 IDIOM_FILES = 2             # other files with a line outside regions make it given code
+PROOF_FILES = (os.path.join("user", "proof.h"), os.path.join("test", "proof.py"))
 
 # Words that say nothing about a solution: C keywords and the kernel's basic
 # types (struct proc among them).  See is_trivial().
@@ -218,6 +219,18 @@ def starters_hold_no_solution_line(m):
                   "where code placed there runs; it is in %s" % (level, TRAP_FILE, TRAP_TODO_FUNCTION,
                                                                  where or "no function"))
     return "%d solution lines and %d guided hints checked" % (len(solution), len(hints))
+
+
+@suite.test
+def starters_ship_the_proof_files(m):
+    # The starter's cowtest and usertests include user/proof.h, and its
+    # grader imports test/proof.py: without either it cannot be graded.
+    for level in handout.LEVELS:
+        with starter_tree(level) as tree:
+            missing = [path for path in PROOF_FILES
+                       if not os.path.isfile(os.path.join(tree, path))]
+        check(not missing, "expected the %s starter to hold %s, it lacks %s"
+              % (level, " and ".join(PROOF_FILES), " and ".join(missing)))
 
 
 def grader_results(output):

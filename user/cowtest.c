@@ -1,16 +1,22 @@
 // cowtest: the copy-on-write fork tests.
 //
-//   cowtest            runs every test, in the order of the table below
-//   cowtest NAME...    runs the named tests, in the order given
+//   cowtest                      runs every test, in the order of the table below
+//   cowtest NAME...              runs the named tests, in the order given
+//   cowtest -n NONCE [NAME...]   the same, proving each ok line (NONCE: 16 hex
+//                                digits; the grader's, see user/proof.h)
 //
 // Each test prints "NAME: ok", or "NAME: FAILED: <expected, happened>"
-// (one line, printed in one write).  A failed test does not stop the
-// others, except when the failure is the driver's own (its free-memory
-// probe, or nofree_leak).  Last, once every process cowtest made has been
-// reaped, so that nothing of it can print any more, comes one summary line
-// naming each test's outcome, "cowtest summary: simple=ok three=FAILED
-// file=not_run ...", then "ALL COW TESTS PASSED" (exit status 0) or "SOME
-// COW TESTS FAILED" (exit status 1).  The grader reads the summary line.
+// (one line, printed in one write); a test that runs more than once says
+// which run, "three (run 2): ok".  With -n, each ok line ends with a proof
+// that the host recomputes: "simple: ok " and 16 hex digits, the value of
+// proof_of(NONCE, label, witness), label being the text before ": ok".
+// A failed test does not stop the others, except when the failure is the
+// driver's own (its free-memory probe, or nofree_leak).  Last, once every
+// process cowtest made has been reaped, so that nothing of it can print
+// any more, comes one summary line naming each test's outcome, "cowtest
+// summary: simple=ok three=FAILED file=not_run ...", then "ALL COW TESTS
+// PASSED" (exit status 0) or "SOME COW TESTS FAILED" (exit status 1).  The
+// grader reads the summary line, and the proofs on the ok lines.
 //
 // Design:
 // - Memory is sized from the free memory measured at start: a probe child
@@ -29,11 +35,21 @@
 // - A page holds, in its first word, a value naming the page and the process
 //   that wrote it (page_value), so a process can tell its own writes from
 //   anyone else's.
+// - With -n, the nonce keys the patterns written to memory (page_value,
+//   byte_value), so they differ from one grade to the next, and the checks
+//   (check_view, check_bytes) fold the difference between each value read
+//   and the value expected into the process's witness, which stays 0 while
+//   every read is right.  An ok line's proof is computed from the nonce,
+//   the line's label and the printing process's witness, so a line
+//   recorded in another run does not carry the proof the host expects
+//   (user/proof.h says what a proof can and cannot show).  Without -n the
+//   nonce is 0, the patterns are unkeyed and the output has no proofs.
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/param.h"
 #include "kernel/cowstat.h"
 #include "user/user.h"
+#include "user/proof.h"
 
 #define REPORTED    1     // exit status: failed, FAILED line already printed
 #define KILLED      (-1)  // wait status of a process the kernel killed
@@ -69,6 +85,7 @@
 #define STDERR                 2
 #define SHARE_PROBE_PAGES      64  // heap of the fork that shows whether fork shares pages
 #define BYTE_STRIDE            31  // byte_value step, prime so patterns do not repeat soon
+#define BYTE_BITS              8   // byte_value: bits of the nonce per key byte
 
 #define TAG_SHIFT      32          // page_value: the tag in the high word, the page below
 #define BASE_TAG       0x5a        // written by the process that made a region
@@ -100,6 +117,14 @@ static const struct cowtest *current;  // the test running now, 0 before the fir
 static int current_run;                // 1 for its first run
 static int driver_pid;
 static int free_at_start;  // pages, measured by the driver before any test
+
+// Proofs (-n): the nonce, 0 without -n; and this process's witness, the
+// bits of every difference its checks saw between a value read and the
+// value expected (0 in a correct run; a forked child starts with its
+// parent's and keeps its own).
+static int proving;
+static uint64 nonce;
+static uint64 witness;
 
 static void __attribute__((noreturn)) finish(void);
 static void record(const struct cowtest *t, enum outcome outcome);
@@ -265,9 +290,9 @@ static void release(struct region *r) {
     FAIL("sbrk(-%d pages) failed", r->npages);
 }
 
-// The value the process with tag writes in page i.
+// The value the process with tag writes in page i (keyed by the nonce).
 static uint64 page_value(int i, int tag) {
-  return (uint64)tag << TAG_SHIFT | (uint)i;
+  return ((uint64)tag << TAG_SHIFT | (uint)i) ^ nonce;
 }
 
 static volatile uint64 *page_word(struct region *r, int i) {
@@ -287,16 +312,27 @@ static void check_view(struct region *r, int owner, int nowners, int tag, int ba
   for (int i = 0; i < r->npages; i++) {
     uint64 want = page_value(i, i % nowners == owner ? tag : base_tag);
     uint64 got = *page_word(r, i);
+    witness |= got ^ want;
     if (got != want)
       FAIL("pid %d sees %p in page %d, expected %p", getpid(), got, i, want);
   }
 }
 
+// Makes the page that holds the witness this process's own, by storing to
+// it.  A process that checks with memory full calls this before it fills
+// memory: the checks store to the witness, and if its page were still
+// shared with the parent, that store would need a copy, with no page left.
+static void own_witness(void) {
+  *(volatile uint64 *)&witness = witness;
+}
+
 // --- Byte patterns --------------------------------------------------------
 
-// Byte i of the pattern tag.
+// Byte i of the pattern tag: keyed by byte i % 8 of the nonce.
 static char byte_value(int i, int tag) {
-  return (char)(i * BYTE_STRIDE + tag);
+  uchar key = (uchar)(nonce >> (i % (int)sizeof(nonce) * BYTE_BITS));
+
+  return (char)((i * BYTE_STRIDE + tag) ^ key);
 }
 
 // Fills p[0..n) with bytes first..first+n of pattern tag.
@@ -307,10 +343,12 @@ static void fill_bytes(char *p, int first, int n, int tag) {
 
 // Checks that p[0..n) holds bytes first..first+n of pattern tag.
 static void check_bytes(const char *p, int first, int n, int tag, const char *what) {
-  for (int j = 0; j < n; j++)
-    if (p[j] != byte_value(first + j, tag))
-      FAIL("%s: byte %d is %d, expected %d", what, first + j, (uchar)p[j],
-           (uchar)byte_value(first + j, tag));
+  for (int j = 0; j < n; j++) {
+    char want = byte_value(first + j, tag);
+    witness |= (uchar)(p[j] ^ want);
+    if (p[j] != want)
+      FAIL("%s: byte %d is %d, expected %d", what, first + j, (uchar)p[j], (uchar)want);
+  }
 }
 
 // --- A barrier across processes -----------------------------------------
@@ -709,6 +747,7 @@ static void write_after_child_exits(void) {
   if (spawn() == 0)
     exit(0);
   reap(1);
+  own_witness();
   filled = grow_until_full();
   write_pages(&r, 0, 1, MEMBER_TAG(0));
   check_view(&r, 0, 1, MEMBER_TAG(0), MEMBER_TAG(0));
@@ -824,17 +863,27 @@ static void __attribute__((noreturn)) finish(void) {
   exit(ok ? 0 : 1);
 }
 
+// Prints the ok line of the current run: "LABEL: ok", and with -n the
+// proof of LABEL under the nonce with this process's witness.
+static void say_ok(void) {
+  char proof[PROOF_TEXT_SIZE];
+
+  if (!proving) {
+    printf("%s: ok\n", label());
+    return;
+  }
+  proof_format(proof_of(nonce, label(), witness), proof);
+  printf("%s: ok %s\n", label(), proof);
+}
+
 // Runs the current test's runs and prints an ok line after each.
 static void run_current(void) {
   for (current_run = 1; current_run <= current->runs; current_run++) {
     current->run();
-    printf("%s: ok\n", label());
+    say_ok();
   }
 }
 
-// Runs t, in a process of its own unless t->in_driver, and records how it
-// went.  A test's process that ends without saying why gets a FAILED line
-// from the driver.
 // In a grandchild of the driver (whose own memory must not change): makes
 // a heap of SHARE_PROBE_PAGES pages and forks; the child exits with status 1
 // if the fork took more free pages than half the heap (it copied the pages
@@ -864,6 +913,9 @@ static int fork_shares_pages(void) {
   return answer;
 }
 
+// Runs t, in a process of its own unless t->in_driver, and records how it
+// went.  A test's process that ends without saying why gets a FAILED line
+// from the driver.
 static void run_test(const struct cowtest *t) {
   int status;
 
@@ -896,28 +948,50 @@ static const struct cowtest *find_test(const char *name) {
   return 0;
 }
 
+// Reads "-n NONCE" at the front of the arguments, if it is there: sets
+// the nonce and moves *args and *nargs past it.  Exits, saying why, if the
+// nonce is missing or not 16 hex digits.
+static void read_nonce(char ***args, int *nargs) {
+  if (*nargs == 0 || strcmp((*args)[0], "-n") != 0)
+    return;
+  if (*nargs < 2 || proof_parse_nonce((*args)[1], &nonce) < 0) {
+    fprintf(STDERR,
+            "cowtest: -n wants a nonce of %d hex digits, got %s\n"
+            "usage: cowtest [-n NONCE] [NAME...]\n",
+            PROOF_DIGITS, *nargs < 2 ? "nothing" : (*args)[1]);
+    exit(1);
+  }
+  proving = 1;
+  *args += 2;
+  *nargs -= 2;
+}
+
 int main(int argc, char *argv[]) {
-  for (int i = 1; i < argc; i++) {
-    if (find_test(argv[i]) == 0) {
-      fprintf(2, "cowtest: no test named %s; the tests are:", argv[i]);
+  char **names = argv + 1;  // the tests named, after any -n NONCE
+  int nnames = argc - 1;
+
+  read_nonce(&names, &nnames);
+  for (int i = 0; i < nnames; i++) {
+    if (find_test(names[i]) == 0) {
+      fprintf(STDERR, "cowtest: no test named %s; the tests are:", names[i]);
       for (int k = 0; k < NTESTS; k++)
-        fprintf(2, " %s", tests[k].name);
-      fprintf(2, "\n");
+        fprintf(STDERR, " %s", tests[k].name);
+      fprintf(STDERR, "\n");
       exit(1);
     }
   }
   for (int i = 0; i < NTESTS; i++)
-    outcomes[i] = argc == 1 ? NOT_RUN : NOT_SELECTED;
-  for (int i = 1; i < argc; i++)
-    record(find_test(argv[i]), NOT_RUN);
+    outcomes[i] = nnames == 0 ? NOT_RUN : NOT_SELECTED;
+  for (int i = 0; i < nnames; i++)
+    record(find_test(names[i]), NOT_RUN);
   driver_pid = getpid();
   free_at_start = free_pages();
   printf("cowtest: %d pages free\n", free_at_start);
-  if (argc == 1)
+  if (nnames == 0)
     for (int i = 0; i < NTESTS; i++)
       run_test(&tests[i]);
-  for (int i = 1; i < argc; i++)
-    run_test(find_test(argv[i]));
+  for (int i = 0; i < nnames; i++)
+    run_test(find_test(names[i]));
   current = 0;
   finish();
 }

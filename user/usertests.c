@@ -11,10 +11,18 @@
 // its heap until sbrk() fails; fewer pages afterwards means a test leaked
 // kernel memory, which fails the run.
 //
-// usage: usertests [-q] [-c] [NAME ...]
-//   -q    run only the quick tests
-//   -c    repeat the run until it fails
-//   NAME  run only the tests named (any number of them)
+// usage: usertests [-q] [-c] [-n NONCE] [NAME ...]
+//   -q        run only the quick tests
+//   -c        repeat the run until it fails
+//   -n NONCE  prove each OK line (NONCE: 16 hex digits; the grader's)
+//   NAME      run only the tests named (any number of them)
+//
+// Each test's verdict is one line, "test NAME: OK" or "test NAME: FAILED".
+// With -n, an OK line ends with a proof, "test NAME: OK " and 16 hex
+// digits: proof_of(NONCE, "test NAME", status), status being the test
+// process's exit status, which is 0 for OK.  The grader recomputes it with
+// status 0, so a line recorded in an earlier run does not pass
+// (user/proof.h says what a proof can and cannot show).
 //
 // Tests create files in the current directory under names of their own
 // and remove them before returning.  Programs run by tests: /echo and
@@ -30,6 +38,7 @@
 #include "kernel/cowstat.h"
 #include "kernel/pageinfo.h"
 #include "user/user.h"
+#include "user/proof.h"
 
 #define STDOUT 1
 #define STDERR 2
@@ -2219,6 +2228,8 @@ static const struct test tests[] = {
 struct options {
   int quick;       // -q
   int continuous;  // -c
+  int proving;     // -n NONCE
+  uint64 nonce;    // its value
   int nnames;      // how many arguments name tests
   char **args;     // the arguments, flags and names alike
   int nargs;
@@ -2242,7 +2253,14 @@ static int parse_options(int argc, char *argv[], struct options *opt) {
       opt->quick = 1;
     else if (strcmp(arg, "-c") == 0)
       opt->continuous = 1;
-    else if (find_test(arg) != 0)
+    else if (strcmp(arg, "-n") == 0) {
+      if (i + 1 == opt->nargs || proof_parse_nonce(opt->args[i + 1], &opt->nonce) < 0) {
+        fprintf(STDERR, "usertests: -n wants a nonce of %d hex digits\n", PROOF_DIGITS);
+        return -1;
+      }
+      opt->proving = 1;
+      i++;  // the nonce, which names no test
+    } else if (find_test(arg) != 0)
       opt->nnames++;
     else {
       fprintf(STDERR, "usertests: no test named %s\n", arg);
@@ -2262,8 +2280,23 @@ static int is_selected(const struct test *t, const struct options *opt) {
   return 0;
 }
 
+// Prints t's verdict, from the wait status of its process: "test NAME:
+// OK", with -n followed by the proof of "test NAME" with that status, or
+// "test NAME: FAILED".
+static void say_verdict(const struct test *t, int status, const struct options *opt) {
+  char proof[PROOF_TEXT_SIZE];
+
+  if (status != 0 || !opt->proving) {
+    printf("test %s: %s\n", t->name, status == 0 ? "OK" : "FAILED");
+    return;
+  }
+  uint64 hash = proof_add_text(proof_start(opt->nonce), "test ");
+  proof_format(proof_end(proof_add_text(hash, t->name), (uint64)status), proof);
+  printf("test %s: OK %s\n", t->name, proof);
+}
+
 // Runs t in a child; prints its result; returns 1 if it passed.
-static int run_test(const struct test *t) {
+static int run_test(const struct test *t, const struct options *opt) {
   int status;
   int pid = fork();
 
@@ -2279,7 +2312,7 @@ static int run_test(const struct test *t) {
     status = TEST_FAILED;
   if (status == KILLED)
     printf("  the test process was killed\n");
-  printf("test %s: %s\n", t->name, status == 0 ? "OK" : "FAILED");
+  say_verdict(t, status, opt);
   return status == 0;
 }
 
@@ -2316,7 +2349,7 @@ static int run_selected(const struct options *opt) {
   int before = count_free_pages();
 
   for (int i = 0; i < NTESTS; i++)
-    if (is_selected(&tests[i], opt) && !run_test(&tests[i]))
+    if (is_selected(&tests[i], opt) && !run_test(&tests[i], opt))
       failed[i] = 1;
   int after = count_free_pages();
   if (after < before) {
@@ -2342,7 +2375,7 @@ int main(int argc, char *argv[]) {
   int ok;
 
   if (parse_options(argc, argv, &opt) < 0) {
-    fprintf(STDERR, "usage: usertests [-q] [-c] [NAME ...]\n");
+    fprintf(STDERR, "usage: usertests [-q] [-c] [-n NONCE] [NAME ...]\n");
     exit(USAGE_ERROR);
   }
   do
