@@ -1,43 +1,106 @@
-"""A hostile submission's payload, for test/sandbox_tests.py; not a test suite.
+"""A hostile submission's payload, for the hostile and sandbox suites; not a suite.
 
-sandbox_tests.py puts this file, with a JSON file of targets beside it, in
-place of a submission's user/lib/gen_usys.py, which the build runs on the
-host. It tries what a hostile student could: write outside its folder, read
-other people's files, reach the network, fork without bound. It prints one
-`hostile: ...` line per attempt on stderr, then exits 1 so that the build
-fails and the grader's log quotes those lines.
+The suites put this file, with a JSON file of targets beside it, in place
+of a submission's user/lib/gen_usys.py, which the build runs. It tries what
+a student attacking the grader could: forge its results and kill the
+grader, plant links where the host once wrote, write outside its folder,
+read other people's files, reach host services (TCP, Unix and abstract
+sockets), and fork without bound. It prints one `hostile: ATTEMPT: OUTCOME`
+line per attempt on stderr, OUTCOME starting with "ok" only when the
+attempt got through to something not its own (a forged file or a planted
+link it could make is "written" or "made": whether the host ever reads it
+is for the score to show), then exits 1 so that the build fails and the grader's
+log quotes those lines.
 
-Targets (JSON, in hostile_targets.json next to this file):
+Targets (JSON, in hostile_targets.json next to this file; each optional):
   writes    paths to create or append to (the first is inside its own folder)
+  forge     paths to write a forged results.json to (full marks, and more)
+  plant     {link: target}: symbolic links to make (inside its own folder)
+  kill      a word of the grader's command line: SIGKILL every process
+            whose command line holds it
   reads     paths whose contents to print
   globs     patterns whose matches to print (other submissions' scratch)
   connect   [host, port] to open a TCP connection to
+  unix      paths of Unix sockets to connect to
+  abstract  names of abstract Unix sockets to connect to
   forks     how many processes to try to start at most
 """
 
 import glob
 import json
 import os
+import signal
 import socket
 import sys
 import time
 
 CONNECT_TIMEOUT = 3        # seconds
 CHILD_SECONDS = 30         # a forked child sleeps this long unless killed first
+FORGED_POINTS = 1000       # per test: far above any test's points
+FORGED_TESTS = ("build", "simple", "three", "usertests", "time")
 
 
 def say(text):
     print("hostile: " + text, file=sys.stderr, flush=True)
 
 
-def try_writes(paths):
+def try_writes(paths, text="written by a hostile submission\n"):
     for path in paths:
         try:
             with open(path, "a") as handle:
-                handle.write("written by a hostile submission\n")
+                handle.write(text)
             say("write %s: ok" % path)
         except OSError as problem:
             say("write %s: refused (%s)" % (path, problem.strerror))
+
+
+def try_forge(paths):
+    """Write results.json files claiming every test passed, with points a
+    grader must clamp, and a score that is not a number at all."""
+    tests = [{"name": name, "score": FORGED_POINTS, "max_score": FORGED_POINTS,
+              "status": "passed", "output": "forged"} for name in FORGED_TESTS]
+    forged = json.dumps({"score": "=1+1", "tests": tests})
+    for path in paths:
+        try:
+            with open(path, "w") as handle:
+                handle.write(forged)
+            say("forge %s: written" % path)
+        except OSError as problem:
+            say("forge %s: refused (%s)" % (path, problem.strerror))
+
+
+def try_plant(links):
+    for link, target in sorted(links.items()):
+        try:
+            if os.path.lexists(link):
+                os.unlink(link)
+            os.symlink(target, link)
+            say("plant %s -> %s: made" % (link, target))
+        except OSError as problem:
+            say("plant %s: could not (%s)" % (link, problem.strerror))
+
+
+def try_kill(word):
+    """SIGKILL every process whose command line holds word (walking /proc)."""
+    found, killed, refused = [], [], []
+    for entry in glob.glob("/proc/[0-9]*/cmdline"):
+        pid = int(entry.split("/")[2])
+        try:
+            with open(entry, "rb") as handle:
+                command = handle.read().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if word in command and pid != os.getpid():
+            found.append(pid)
+            try:
+                os.kill(pid, signal.SIGKILL)
+                killed.append(pid)
+            except OSError as problem:
+                refused.append(problem.strerror)
+    if killed:
+        say("kill %s: ok (killed %s)" % (word, killed))
+    else:
+        say("kill %s: refused (found %d: %s)" % (word, len(found), ", ".join(refused) or "none"))
 
 
 def try_reads(paths, patterns):
@@ -51,12 +114,16 @@ def try_reads(paths, patterns):
             say("read %s: refused (%s)" % (path, problem.strerror))
 
 
-def try_connect(host, port):
+def try_socket(what, family, address):
+    client = socket.socket(family, socket.SOCK_STREAM)
+    client.settimeout(CONNECT_TIMEOUT)
     try:
-        socket.create_connection((host, port), CONNECT_TIMEOUT).close()
-        say("connect %s:%d: ok" % (host, port))
+        client.connect(address)
+        say("connect %s: ok" % what)
     except OSError as problem:
-        say("connect %s:%d: refused (%s)" % (host, port, problem))
+        say("connect %s: refused (%s)" % (what, problem))
+    finally:
+        client.close()
 
 
 def try_forks(most):
@@ -82,10 +149,20 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "hostile_targets.json")) as handle:
         targets = json.load(handle)
-    try_writes(targets["writes"])
-    try_reads(targets["reads"], targets["globs"])
-    try_connect(*targets["connect"])
-    try_forks(targets["forks"])
+    try_writes(targets.get("writes", []))
+    try_forge(targets.get("forge", []))
+    try_plant(targets.get("plant", {}))
+    if targets.get("kill"):
+        try_kill(targets["kill"])
+    try_reads(targets.get("reads", []), targets.get("globs", []))
+    if targets.get("connect"):
+        host, port = targets["connect"]
+        try_socket("tcp %s:%d" % (host, port), socket.AF_INET, (host, port))
+    for path in targets.get("unix", []):
+        try_socket("unix %s" % path, socket.AF_UNIX, path)
+    for name in targets.get("abstract", []):
+        try_socket("abstract @%s" % name, socket.AF_UNIX, "\0" + name)
+    try_forks(targets.get("forks", 0))
     return 1
 
 

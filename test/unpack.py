@@ -54,7 +54,7 @@ Not guaranteed:
   hostile tar can hold up to max_bytes in memory before it is stopped.
 - A Budget is for one thread at a time.
 - Nothing here confines what the grader later runs in the tree; that is
-  tools/sandbox.py's job.
+  test/sandbox.py's job.
 """
 
 import collections

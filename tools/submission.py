@@ -54,7 +54,7 @@ from report import Report  # noqa: E402
 
 # The grading files, relative to the top of the tree: the grader, its
 # machinery and test suites, the build, and the programs whose output it scores.
-PRISTINE = (GRADER, "Makefile", "test", "user/cowtest.c", "user/usertests.c")
+PRISTINE = (GRADER, "Makefile", "test", "user/cowtest.c", "user/usertests.c", "user/proof.h")
 ARCHIVE_SUFFIXES = (".tar.gz", ".tgz", ".tar", ".zip")
 HIDDEN_PREFIXES = (".", "__MACOSX")   # dot files and macOS zip metadata
 MAX_WRAPPERS = 3           # folders or archives wrapped around the tree
