@@ -15,8 +15,9 @@ The attacks:
   forges results.json files, kills every grade-lab-cow it can find, plants
   links at the names the host used to open (results.json.partial,
   grader.log, xv6.out, time.txt), writes outside its folder, reads the
-  canary, connects to TCP, Unix-file and abstract sockets of the host, and
-  forks without bound; then fails its build;
+  canary, connects to TCP and abstract sockets of the host and to Unix
+  sockets in every folder of SERVICE_FOLDERS it may write, and forks
+  without bound; then fails its build;
 - inner_links: a folder whose time.txt links to the canary and whose
   user/ and test/ link to another folder (the victim);
 - linked_folder, stolen: entries that are themselves links, to the victim
@@ -74,6 +75,9 @@ SHELL = os.path.join("user", "sh.c")
 SHELL_MAIN = "int main(int argc, char *argv[]) {"
 SHELL_PARSE = "    c = parse_line(line);"
 SHELL_START = "  open_standard_fds();"
+# Where host services put their sockets, each tried when this user may write it.
+SERVICE_FOLDERS = ("/run", "/run/user/%d" % os.getuid(), "/var/run", "/var/tmp", "/dev/shm",
+                   "/tmp")
 COWTEST_NAMES = ("simple", "three", "file", "forkfork", "text_readonly",
                  "oom_kills_only_child", "concurrent_release", "sole_owner_reuses",
                  "failed_fork_releases", "nofree_leak")
@@ -231,14 +235,15 @@ class Scene:
             with open(os.path.join(self.victim, relative), "w") as handle:
                 handle.write("the victim's own %s\n" % relative)
         self.canary = Canary(os.path.join(scratch, "outside", "secret"), "canary-" + token)
-        world_tmp = tempfile.mkdtemp(prefix="xv6-hostile-sockets-", dir="/tmp")
-        self.listeners = [Listener("tcp"),
-                          Listener("unix", os.path.join(world_tmp, "service.sock")),
-                          Listener("abstract", "xv6-hostile-" + token)]
-        self.world_tmp = world_tmp
+        self.socket_folders = [tempfile.mkdtemp(prefix="xv6-hostile-sockets-", dir=parent)
+                               for parent in SERVICE_FOLDERS if os.access(parent, os.W_OK)]
+        self.listeners = [Listener("tcp"), Listener("abstract", "xv6-hostile-" + token)] + [
+            Listener("unix", os.path.join(folder, "service.sock"))
+            for folder in self.socket_folders]
 
     def targets(self, own_file):
-        tcp, unix, abstract = self.listeners
+        tcp, abstract = self.listeners[:2]
+        unix = [listener.address for listener in self.listeners[2:]]
         return {"writes": [own_file, os.path.join(self.victim, "Makefile"),
                            os.path.join(self.scratch, "outside", "written")],
                 "forge": ["../results.json", "../host/results.json", "results.json"],
@@ -247,16 +252,18 @@ class Scene:
                           "time.txt": self.canary.path},
                 "kill": "grade-lab-cow",
                 "reads": [self.canary.path], "globs": [os.path.join(self.scratch, "*", "*")],
-                "connect": tcp.address, "unix": [unix.address], "abstract": [abstract.address],
+                "connect": tcp.address, "unix": unix, "abstract": [abstract.address],
                 "forks": MOST_FORKS}
 
     def contacted(self):
-        return [listener.kind for listener in self.listeners if listener.contacted()]
+        return ["%s %s" % (listener.kind, listener.address) for listener in self.listeners
+                if listener.contacted()]
 
     def close(self):
         for listener in self.listeners:
             listener.close()
-        shutil.rmtree(self.world_tmp, ignore_errors=True)
+        for folder in self.socket_folders:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def build_submissions(scene, source):
