@@ -28,9 +28,9 @@ user/proof.h and putting a forger for their output into the kernel: more
 work than the lab itself, and the kernel's source is what students hand
 in, where a forger is there for anyone grading to read. Nor does a proof
 say that the checks behind a line were sound; the C programs' own checks
-say that (tools/submission.py lays the instructor's user/cowtest.c and
-user/usertests.c over a submission, but the headers and the library they
-include, user/proof.h among them, are the submission's).
+say that (tools/submission.py lays the instructor's user/cowtest.c,
+user/usertests.c and user/proof.h over a submission, but the other headers
+and the library they include are the submission's).
 
 The hash (the same as user/proof.h): FNV-1a over 64 bits, fed the nonce's
 8 bytes (least significant first), the label's bytes, and the witness's 8
