@@ -67,6 +67,7 @@ BATCH_TIMEOUT = 900            # seconds for the whole batch
 SUBMISSION_TIMEOUT = 240       # seconds for one submission's grade
 AUTOGRADER_TIMEOUT = 300       # seconds for one run_autograder
 MOST_FORKS = 1000
+WALKABLE = 0o755
 BOMB_BYTES = 300 << 20         # past test/unpack.py's MAX_BYTES (256 MB)
 ZERO_CHUNK = 1 << 20
 FORMULA_NAMES = ("=HYPERLINK(1)", "@SUM(1)")
@@ -441,8 +442,10 @@ def autograder_runs_the_build_as_nobody_and_scores_attacks_zero(m):
     if os.geteuid() != 0:
         raise TestSkipped("run_autograder confines the build as nobody only when run as root")
     with tree_copy() as tree:
+        os.chmod(os.path.dirname(tree), WALKABLE)      # as / is, above a real /autograder
         layout = os.path.join(os.path.dirname(tree), "autograder")
         source = copy_tree(tree, os.path.join(layout, "source"))
+        os.chmod(layout, WALKABLE)
         # World-readable: only the source's own mode (0700) protects it.
         secret = Canary(os.path.join(source, "SOLUTION-SECRET"), "solution-" + tree[-8:], 0o644)
         results_folder = os.path.join(layout, "results")
