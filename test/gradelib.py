@@ -11,6 +11,13 @@ the selected tests need exactly once, prints `NAME: OK (1.2s)` or
 Gradescope's results.json (see Report.write_json), even when it refuses to
 start or is stopped early.
 
+A tree other than the grader's own: `--tree DIR` grades DIR, and
+`--confine bwrap|user` runs its build and QEMU confined (test/sandbox.py),
+while the grader itself, its checks and its report stay outside, where the
+tree's code cannot reach them (tools/submission.py grades submissions so).
+Either way the tree's own files are read only before its build
+(TreeFiles), and each QEMU boots its fs.img with -snapshot.
+
 QEMU comes from harness.Machine, so the QEMU command line, the console
 transcript xv6.out, and the guarantee that no QEMU outlives the grader (on a
 timeout, Ctrl-C or SIGTERM) are the harness's. Each command gets a machine of

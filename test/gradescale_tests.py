@@ -17,7 +17,6 @@ import glob
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tarfile
 import tempfile
@@ -26,7 +25,7 @@ from grade_tests import check_consistent
 from graderun import listed_tests, run_grader, tree_copy
 from handout_tests import starter_tree
 from harness import (REASON_INDENT, REPO, TIME_SCALE, TIME_SCALE_VARIABLE, Suite, check,
-                     copy_tree, make_environment, scaled)
+                     copy_tree, run)
 from report import PrintedReport
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
@@ -185,16 +184,6 @@ def surviving_qemus(folder):
         if b"qemu-system" in command and cwd.startswith(folder):
             found.append(int(os.path.basename(proc)))
     return found
-
-
-def run(command, cwd, timeout, **environment):
-    """Run command; return (exit status, output)."""
-    env = make_environment()
-    env.update(environment)
-    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True,
-                            timeout=scaled(timeout))
-    return result.returncode, result.stdout
 
 
 # --- Tests --------------------------------------------------------------------

@@ -18,7 +18,6 @@ import collections
 import contextlib
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tarfile

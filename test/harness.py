@@ -14,6 +14,12 @@ with the serial port, and takes Ctrl-A as its escape key. The harness adds
 port alone on stdio: every byte written reaches the UART unchanged, and the
 kernel's output arrives on QEMU's stdout.
 
+Confined code: make() and Machine take a runner (a test/sandbox.py
+confinement, for a submission's tree) that starts the build or QEMU in
+place of subprocess. What the harness keeps of their output is bounded
+either way: the last OUTPUT_TAIL_BYTES of a build, and MAX_CONSOLE_CHARS
+of a console (a kernel that prints more is stopped, and expect() says so).
+
 Cleanup invariant: a started QEMU stays in _live until kill() has SIGKILLed
 and reaped it. _cleanup() kills whatever is left at interpreter exit and on
 SIGINT or SIGTERM, so no QEMU outlives the test run.
@@ -212,6 +218,17 @@ def make_print(target, *assignments):
     if result.returncode != 0:
         raise TestFailure("`make %s` failed: %s" % (target, result.stderr.strip()))
     return result.stdout.strip()
+
+
+def run(command, cwd, timeout, **environment):
+    """Run command in cwd with make_environment() and environment, for at most
+    timeout seconds (scaled); return (exit status, output and errors)."""
+    variables = make_environment()
+    variables.update(environment)
+    result = subprocess.run(command, cwd=cwd, env=variables, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, universal_newlines=True,
+                            timeout=scaled(timeout))
+    return result.returncode, result.stdout
 
 
 def start(command, cwd, runner=None, **streams):

@@ -44,14 +44,16 @@ def say(text):
     print("hostile: " + text, file=sys.stderr, flush=True)
 
 
-def try_writes(paths, text="written by a hostile submission\n"):
+def try_writes(paths, text="written by a hostile submission\n", attempt="write",
+               success="ok"):
+    """Write text to each of paths; say success, or why it was refused."""
     for path in paths:
         try:
             with open(path, "a") as handle:
                 handle.write(text)
-            say("write %s: ok" % path)
+            say("%s %s: %s" % (attempt, path, success))
         except OSError as problem:
-            say("write %s: refused (%s)" % (path, problem.strerror))
+            say("%s %s: refused (%s)" % (attempt, path, problem.strerror))
 
 
 def try_forge(paths):
@@ -59,14 +61,7 @@ def try_forge(paths):
     grader must clamp, and a score that is not a number at all."""
     tests = [{"name": name, "score": FORGED_POINTS, "max_score": FORGED_POINTS,
               "status": "passed", "output": "forged"} for name in FORGED_TESTS]
-    forged = json.dumps({"score": "=1+1", "tests": tests})
-    for path in paths:
-        try:
-            with open(path, "w") as handle:
-                handle.write(forged)
-            say("forge %s: written" % path)
-        except OSError as problem:
-            say("forge %s: refused (%s)" % (path, problem.strerror))
+    try_writes(paths, json.dumps({"score": "=1+1", "tests": tests}), "forge", "written")
 
 
 def try_plant(links):

@@ -22,7 +22,7 @@ The attacks:
   user/ and test/ link to another folder (the victim);
 - linked_folder, stolen: entries that are themselves links, to the victim
   folder and to another student's archive;
-- bomb.tar.gz, bomb.zip: 300 MB of zeros, compressed;
+- bomb.tar.gz, bomb.zip: 1 GB of zeros, compressed (the unpack suite's);
 - =HYPERLINK(1), @SUM(1): names a spreadsheet would run;
 - dup.zip, dup.tar.gz: two submissions with one name;
 - replay: a correct solution whose shell swaps the nonce the grader types
@@ -36,7 +36,6 @@ missing tests) and of a row that raises run without QEMU.
 
 import argparse
 import csv
-import gzip
 import importlib.util
 import json
 import os
@@ -47,10 +46,11 @@ import tarfile
 import tempfile
 import zipfile
 
+import sandbox
 from canaries import Canary, Listener, changes, snapshot
 from graderun import tree_copy
-from harness import REPO, Suite, TestSkipped, check, copy_tree, make_environment, scaled
-import sandbox
+from harness import REPO, Suite, TestSkipped, check, copy_tree, run
+from unpack_tests import write_tar_bomb, write_zip_bomb
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import submission  # noqa: E402  (needs the path above)
@@ -68,8 +68,6 @@ SUBMISSION_TIMEOUT = 240       # seconds for one submission's grade
 AUTOGRADER_TIMEOUT = 300       # seconds for one run_autograder
 MOST_FORKS = 1000
 WALKABLE = 0o755
-BOMB_BYTES = 300 << 20         # past test/unpack.py's MAX_BYTES (256 MB)
-ZERO_CHUNK = 1 << 20
 FORMULA_NAMES = ("=HYPERLINK(1)", "@SUM(1)")
 REPLAYED_NONCE = "0123456789abcdef"
 SHELL = os.path.join("user", "sh.c")
@@ -181,33 +179,6 @@ def pack_tar(tree, archive):
         tar.add(tree, arcname=os.path.basename(tree))
 
 
-class Zeros:
-    """A file object that reads as size zero bytes."""
-
-    def __init__(self, size):
-        self.left = size
-
-    def read(self, count=-1):
-        count = self.left if count < 0 else min(count, self.left)
-        self.left -= count
-        return bytes(count)
-
-
-def tar_bomb(path):
-    info = tarfile.TarInfo("bomb/zeros")
-    info.size = BOMB_BYTES
-    with gzip.open(path, "wb", compresslevel=1) as packed, \
-            tarfile.open(fileobj=packed, mode="w") as tar:
-        tar.addfile(info, Zeros(BOMB_BYTES))
-
-
-def zip_bomb(path):
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as bundle, \
-            bundle.open("bomb/zeros", "w", force_zip64=True) as member:
-        for _ in range(BOMB_BYTES // ZERO_CHUNK):
-            member.write(bytes(ZERO_CHUNK))
-
-
 def not_a_tree(path):
     """A small archive at path (.zip or .tar.gz by its name) that holds no tree."""
     if path.endswith(".zip"):
@@ -282,8 +253,8 @@ def build_submissions(scene, source):
     other = os.path.join(scene.scratch, "other", "someone.tar.gz")
     pack_tar(source, other)
     os.symlink(other, os.path.join(folder, "stolen.tar.gz"))
-    tar_bomb(os.path.join(folder, "bomb.tar.gz"))
-    zip_bomb(os.path.join(folder, "bomb.zip"))
+    write_tar_bomb(os.path.join(folder, "bomb.tar.gz"))
+    write_zip_bomb(os.path.join(folder, "bomb.zip"))
     for name in FORMULA_NAMES:
         os.mkdir(os.path.join(folder, name))
     not_a_tree(os.path.join(folder, "dup.zip"))
@@ -291,16 +262,6 @@ def build_submissions(scene, source):
     patch_shell(copy_tree(source, os.path.join(folder, "replay")), REPLAY_FUNCTION,
                 "replay_nonce(line)")
     arm_forger(copy_tree(source, os.path.join(folder, "forger")))
-
-
-def run(command, cwd, timeout, **environment):
-    """Run command; return (exit status, output)."""
-    env = make_environment()
-    env.update(environment)
-    result = subprocess.run(command, cwd=cwd, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, universal_newlines=True,
-                            timeout=scaled(timeout))
-    return result.returncode, result.stdout
 
 
 def probe_lines(text):
@@ -460,8 +421,12 @@ def autograder_runs_the_build_as_nobody_and_scores_attacks_zero(m):
                       "kill": "grade-lab-cow", "reads": [secret.path], "forks": MOST_FORKS})
         forger = arm_forger(copy_tree(tree, os.path.join(cases, "forger", "lab")))
         os.unlink(os.path.join(forger, "time.txt"))     # so that it earns nothing honestly
+        os.makedirs(os.path.join(cases, "bomb"))
+        write_tar_bomb(os.path.join(cases, "bomb", "lab.tar.gz"))
+        os.makedirs(os.path.join(cases, "linked"))
+        os.symlink(os.path.join(cases, "honest", "lab"), os.path.join(cases, "linked", "lab"))
         graded = {}
-        for case in ("honest", "hostile", "forger"):
+        for case in ("honest", "hostile", "forger", "bomb", "linked"):
             before = snapshot(source, skip=(secret.path,))
             graded[case] = autograde(layout, case)
             changed = changes(before, snapshot(source, skip=(secret.path,)))
@@ -473,14 +438,16 @@ def autograder_runs_the_build_as_nobody_and_scores_attacks_zero(m):
     check(honest["score"] == 11 and "as nobody" in output,
           "expected the honest submission to score 11 (simple, time) with its build run as "
           "nobody, got %r\n%s" % (honest, output[-2000:]))
-    for case in ("hostile", "forger"):
+    for case, words in (("hostile", "not run: the build failed"), ("forger", "proof"),
+                        ("bomb", "more than 256 MB unpacked"), ("linked", "no kernel/ folder")):
         results, output = graded[case]
-        check(results["score"] == 0 and secret.secret not in output + json.dumps(results),
-              "expected %s to score 0 without the solution's secret, got %r\n%s"
-              % (case, results, output[-3000:]))
+        check(results["score"] == 0 and words in json.dumps(results)
+              and secret.secret not in output + json.dumps(results),
+              "expected %s to score 0 saying %r, without the solution's secret; got %r\n%s"
+              % (case, words, results, output[-3000:]))
     lines = probe_lines(graded["hostile"][1])
     expect_contained(lines, "owned-by-hostile", [secret.secret], graded["hostile"][1])
-    return "honest 11, hostile 0, forger 0; the build ran as nobody"
+    return "honest 11; hostile, forger, bomb and link 0; the build ran as nobody"
 
 
 # --- The results reader and the batch's rows, without QEMU ---------------------

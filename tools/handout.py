@@ -73,8 +73,8 @@ DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
 # bench suite reads forkbench's output with it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "test/sandbox.py",
-                   "test/unpack_tests.py",
-                   "test/sandbox_tests.py", "test/hostile_probe.py", "tools/handout.py",
+                   "test/unpack_tests.py", "test/hostile_tests.py", "test/canaries.py",
+                   "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
                    "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c")
