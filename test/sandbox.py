@@ -173,13 +173,13 @@ def give_to_nobody(folder):
             os.lchown(name, SANDBOX_UID, SANDBOX_GID)
 
 
-def confined_environment(environment, home):
+def confined_environment(environment, home, tmpdir=PRIVATE_TMPS[0]):
     """The environment the confined code gets: the kept part of environment,
-    with the grader's Python first on PATH, HOME at home and TMPDIR at /tmp."""
+    with the grader's Python first on PATH, HOME at home and TMPDIR at tmpdir."""
     python_bin = os.path.dirname(os.path.realpath(sys.executable))
     kept = kept_environment(environment)
     kept["PATH"] = python_bin + os.pathsep + kept.get("PATH", os.defpath)
-    kept.update(HOME=home, TMPDIR=PRIVATE_TMPS[0])
+    kept.update(HOME=home, TMPDIR=tmpdir)
     return kept
 
 
@@ -265,7 +265,12 @@ class Sandbox:
         # Without --clearenv (bwrap 0.4), bwrap's own environment is what popen
         # gives it, PATH alone, which the --setenv below overrides.
         argv += ["--chdir", cwd] + self._if_known("--clearenv")
-        for name, value in sorted(confined_environment(environment, self.scratch).items()):
+        # bwrap before 0.5 has no --perms: its tmpfs folders are then root's
+        # 0755, which nobody cannot write, so temporary files go to scratch
+        # (QEMU before 7.2, as Debian 11 has, puts -snapshot's file in TMPDIR).
+        tmpdir = PRIVATE_TMPS[0] if self._if_known("--perms") else self.scratch
+        for name, value in sorted(confined_environment(environment, self.scratch,
+                                                       tmpdir).items()):
             argv += ["--setenv", name, value]
         inner = BECOME_NOBODY + OWN_USER_NAMESPACE if self.as_root else []
         return argv + ["--"] + inner + LIMITS + list(command)
