@@ -217,3 +217,36 @@ def grader_fails_a_replayed_transcript(m):
               "the line %s; got:\n%s" % (name, recorded, NOT_PROVEN, output[-2000:]))
     check(status != 0, "expected a non-zero exit status, got %d" % status)
     return "%d tests refused in %.0fs" % (len(REPLAYED_TESTS), seconds)
+
+
+PANIC_SYSCALL = os.path.join("kernel", "sys", "sysproc.c")
+PANIC_AT = "uint64 sys_uptime(void) {"    # of cowtest's tests, only concurrent_release asks
+PANIC_TESTS = ("oom_kills_only_child", "concurrent_release", "sole_owner_reuses")
+PANIC_INCLUDES = '#include "lib/printf.h"\n#include "lib/string.h"\n#include "sched/process.h"\n'
+PANIC_PLANTED = '\n  if (strncmp(myproc()->name, "cowtest", 7) == 0)\n    panic("planted");'
+
+
+@suite.test
+def grader_charges_a_panic_to_the_test_that_was_running(m):
+    with tree_copy() as tree:
+        path = os.path.join(tree, PANIC_SYSCALL)
+        with open(path) as handle:
+            text = handle.read()
+        check(PANIC_AT in text, "expected %r in %s, to plant a panic" % (PANIC_AT, PANIC_SYSCALL))
+        with open(path, "w") as handle:
+            handle.write(PANIC_INCLUDES + text.replace(PANIC_AT, PANIC_AT + PANIC_PLANTED))
+        status, output, seconds = run_grader(tree, list(PANIC_TESTS), FULL_RUN_TIMEOUT, m.cpus)
+    results = {name: (passed, "\n".join(reasons))
+               for name, passed, reasons in PrintedReport(output).results}
+    before, running, after = (results.get(name, (None, "")) for name in PANIC_TESTS)
+    check(before[0] is True, "expected %s, which finished before the panic, to keep its points; "
+          "got:\n%s" % (PANIC_TESTS[0], output[-3000:]))
+    check(running[0] is False and "kernel panic in %s" % PANIC_TESTS[1] in running[1]
+          and "sys_uptime at kernel/sys/sysproc.c:" in running[1],
+          "expected %s to fail with the panic and its backtrace symbolized (sys_uptime at "
+          "kernel/sys/sysproc.c:N); got:\n%s" % (PANIC_TESTS[1], output[-3000:]))
+    check(after[0] is False and after[1].strip().startswith("not run")
+          and PANIC_TESTS[1] in after[1],
+          "expected %s \"not run\", naming %s; got:\n%s" % (PANIC_TESTS[2], PANIC_TESTS[1],
+                                                            output[-3000:]))
+    return "the panic charged to %s, symbolized, in %.0fs" % (PANIC_TESTS[1], seconds)

@@ -76,6 +76,8 @@ PANIC = re.compile(r"(?m)^panic: ")
 PANIC_QUIET = 0.5        # seconds of silence after a panic that end its backtrace
 PANIC_WAIT = 3           # seconds at most spent reading a panic's backtrace
 PANIC_LINES = 24         # lines of a panic (its line and backtrace) quoted
+BACKTRACE_ADDRESS = re.compile(r"^\s+(0x[0-9a-f]+)$")   # a line of the kernel's backtrace
+ADDR2LINE_TIMEOUT = 10   # seconds to symbolize a backtrace
 # Variables by which an enclosing `make test` would pass its jobserver and
 # flags to our own `make print-qemu-cmd`.
 MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
@@ -418,7 +420,33 @@ class Machine:
             if len(self._text) == length:
                 break
         lines = self._text[start:].rstrip().splitlines()[:PANIC_LINES]
-        return "\n".join(REASON_INDENT + line for line in lines)
+        return "\n".join(REASON_INDENT + line for line in self._symbolized(lines))
+
+    def _symbolized(self, lines):
+        """lines, with each backtrace address followed by the function and
+        file:line that kernel/kernel gives it (addr2line, run the way the
+        tree's own code runs: confined, for a submission). The lines as
+        they were if addr2line cannot say."""
+        addresses = [match.group(1) for match in map(BACKTRACE_ADDRESS.match, lines) if match]
+        if not addresses:
+            return lines
+        try:
+            tool = make_print("print-toolprefix") + "addr2line"
+            # A return address follows its call; one byte back is inside the call.
+            status, output = run_with_tail(
+                [tool, "-f", "-p", "-e", os.path.join("kernel", "kernel")]
+                + ["0x%x" % (int(address, 16) - 1) for address in addresses],
+                self.tree, ADDR2LINE_TIMEOUT, self.runner)
+        except (OSError, TestFailure):
+            return lines
+        places = [place.replace(self.tree + os.sep, "").split(" (discriminator")[0]
+                  for place in output.splitlines()]
+        if status != 0 or len(places) != len(addresses):
+            return lines
+        named = dict(zip(addresses, places))
+        return [line if BACKTRACE_ADDRESS.match(line) is None
+                else "%s %s" % (line, named[BACKTRACE_ADDRESS.match(line).group(1)])
+                for line in lines]
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None, until=None):
         """Wait for pattern (a regex) after the cursor; return the match.
