@@ -48,3 +48,21 @@ def grading_loses_points(name):
 for mistake in mistakes.MISTAKES:
     if FULL or mistake.name in SAMPLE:
         suite.test(grading_loses_points(mistake.name))
+
+
+COPYOUT_MISTAKE = "copyout_refuses_cow_pages"
+COPYOUT_CAUSE = "copyout() must break copy-on-write"
+
+
+@suite.test
+def a_copyout_that_refuses_cow_pages_is_named(m):
+    scratch = tempfile.mkdtemp(prefix="mistake-")
+    try:
+        result = mistakes.grade(mistakes.mistake_tree(scratch, COPYOUT_MISTAKE), ("simple",),
+                                m.cpus)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    check(COPYOUT_CAUSE in result.first,
+          "expected the grade of mistake %s to say %r, got: %s"
+          % (COPYOUT_MISTAKE, COPYOUT_CAUSE, result.first))
+    return result.first[:120]

@@ -257,8 +257,15 @@ static int free_pages(void) {
     probe(fds[1]);
   }
   close(fds[1]);
-  if (read(fds[0], &pages, sizeof(pages)) != sizeof(pages))
-    FAIL("the free-memory probe reported nothing");
+  // pages lies in this process's stack, a page it now shares with the
+  // probe: the kernel's write into it must break the share first.
+  int got = read(fds[0], &pages, sizeof(pages));
+  if (got < 0)
+    FAIL("read() into a page shared copy-on-write with a child returned -1: "
+         "copyout() must break copy-on-write (copy the page, or make it writable "
+         "for its only owner) before it writes");
+  if (got != sizeof(pages))
+    FAIL("the free-memory probe reported nothing (it died before answering)");
   close(fds[0]);
   reap(1);
   return pages;
