@@ -81,6 +81,8 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
 SOURCE_SUFFIXES = (".c", ".h", ".S")
+HANDOUT_AUTHOR = ("xv6-cow handout", "handout@xv6-cow.invalid")   # of the starter's commit
+HANDOUT_COMMIT = "The COW lab's starter"
 
 
 class MarkerError(Exception):
@@ -191,6 +193,22 @@ def write_handout(root, outdir, level="standard"):
     return regions
 
 
+def make_repository(outdir):
+    """Make outdir a git repository whose one commit is the starter, so that
+    `make handin` (which hands in committed work) works from the start.
+    Returns what happened, for the closing message."""
+    command = ["git", "-c", "user.name=" + HANDOUT_AUTHOR[0], "-c",
+               "user.email=" + HANDOUT_AUTHOR[1]]
+    try:
+        for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", HANDOUT_COMMIT]):
+            subprocess.run(command + args, cwd=outdir, check=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+    except (OSError, subprocess.CalledProcessError) as problem:
+        return ("not made a git repository (%s): run `git init && git add -A && "
+                "git commit -m starter` in it before `make handin`" % problem)
+    return "a git repository with the starter as its first commit"
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="tools/handout.py",
                                      description="Write the COW lab's starter tree.")
@@ -204,8 +222,8 @@ def main(argv):
     except MarkerError as e:
         shutil.rmtree(options.outdir, ignore_errors=True)
         sys.exit("handout: %s" % e)
-    print("handout: wrote the %s starter tree to %s (%d solution regions removed)"
-          % (options.level, options.outdir, regions))
+    print("handout: wrote the %s starter tree to %s (%d solution regions removed), %s"
+          % (options.level, options.outdir, regions, make_repository(options.outdir)))
 
 
 if __name__ == "__main__":
