@@ -209,6 +209,7 @@ qemu: kernel/kernel $(FSIMG) | toolchain qemu-check
 	    -e 's|@REPO@|$(CURDIR)|g' $< > $@
 
 qemu-gdb: kernel/kernel $(FSIMG) .gdbinit | toolchain qemu-check
+	@$(PYTHON) test/ports.py $(GDBPORT)
 	@echo "*** Now run 'gdb-multiarch' in another window (it reads .gdbinit here)."
 	@echo "*** If gdb refuses to read it, add this line to ~/.config/gdb/gdbinit:"
 	@echo "***     add-auto-load-safe-path $(CURDIR)/.gdbinit"

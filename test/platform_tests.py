@@ -12,6 +12,7 @@ here: it takes many minutes and needs root.
 
 import os
 import shutil
+import socket
 import subprocess
 import tempfile
 
@@ -146,3 +147,19 @@ def gitattributes_keeps_scripts_lf(m):
     check(result.returncode == 0, "`git check-attr` failed:\n%s" % result.stdout)
     not_lf = [line for line in result.stdout.splitlines() if not line.endswith(": eol: lf")]
     check(not not_lf, "expected eol=lf for every script and source, got:\n%s" % "\n".join(not_lf))
+
+
+@suite.test
+def qemu_gdb_on_a_port_in_use_says_so_before_qemu_starts(m):
+    holder = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    holder.bind(("", 0))
+    port = holder.getsockname()[1]
+    try:
+        status, output = run(["make", "-s", "qemu-gdb"], os.environ["PATH"],
+                             "GDBPORT=%d" % port)
+    finally:
+        holder.close()
+    check(status != 0 and "port %d is in use" % port in output and "GDBPORT=" in output
+          and "Now run" not in output,
+          "expected `make qemu-gdb` on a port in use to stop before QEMU, saying the port is "
+          "in use and how to choose another (GDBPORT=); got status %d:\n%s" % (status, output))

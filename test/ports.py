@@ -6,10 +6,14 @@ bound socket while no QEMU of ours does, so a second grader (or a `make
 qemu-gdb`) finds it taken. free_port() asks the kernel for a port nothing is
 bound to, for a test's or a batch job's own QEMU; PortPool hands such ports
 to parallel jobs without giving one port to two of them.
+
+Run as a program, `python3 test/ports.py PORT` is `make qemu-gdb`'s check
+that PORT is free before QEMU starts (check_free()).
 """
 
 import os
 import socket
+import sys
 import threading
 
 import harness
@@ -82,3 +86,21 @@ class PortPool:
     def give_back(self, port):
         with self._lock:
             self._taken.discard(port)
+
+
+def check_free(port):
+    """For `make qemu-gdb`: exit 0 if port is free, else 1, saying who may
+    hold it and how to choose another."""
+    lock = PortLock(port)
+    try:
+        lock.acquire()
+    except PortTaken:
+        sys.exit("make qemu-gdb: port %d is in use (another `make qemu-gdb`, a grade run, or "
+                 "another program holds it), so QEMU's gdb stub could not listen there.\n"
+                 "Choose another port: make qemu-gdb GDBPORT=%d (gdb then reads it from the "
+                 "new .gdbinit)" % (port, free_port()))
+    lock.release()
+
+
+if __name__ == "__main__":
+    check_free(int(sys.argv[1]))
