@@ -247,6 +247,7 @@ USERTESTS_RESULT = r"test (\S+): (OK|FAILED)(?: (\S+))?$"
 USERTESTS_OK = "OK"
 USERTESTS_PASSED = "ALL TESTS PASSED"
 USERTESTS_FAILED = "SOME TESTS FAILED"
+USERTESTS_FINAL = r"(%s(?: [0-9a-f]{16})?|%s)$" % (USERTESTS_PASSED, USERTESTS_FAILED)
 USERTESTS_OTHER_FAILURE = r"FAILED -- "     # a failure no single test owns (a leak)
 USERTESTS_FAILED_LIST = r"usertests: failed tests:(.*)$"   # printed last, cannot garble
 USERTESTS_MESSAGE = r"  \S"                  # usertests indents what went wrong
@@ -273,26 +274,40 @@ def usertests_running(output, quick_only=True):
 
 
 def usertests_failed(output):
-    """The failed tests' names: from usertests' final list if it printed
-    one, else from the verdict lines."""
+    """The failed tests' names, each once and only names of user/usertests.c's
+    table: from usertests' final list if it printed one, else from the
+    verdict lines."""
     listed = output.matches(USERTESTS_FAILED_LIST)
     if listed:
-        return listed[-1][1].group(1).split()
-    return [match.group(1) for _, match in output.matches(USERTESTS_RESULT)
-            if match.group(2) != USERTESTS_OK]
+        names = listed[-1][1].group(1).split()
+    else:
+        names = [match.group(1) for _, match in output.matches(USERTESTS_RESULT)
+                 if match.group(2) != USERTESTS_OK]
+    known = set(usertests_table())
+    return [name for name in dict.fromkeys(names) if name in known]
 
 
-def usertests_failure_lines(output, name):
-    """What test name printed when it failed, exactly as printed: its
-    indented messages and its verdict line."""
+def usertests_failure_lines(output, names):
+    """What each test of names printed when it failed, exactly as printed:
+    its indented messages and its verdict line (read in one pass)."""
     texts = output.texts()
+    found = {}
     start = 0
     for index, match in output.matches(USERTESTS_RESULT):
-        if match.group(1) == name and match.group(2) != USERTESTS_OK:
-            return [line for line in texts[start:index] if re.match(USERTESTS_MESSAGE, line)] \
-                + [texts[index]]
+        if match.group(1) in names and match.group(2) != USERTESTS_OK:
+            found.setdefault(match.group(1), [line for line in texts[start:index]
+                                              if re.match(USERTESTS_MESSAGE, line)]
+                             + [texts[index]])
         start = index + 1
-    return ["test %s: FAILED (its verdict line did not come out whole)" % name]
+    return [line for name in names for line in found.get(
+        name, ["test %s: FAILED (its verdict line did not come out whole)" % name])]
+
+
+def usertests_final(output):
+    """usertests' last line, if it printed its verdict: ALL TESTS PASSED (with
+    its proof) or SOME TESTS FAILED; else None."""
+    verdicts = output.matches(USERTESTS_FINAL)
+    return verdicts[-1][1].string.rstrip() if verdicts else None
 
 
 def proof_failure(lines, program):
@@ -312,48 +327,51 @@ def check_proofs(lines, verdict, nonce, program):
 
 
 def usertests_passed(nonce):
-    """A check that passes if usertests ended with ALL TESTS PASSED and
-    printed an OK line carrying its proof under nonce for every quick test
-    of user/usertests.c, and no OK line without one."""
+    """A check that passes if usertests ended with ALL TESTS PASSED carrying
+    its proof under nonce, printed an OK line carrying its proof for every
+    quick test of user/usertests.c, and no OK line without one."""
     def check_usertests(output):
         failed = usertests_failed(output)
         others = [match.string for _, match in output.matches(USERTESTS_OTHER_FAILURE)]
         if failed or others:
-            fail("\n".join([line for name in failed
-                            for line in usertests_failure_lines(output, name)] + others))
+            fail("\n".join(usertests_failure_lines(output, failed) + others))
         last = output.lines[-1][1].rstrip() if output.lines else ""
-        if output.problem is not None or last != USERTESTS_PASSED:
+        if output.problem is not None or not last.startswith(USERTESTS_PASSED):
             fail(output.missing(repr(USERTESTS_PASSED)))
-        passed = [match for _, match in output.matches(USERTESTS_RESULT)
-                  if match.group(2) == USERTESTS_OK]
-        check_proofs([match.string for match in passed], USERTESTS_OK, nonce, "usertests")
-        named = {match.group(1) for match in passed}
-        missing = [name for name in usertests_table(quick_only=True) if name not in named]
-        if missing:
-            fail("usertests said %s, but printed no `test NAME: OK` line for %d of the "
-                 "quick tests of user/usertests.c: %s"
-                 % (USERTESTS_PASSED, len(missing), " ".join(missing)))
+        if last != "%s %s" % (USERTESTS_PASSED, proof.proof_text(nonce, USERTESTS_PASSED)):
+            fail(proof_failure([last], "usertests"))
+        check_proven_tests(output, usertests_table(quick_only=True), nonce)
         return output.seconds
     return check_usertests
 
 
+def check_proven_tests(output, names, nonce):
+    """Fail unless every OK line carries its proof under nonce and each of
+    names (tests of user/usertests.c) printed one."""
+    passed = [match for _, match in output.matches(USERTESTS_RESULT)
+              if match.group(2) == USERTESTS_OK]
+    check_proofs([match.string for match in passed], USERTESTS_OK, nonce, "usertests")
+    named = {match.group(1) for match in passed}
+    missing = [name for name in names if name not in named]
+    if missing:
+        fail("usertests printed no `test NAME: OK` line for %d of the quick tests of "
+             "user/usertests.c that this grade needs: %s" % (len(missing), " ".join(missing)))
+
+
 def usertests_group(word, nonce):
-    """A check that passes if every usertests test whose name contains word
-    printed OK with its proof under nonce, and the run finished (else some
-    may never have run)."""
+    """A check that passes if every quick usertests test whose name contains
+    word printed OK with its proof under nonce, and the run finished."""
     def check_group(output):
         results = [(index, match) for index, match in output.matches(USERTESTS_RESULT)
                    if word in match.group(1)]
         failed = [name for name in usertests_failed(output) if word in name]
         if failed:
-            fail("\n".join(line for name in failed for line in usertests_failure_lines(output, name)))
+            fail("\n".join(usertests_failure_lines(output, failed)))
         if not results:
             fail(output.missing("'test *%s*: OK'" % word))
-        check_proofs([match.string for _, match in results if match.group(2) == USERTESTS_OK],
-                     USERTESTS_OK, nonce, "usertests")
-        finished = (output.index_of(USERTESTS_PASSED) is not None
-                    or output.index_of(USERTESTS_FAILED) is not None)
-        if not finished:
+        check_proven_tests(output, [name for name in usertests_table(quick_only=True)
+                                    if word in name], nonce)
+        if usertests_final(output) is None:
             fail("%d *%s* test(s) passed, but there may be more that never ran: %s"
                  % (len(results), word, output.missing(repr(USERTESTS_PASSED))))
         return sum(output.duration(index) for index, _ in results)

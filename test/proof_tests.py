@@ -17,11 +17,14 @@ test/grade_tests.py checks the grader from outside: a real run passes it,
 and a shell replaying a recorded run fails it.
 """
 
+import importlib.machinery
+import importlib.util
+import os
 import re
 
 import gradelib
 import proof
-from harness import Suite, TestFailure, check
+from harness import REPO, Suite, TestFailure, check
 
 suite = Suite("proof", cpus=(3,))
 host_suite = Suite("proofcheck", cpus=(3,), boot=False)
@@ -98,7 +101,8 @@ def usertests_transcript(nonce, label_proof=proof.proof_text):
     label_proof(nonce, label): every quick test of user/usertests.c."""
     lines = ["test %s: OK %s" % (name, label_proof(nonce, "test " + name))
              for name in gradelib.usertests_table(quick_only=True)]
-    return lines + [gradelib.USERTESTS_PASSED]
+    return lines + ["%s %s" % (gradelib.USERTESTS_PASSED,
+                               label_proof(nonce, gradelib.USERTESTS_PASSED))]
 
 
 def graded(nonce, lines):
@@ -193,3 +197,51 @@ def a_proof_counts_only_on_its_exact_line(m):
                 "three: ok " + proof_digits, good.replace(": ok ", ": OK ")):
         check(not proof.carries_proof(bad, "ok", nonce),
               "expected %r not to carry the proof of its label (it is %r's)" % (bad, good))
+
+
+@host_suite.test
+def usertests_checks_refuse_failures_with_their_lines_dropped(m):
+    """What a console filter could do without the nonce: drop or rewrite the
+    lines that say FAILED, which carry no proof."""
+    nonce = proof.new_nonce()
+    lines = usertests_transcript(nonce)
+    groups = [check_output for name, check_output in usertests_checks(nonce)
+              if name != "usertests"]
+    failed_groups = [line.split(":")[0] + ": FAILED" if "copy" in line else line
+                     for line in lines[:-1]] + ["usertests: failed tests:",
+                                                gradelib.USERTESTS_FAILED]
+    for check_output in groups:
+        check(failure_of(check_output, graded(nonce, failed_groups)) is not None,
+              "expected a group check to fail when its tests say FAILED and the failed "
+              "list is emptied")
+    leaked = lines[:-1] + [gradelib.USERTESTS_PASSED]      # the leak line dropped
+    reason = failure_of(gradelib.usertests_passed(nonce), graded(nonce, leaked))
+    check(reason is not None and NOT_PROVEN in reason,
+          "expected usertests to fail an ALL TESTS PASSED without its proof (the leak "
+          "check's FAILED line dropped), got %s" % ("a pass" if reason is None else repr(reason)))
+
+
+def cowtest_grader():
+    """grade-lab-cow, loaded as a module (its name is not a module name)."""
+    loader = importlib.machinery.SourceFileLoader("grade_lab_cow",
+                                                  os.path.join(REPO, "grade-lab-cow"))
+    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(module)
+    return module
+
+
+@host_suite.test
+def cowtest_check_wants_a_proven_line_for_every_run(m):
+    grader, nonce = cowtest_grader(), proof.new_nonce()
+    runs = grader.cowtest_runs()
+    name = next(test for test in grader.cowtest_order() if runs.get(test, 1) > 1)
+    lines = [proof.proven_line(nonce, name, "ok"),
+             "cowtest summary: %s=ok" % name, "ALL COW TESTS PASSED"]
+    output = graded(nonce, lines)
+    output.command = gradelib.Command("cowtest -n %s" % proof.hex16(nonce), 1,
+                                      result=grader.COWTEST_RESULT)
+    reason = failure_of(grader.cowtest_passed(name, nonce), output)
+    check(reason is not None and "runs %d times" % runs[name] in reason,
+          "expected %s (which runs %d times) to fail with one proven ok line, its other "
+          "runs' lines dropped; got %s" % (name, runs[name],
+                                           "a pass" if reason is None else repr(reason)))
