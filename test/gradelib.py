@@ -391,8 +391,11 @@ def build(target):
     """`make clean` then `make` in the target tree (confined if it is); return
     the seconds taken, or raise TestFailure quoting the end of the build's output."""
     started = time.monotonic()
-    harness.make("clean", tree=target.tree, runner=target.runner)
-    harness.make(tree=target.tree, runner=target.runner)
+    try:
+        harness.make("clean", tree=target.tree, runner=target.runner)
+        harness.make(tree=target.tree, runner=target.runner)
+    finally:
+        target.sweep()
     return time.monotonic() - started
 
 
@@ -424,21 +427,29 @@ class TreeFiles:
 
 class Target:
     """The tree being graded and how its own code runs: tree (a folder),
-    runner (a sandbox.py confinement, or None to run it as ourselves)."""
+    fs_image (the disk its machines boot), runner (a sandbox.py
+    confinement, or None to run it as ourselves)."""
 
-    def __init__(self, tree, runner=None):
+    def __init__(self, tree, fs_image, runner=None):
         self.tree = tree
+        self.fs_image = fs_image
         self.runner = runner
         self.files = TreeFiles(tree)
 
+    def sweep(self):
+        """End whatever the tree's confined code left running."""
+        if self.runner is not None:
+            self.runner.sweep()
 
-def confinement(kind, tree, hidden):
-    """The sandbox.py confinement named kind for tree, or None for kind None."""
+
+def confinement(kind, tree, hidden, readable):
+    """The sandbox.py confinement named kind for tree, or None for kind None;
+    readable: files outside tree the confined code must be able to read."""
     if kind is None:
         return None
     import sandbox                    # only graders that confine need it
     if kind == sandbox.Sandbox.kind:
-        return sandbox.Sandbox(tree, hidden)
+        return sandbox.Sandbox(tree, hidden, readable)
     return sandbox.Unprivileged(tree)
 
 
@@ -481,6 +492,9 @@ class Grader:
                                  "and Gradescope): in a bubblewrap sandbox, or as nobody")
         parser.add_argument("--hide", metavar="DIR", action="append", default=[],
                             help="with --confine bwrap: a folder the sandbox must not show")
+        parser.add_argument("--fs-image", metavar="FILE",
+                            help="boot this disk image (the instructor's user programs) "
+                                 "instead of the one the tree builds")
         parser.add_argument("--transcript", metavar="FILE",
                             help="where the console goes (default: xv6.out in the tree, or "
                                  "nowhere with --confine)")
@@ -520,8 +534,9 @@ class Grader:
             lock = PortLock(grade_port())
             lock.acquire()
             cpus = grade_cpus()
-            target = Target(options.tree, confinement(options.confine, options.tree,
-                                                      options.hide))
+            image = os.path.realpath(options.fs_image or os.path.join(options.tree, "fs.img"))
+            target = Target(options.tree, image, confinement(
+                options.confine, options.tree, options.hide, [image] if options.fs_image else []))
         except (TestFailure, PortTaken, OSError) as refusal:
             report.problem = "grade: %s" % refusal
             print(report.problem, file=sys.stderr)
@@ -592,15 +607,16 @@ class Session:
     def run(self, command):
         """Boot a fresh machine, run command on it, kill it; return its Output.
 
-        The machine boots the tree's fs.img with -snapshot: its writes go to
-        a temporary file of QEMU's, so every command starts from the same
-        disk, and the image is opened by QEMU alone (confined, if the tree's
-        code is), never read by the grader.
+        The machine boots the target's fs.img (the tree's, or the one
+        --fs-image names) with -snapshot: its writes go to a temporary file
+        of QEMU's, so every command starts from the same disk, and the image
+        is opened by QEMU alone (confined, if the tree's code is), never
+        read by the grader.
         """
         output = Output(command)
         echo = sys.stdout.buffer if self.verbose else None
         machine = harness.Machine(
-            cpus=self.cpus, fs_image=os.path.join(self.target.tree, "fs.img"),
+            cpus=self.cpus, fs_image=self.target.fs_image,
             label=command.line, echo=echo, tree=self.target.tree, runner=self.target.runner,
             qemu_extra="-gdb tcp::%d -snapshot" % self.lock.port)
         self.lock.release()
@@ -612,6 +628,7 @@ class Session:
         finally:
             output.console_tail = console_tail(machine)
             machine.kill()
+            self.target.sweep()
             try:
                 self.lock.acquire()
             except PortTaken:

@@ -52,8 +52,8 @@ HANDIN = "lab-cow-handin.tar.gz"
 HANDIN_FOLDER = "lab-cow"
 
 BROKEN_LINE = "\nint broken_on_purpose = ;\n"
-HUNG_INIT = ('#include "kernel/types.h"\n#include "user/user.h"\n\n'
-             "int\nmain(void)\n{\n  for (;;)\n    ;\n}\n")
+HUNG_FILE = os.path.join("kernel", "boot", "main.c")
+HUNG_AT = "  userinit();"
 
 # Gradescope's results.json: every field it reads, and the type each must have.
 NUMBER = (int, float)
@@ -155,9 +155,14 @@ def break_build(tree):
 
 
 def hang_boot(tree):
-    """Make tree's init spin forever, so the shell's prompt never comes."""
-    with open(os.path.join(tree, "user", "init.c"), "w") as handle:
-        handle.write(HUNG_INIT)
+    """Make tree's kernel spin forever before it starts init, so the shell's
+    prompt never comes (in the kernel: graders boot their own user programs)."""
+    path = os.path.join(tree, HUNG_FILE)
+    with open(path) as handle:
+        text = handle.read()
+    check(HUNG_AT in text, "expected %r in %s, to hang the boot there" % (HUNG_AT, HUNG_FILE))
+    with open(path, "w") as handle:
+        handle.write(text.replace(HUNG_AT, "  for (;;)\n    ;\n" + HUNG_AT))
 
 
 def pack(tree, archive):

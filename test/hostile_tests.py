@@ -25,11 +25,14 @@ The attacks:
 - bomb.tar.gz, bomb.zip: 1 GB of zeros, compressed (the unpack suite's);
 - =HYPERLINK(1), @SUM(1): names a spreadsheet would run;
 - dup.zip, dup.tar.gz: two submissions with one name;
-- replay: a correct solution whose shell swaps the nonce the grader types
-  for another, so cowtest prints the genuine lines of another run;
+- replay: a correct solution whose kernel swaps the nonce the grader types
+  for another (in exec's arguments), so cowtest prints the genuine lines
+  of another run;
 - forger: a kernel that prints a recorded passing transcript as it boots,
-  and a shell that prints it again when the grader types cowtest, without
-  running anything.
+  and again instead of running cowtest;
+- user_forger: the starter, with a user program that prints every result
+  line with this run's proofs and a shell that runs it for cowtest (the
+  batch boots the instructor's fs.img, so neither is ever run).
 Checks of the results reader itself (clamped points, non-numeric scores,
 missing tests) and of a row that raises run without QEMU.
 """
@@ -49,6 +52,7 @@ import zipfile
 import sandbox
 from canaries import Canary, Listener, changes, snapshot
 from graderun import tree_copy
+from handout_tests import starter_tree
 from harness import REPO, Suite, TestSkipped, check, copy_tree, run
 from unpack_tests import write_tar_bomb, write_zip_bomb
 
@@ -70,10 +74,6 @@ MOST_FORKS = 1000
 WALKABLE = 0o755
 FORMULA_NAMES = ("=HYPERLINK(1)", "@SUM(1)")
 REPLAYED_NONCE = "0123456789abcdef"
-SHELL = os.path.join("user", "sh.c")
-SHELL_MAIN = "int main(int argc, char *argv[]) {"
-SHELL_PARSE = "    c = parse_line(line);"
-SHELL_START = "  open_standard_fds();"
 # Where host services put their sockets, each tried when this user may write it.
 SERVICE_FOLDERS = ("/run", "/run/user/%d" % os.getuid(), "/var/run", "/var/tmp", "/dev/shm",
                    "/tmp")
@@ -97,38 +97,20 @@ def arm(tree, targets):
     place_probe(tree, PROBE_VICTIM, targets)
 
 
-def patch_shell(tree, function, call, at_start=None):
-    """Add function (C text) to tree's shell and call it on each line read
-    (call), and once before the first prompt (at_start), if given."""
-    path = os.path.join(tree, SHELL)
+def patch(tree, relative, anchor, replacement, prefix=""):
+    """Replace anchor (which must occur) in tree's file relative, and put
+    prefix at the file's top."""
+    path = os.path.join(tree, relative)
     with open(path) as handle:
         text = handle.read()
-    check(all(anchor in text for anchor in (SHELL_MAIN, SHELL_PARSE, SHELL_START)),
-          "expected %s to hold %r, %r and %r, to patch it"
-          % (SHELL, SHELL_MAIN, SHELL_PARSE, SHELL_START))
-    text = text.replace(SHELL_MAIN, function + "\n" + SHELL_MAIN)
-    text = text.replace(SHELL_PARSE, "    %s;\n%s" % (call, SHELL_PARSE))
-    if at_start:
-        text = text.replace(SHELL_START, "%s\n  %s;" % (SHELL_START, at_start))
+    check(anchor in text, "expected %s to hold %r, to patch it" % (relative, anchor))
     with open(path, "w") as handle:
-        handle.write(text)
-
-
-# Swaps the 16 hex digits after " -n " for REPLAYED_NONCE: cowtest and
-# usertests then run for real, but prove another run's nonce.
-REPLAY_FUNCTION = r"""
-static void replay_nonce(char *text) {
-  const char *other = "%s";
-  for (char *p = text; p[0] != 0 && p[1] != 0 && p[2] != 0 && p[3] != 0; p++)
-    if (p[0] == ' ' && p[1] == '-' && p[2] == 'n' && p[3] == ' ')
-      for (int i = 0; i < 16 && p[4 + i] != 0 && p[4 + i] != '\n'; i++)
-        p[4 + i] = other[i];
-}
-""" % REPLAYED_NONCE
+        handle.write(prefix + text.replace(anchor, replacement))
+    return tree
 
 
 def forged_transcript():
-    """The lines of a passing cowtest run, as C string literals."""
+    """The lines of a passing cowtest run without valid proofs, as C literals."""
     lines = ["cowtest: 30000 pages free"]
     lines += ["%s: ok 0000000000000000" % name for name in COWTEST_NAMES]
     lines.append("cowtest summary: " + " ".join("%s=ok" % name for name in COWTEST_NAMES))
@@ -136,42 +118,88 @@ def forged_transcript():
     return "".join('    "%s\\n"\n' % line for line in lines)
 
 
-# Prints a recorded passing transcript at boot and whenever a cowtest
-# command is typed, and runs nothing.
+# In sys_exec, with the program's arguments fetched: the replaying kernel
+# swaps the 16 hex digits after -n for REPLAYED_NONCE (cowtest then runs for
+# real but proves another run's nonce); the forging kernel answers an exec
+# of cowtest by printing a recorded passing transcript.
+EXEC_ANCHOR = "  if (fetch_args(uargv, argv) == 0)\n    ret = exec(path, argv);"
+EXEC_HOOKED = "  if (fetch_args(uargv, argv) == 0) {\n    %s\n    ret = exec(path, argv);\n  }"
+EXEC_FILE = os.path.join("kernel", "sys", "sysfile.c")
+KERNEL_PREFIX = '#include "lib/printf.h"\n#include "lib/string.h"\n'
+REPLAY_FUNCTION = r"""
+static void replay_nonce(char **argv) {
+  for (int i = 1; argv[i] != 0 && argv[i + 1] != 0; i++)
+    if (strncmp(argv[i], "-n", 3) == 0)
+      for (int k = 0; k < 16 && argv[i + 1][k] != 0; k++)
+        argv[i + 1][k] = "%s"[k];
+}
+""" % REPLAYED_NONCE
 FORGER_FUNCTION = r"""
 static const char *transcript =
 %s    ;
-static void forge_at_boot(void) {
+static int forge_results(const char *path) {
+  if (strncmp(path, "cowtest", 8) != 0 && strncmp(path, "/cowtest", 9) != 0)
+    return 0;
   printf("%%s", transcript);
-}
-static void forge_results(char *text) {
-  if (text[0] == 'c' && text[1] == 'o' && text[2] == 'w') {
-    printf("%%s", transcript);
-    text[0] = '\n';
-    text[1] = 0;
-  }
+  return 1;
 }
 """
-
-
 KERNEL_MAIN = os.path.join("kernel", "boot", "main.c")
 KERNEL_BANNER = '  printf("\\nxv6-cow kernel is booting (timer: %s)\\n\\n", timer_name());'
 
 
+def arm_replayer(tree):
+    """Make tree's kernel swap the nonce of every exec's -n; return tree."""
+    return patch(tree, EXEC_FILE, EXEC_ANCHOR, EXEC_HOOKED % "replay_nonce(argv);",
+                 KERNEL_PREFIX + REPLAY_FUNCTION)
+
+
 def arm_forger(tree):
-    """Make tree's kernel print the transcript as it boots, and its shell
-    answer every cowtest command with it; return tree."""
-    patch_shell(tree, FORGER_FUNCTION % forged_transcript(), "forge_results(line)",
-                "forge_at_boot()")
-    path = os.path.join(tree, KERNEL_MAIN)
-    with open(path) as handle:
-        text = handle.read()
-    check(KERNEL_BANNER in text, "expected %s to hold %r, to patch it" % (KERNEL_MAIN,
-                                                                          KERNEL_BANNER))
-    with open(path, "w") as handle:
-        handle.write(text.replace(KERNEL_BANNER, "%s\n  printf(\n%s  );" % (
-            KERNEL_BANNER, forged_transcript())))
-    return tree
+    """Make tree's kernel print the transcript as it boots and instead of
+    running cowtest; return tree."""
+    patch(tree, EXEC_FILE, EXEC_ANCHOR,
+          EXEC_HOOKED % "if (forge_results(path)) {\n      free_args(argv);\n      return -1;\n    }",
+          KERNEL_PREFIX + FORGER_FUNCTION % forged_transcript())
+    return patch(tree, KERNEL_MAIN, KERNEL_BANNER, "%s\n  printf(\n%s  );" % (
+        KERNEL_BANNER, forged_transcript()))
+
+
+# A user program that prints every cowtest result line with this run's
+# proofs (it reads the nonce like cowtest), and a shell that runs it for
+# cowtest: a forger in user space, on the starter's kernel.
+USER_FORGER = r"""#include "kernel/types.h"
+#include "user/user.h"
+#include "user/proof.h"
+static const char *labels[] = { %s };
+int main(int argc, char *argv[]) {
+  uint64 nonce = 0;
+  char proof[PROOF_TEXT_SIZE];
+  if (argc > 2)
+    proof_parse_nonce(argv[2], &nonce);
+  printf("cowtest: 30000 pages free\n");
+  for (int i = 0; i < (int)(sizeof(labels) / sizeof(labels[0])); i++) {
+    proof_format(proof_of(nonce, labels[i], 0), proof);
+    printf("%%s: ok %%s\n", labels[i], proof);
+  }
+  printf("cowtest summary: %s\nALL COW TESTS PASSED\n");
+  exit(0);
+}
+"""
+SHELL = os.path.join("user", "sh.c")
+SHELL_EXEC = "  exec(name, c->argv);"
+SHELL_REDIRECTED = ('  if (strcmp(name, "cowtest") == 0)\n    name = "fakecow";\n'
+                    "  exec(name, c->argv);")
+
+
+def arm_user_forger(tree):
+    """Give tree the user-space forger; return tree."""
+    labels = []
+    for name in COWTEST_NAMES:
+        labels += [name] + ["%s (run %d)" % (name, run) for run in range(2, 4)]
+    with open(os.path.join(tree, "user", "fakecow.c"), "w") as handle:
+        handle.write(USER_FORGER % (", ".join('"%s"' % label for label in labels),
+                                    " ".join("%s=ok" % name for name in COWTEST_NAMES)))
+    return patch(tree, SHELL, SHELL_EXEC, SHELL_REDIRECTED)
 
 
 def pack_tar(tree, archive):
@@ -238,8 +266,9 @@ class Scene:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-def build_submissions(scene, source):
-    """Every submission of the batch, in scene.folder."""
+def build_submissions(scene, source, starter):
+    """Every submission of the batch, in scene.folder (starter: the lab's
+    starter tree, for the user-space forger)."""
     folder = scene.folder
     copy_tree(source, os.path.join(folder, "honest"))
     arm(copy_tree(source, os.path.join(folder, "hostile")), scene.targets("owned-by-hostile"))
@@ -259,9 +288,9 @@ def build_submissions(scene, source):
         os.mkdir(os.path.join(folder, name))
     not_a_tree(os.path.join(folder, "dup.zip"))
     not_a_tree(os.path.join(folder, "dup.tar.gz"))
-    patch_shell(copy_tree(source, os.path.join(folder, "replay")), REPLAY_FUNCTION,
-                "replay_nonce(line)")
+    arm_replayer(copy_tree(source, os.path.join(folder, "replay")))
     arm_forger(copy_tree(source, os.path.join(folder, "forger")))
+    arm_user_forger(copy_tree(starter, os.path.join(folder, "user_forger")))
 
 
 def probe_lines(text):
@@ -307,6 +336,7 @@ EXPECTED_ROWS = {
     "dup.tar.gz": ("error", "no kernel/ folder"),
     "replay": ("graded", ""),
     "forger": ("graded", ""),
+    "user_forger": ("graded", ""),
 }
 EXPECTED_ROWS.update((name, ("error", "no kernel/ folder")) for name in FORMULA_NAMES)
 
@@ -337,11 +367,11 @@ def expect_proofs_refused(logs):
 
 @suite.test
 def batch_scores_every_attack_zero_and_the_honest_one_full(m):
-    with tree_copy() as source:
+    with tree_copy() as source, starter_tree() as starter:
         scratch = os.path.dirname(source)
         scene = Scene(scratch, os.path.basename(scratch))
         try:
-            build_submissions(scene, source)
+            build_submissions(scene, source, starter)
             logs, out = os.path.join(scratch, "logs"), os.path.join(scratch, "results.csv")
             temporary = os.path.join(scratch, "tmp")
             before = snapshot(scratch, skip=(temporary, logs, scene.canary.path))
@@ -588,7 +618,7 @@ def batch_row_of_a_failing_grade_is_an_error_and_the_csv_is_written(m):
     submission.grade = crashing_grade
     try:
         ports = batch.PortPool()
-        rows = [batch.grade_one(options, ports, path, os.path.basename(path))
+        rows = [batch.grade_one(options, ports, path, os.path.basename(path), None)
                 for path in ("/x/bad", "/x/good")]
     finally:
         submission.grade = real_grade

@@ -21,6 +21,8 @@ EXIT_FULL_MARKS = 0
 EXIT_NOT_FULL = 1
 EXIT_INTERRUPTED = 130     # stopped by Ctrl-C, as a shell reports SIGINT
 PUBLISHED_MODE = 0o644     # of a results file: mkstemp makes it 0600
+MAX_REASON_LINES = 60      # of one failure's reason, shown (the console quoted can be huge)
+MAX_REASON_WIDTH = 500     # characters of one line of a reason
 
 RESULT = re.compile(r"(\S+): (?:OK \(\d+\.\ds\)|(FAIL))$")
 SCORE = re.compile(r"Score: (\d+)/(\d+)$")
@@ -59,6 +61,10 @@ class Report:
         self.possible += points
         self.failed += 1
         lines = str(reason).rstrip().splitlines() or ["(no reason given)"]
+        if len(lines) > MAX_REASON_LINES:
+            lines = lines[:MAX_REASON_LINES] + ["(%d more lines not shown)"
+                                                % (len(lines) - MAX_REASON_LINES)]
+        lines = [line[:MAX_REASON_WIDTH] for line in lines]
         self.tests.append(gradescope_test(name, False, points, "\n".join(lines)))
         print("%s: FAIL" % name)
         print("\n".join(REASON_INDENT + line for line in lines), flush=True)

@@ -64,11 +64,21 @@ root:
   processes of this sandbox.
 
 Unprivileged (root only) is setpriv to nobody, no_new_privs, no
-capabilities, and the same prlimit limits, without
-namespaces: the code cannot write what nobody cannot (the grading files,
-the results folder, the grader's own files), cannot signal or trace the
-grader (it runs as root), but it sees the network and every world-readable
-file and socket. RLIMIT_NPROC then counts every process of nobody's.
+capabilities, and the same prlimit limits, without namespaces: the code
+cannot write what nobody cannot (the grading files, the results folder,
+the grader's own files), cannot signal or trace the grader (it runs as
+root), but it sees the network and every world-readable file and socket.
+RLIMIT_NPROC then counts every process of nobody's, and sweep() kills
+every process of nobody's after each command: meant for a container that
+grades one submission (Gradescope), not for a shared machine.
+
+Before Linux 5.14, RLIMIT_NPROC counts a user's processes in every user
+namespace together: there, sandboxes run at once by a root instructor
+(all nobody) share the MAX_PROCESSES, so one fork bomb can fail another
+submission's build; grade with --jobs 1 on such a kernel.
+
+The wrapper programs (setpriv, unshare, prlimit, kill) are run by
+absolute path, and the PATH the code gets keeps only absolute folders.
 """
 
 import functools
@@ -81,7 +91,7 @@ import sys
 BWRAP = "bwrap"
 PACKAGE = "bubblewrap"
 INSTALL_COMMAND = "sudo apt-get update && sudo apt-get install -y " + PACKAGE
-UTILITIES = ("prlimit", "setpriv", "unshare")     # util-linux, in every Debian system
+UTILITIES = ("prlimit", "setpriv", "unshare", "kill")   # util-linux and procps
 
 SANDBOX_UID = 65534                 # nobody, for an instructor who is root
 SANDBOX_GID = 65534
@@ -106,12 +116,27 @@ KEPT_PREFIXES = ("XV6_", "GRADE_")
 PYTHON_PREFIX = os.path.realpath(sys.base_prefix)
 NAMESPACES = ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
               "--unshare-cgroup")
+# Where the wrapper programs are looked for: system folders only, never the
+# PATH, whose empty or relative entries would find a program of the tree's.
+SYSTEM_PATH = "/usr/bin:/bin:/usr/sbin:/sbin"
+
+
+def system_tool(name):
+    """The absolute path of util-linux's name (its name alone if it is missing,
+    which find_bwrap() reports)."""
+    return shutil.which(name, path=SYSTEM_PATH) or name
+
+
 # For root: become nobody, with no capabilities.
-BECOME_NOBODY = ["setpriv", "--reuid=%d" % SANDBOX_UID, "--regid=%d" % SANDBOX_GID,
-                 "--clear-groups", "--no-new-privs", "--inh-caps=-all"]
-OWN_USER_NAMESPACE = ["unshare", "--user", "--map-current-user"]
-LIMITS = ["prlimit", "--nproc=%d" % MAX_PROCESSES, "--as=%d" % MAX_ADDRESS_SPACE,
+BECOME_NOBODY = [system_tool("setpriv"), "--reuid=%d" % SANDBOX_UID,
+                 "--regid=%d" % SANDBOX_GID, "--clear-groups", "--no-new-privs",
+                 "--inh-caps=-all"]
+OWN_USER_NAMESPACE = [system_tool("unshare"), "--user", "--map-current-user"]
+LIMITS = [system_tool("prlimit"), "--nproc=%d" % MAX_PROCESSES, "--as=%d" % MAX_ADDRESS_SPACE,
           "--fsize=%d" % MAX_FILE_SIZE, "--"]
+# Run as nobody after each confined command of Unprivileged's: ends every
+# process of nobody's that escaped the grader's process group (setsid).
+KILL_ALL_OF_NOBODY = BECOME_NOBODY + [system_tool("kill"), "-KILL", "-1"]
 PROBE_TIMEOUT = 30                  # seconds for works(): one `true` in the sandbox
 
 
@@ -129,7 +154,7 @@ def find_bwrap():
             "(Debian/Ubuntu package `%s`). Install it with:\n    %s\n"
             "or pass --unsandboxed to run submissions with your own rights."
             % (BWRAP, os.environ.get("PATH", ""), PACKAGE, INSTALL_COMMAND))
-    missing = [tool for tool in UTILITIES if shutil.which(tool) is None]
+    missing = [tool for tool in UTILITIES if shutil.which(tool, path=SYSTEM_PATH) is None]
     if missing:
         raise SandboxMissing("found %s but not %s (Debian package util-linux); install it "
                              "with: sudo apt-get install -y util-linux"
@@ -178,7 +203,10 @@ def confined_environment(environment, home, tmpdir=PRIVATE_TMPS[0]):
     with the grader's Python first on PATH, HOME at home and TMPDIR at tmpdir."""
     python_bin = os.path.dirname(os.path.realpath(sys.executable))
     kept = kept_environment(environment)
-    kept["PATH"] = python_bin + os.pathsep + kept.get("PATH", os.defpath)
+    # Only absolute entries: an empty or relative one would name the tree.
+    folders = [folder for folder in kept.get("PATH", os.defpath).split(os.pathsep)
+               if os.path.isabs(folder)]
+    kept["PATH"] = os.pathsep.join([python_bin] + folders)
     kept.update(HOME=home, TMPDIR=tmpdir)
     return kept
 
@@ -186,6 +214,7 @@ def confined_environment(environment, home, tmpdir=PRIVATE_TMPS[0]):
 class Sandbox:
     """A bwrap jail whose root holds ROOT_FOLDERS read-only and scratch writable.
 
+    readable: files outside scratch to bind read-only (the disk image).
     hidden: folders the code inside must not see even where they lie inside
     a bound folder (each becomes an empty tmpfs); the instructor's homes are
     always among them.
@@ -193,8 +222,9 @@ class Sandbox:
 
     kind = "bwrap"
 
-    def __init__(self, scratch, hidden=(), bwrap=None):
+    def __init__(self, scratch, hidden=(), readable=(), bwrap=None):
         self.scratch = os.path.realpath(scratch)
+        self.readable = [os.path.realpath(path) for path in readable]
         self.bwrap = bwrap or find_bwrap()
         self.as_root = os.geteuid() == 0
         self.hidden = sorted({os.path.realpath(path) for path in list(hidden) + homes()
@@ -204,6 +234,9 @@ class Sandbox:
         """Make folder (inside scratch) writable by the sandbox user."""
         if self.as_root:
             give_to_nobody(folder)
+
+    def sweep(self):
+        """Nothing to do: a sandbox's processes die with its PID namespace."""
 
     def _if_known(self, *option):
         """option (a flag and its values) if this bwrap has it, else nothing."""
@@ -262,6 +295,8 @@ class Sandbox:
             argv += self._walkable(PYTHON_PREFIX) + ["--ro-bind", PYTHON_PREFIX, PYTHON_PREFIX]
         argv += self._covers()
         argv += self._walkable(self.scratch) + ["--bind", self.scratch, self.scratch]
+        for path in self.readable:
+            argv += self._walkable(path) + ["--ro-bind", path, path]
         # Without --clearenv (bwrap 0.4), bwrap's own environment is what popen
         # gives it, PATH alone, which the --setenv below overrides.
         argv += ["--chdir", cwd] + self._if_known("--clearenv")
@@ -315,6 +350,12 @@ class Unprivileged:
         environment it gets."""
         return (BECOME_NOBODY + LIMITS + list(command),
                 confined_environment(environment, self.scratch))
+
+    def sweep(self):
+        """Kill every process of nobody's: what a confined command left behind,
+        even out of the grader's process group (the grade ends with them)."""
+        subprocess.run(KILL_ALL_OF_NOBODY, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=False)
 
     def popen(self, command, cwd, environment, **options):
         """subprocess.Popen(command, **options) as nobody, from cwd."""

@@ -10,7 +10,9 @@ by tools/submission.py: unpacked within limits and without links, the
 instructor's grading files laid over it, then graded by the instructor's
 grade-lab-cow, which runs the submission's build and QEMU in a bubblewrap
 sandbox (test/sandbox.py) and scores the console from outside it, up to
---jobs at a time, each with its own GRADE_PORT. Without a working bwrap it
+--jobs at a time, each with its own GRADE_PORT. Every kernel boots the
+instructor's fs.img, built once first from this tree alone, so the user
+programs that print the results are the instructor's. Without a working bwrap it
 refuses to start, unless told --unsandboxed.
 
 Nothing a submission does reaches another row or the batch: a broken
@@ -46,6 +48,7 @@ from report import EXIT_INTERRUPTED, write_new_file  # noqa: E402
 
 DEFAULT_JOBS = 2
 EXIT_NO_SANDBOX = 2
+EXIT_NO_IMAGE = 3
 LOG_NAME = "grader.log"
 FIXED_COLUMNS = ("name", "score", "max_score", "status")
 LAST_COLUMNS = ("seconds", "note")
@@ -98,11 +101,21 @@ def refuse_without_sandbox():
 
 def row_names(paths):
     """{path: the name of its row}: its submission name, or its whole file
-    name when another entry has the same submission name."""
+    name when another entry has the same submission name, with " (2)", " (3)"...
+    after it should even that be taken."""
     counts = collections.Counter(submission.submission_name(path) for path in paths)
-    return {path: submission.submission_name(path)
-            if counts[submission.submission_name(path)] == 1 else os.path.basename(path)
-            for path in paths}
+    names, taken = {}, set()
+    for path in paths:
+        name = submission.submission_name(path)
+        if counts[name] > 1:
+            name = os.path.basename(path)
+        unique, copy = name, 1
+        while unique in taken:
+            copy += 1
+            unique = "%s (%d)" % (name, copy)
+        taken.add(unique)
+        names[path] = unique
+    return names
 
 
 def log_file(options, name, workdir):
@@ -113,12 +126,14 @@ def log_file(options, name, workdir):
 
 
 def hidden_folders(options):
-    """Folders the sandbox must not show: the submissions, the logs, the CSV's."""
-    return [folder for folder in (options.submissions, options.logs,
-                                  os.path.dirname(os.path.abspath(options.out))) if folder]
+    """Folders the sandbox must not show: the submissions, the logs, the CSV's
+    (absolute: the grader runs elsewhere)."""
+    return [os.path.abspath(folder) for folder in (options.submissions, options.logs,
+                                                   os.path.dirname(os.path.abspath(options.out)))
+            if folder]
 
 
-def grade_one(options, ports, path, name):
+def grade_one(options, ports, path, name, image):
     """Grade the submission at path; return its CSV row as a dict. Never raises:
     a problem of any kind becomes the row's status error and its note."""
     started = time.monotonic()
@@ -128,7 +143,7 @@ def grade_one(options, ports, path, name):
             with tempfile.TemporaryDirectory(prefix="grade-batch-") as workdir, \
                     open(log_file(options, name, workdir), "w+", errors="replace") as log:
                 status, note, results = submission.grade(
-                    path, workdir, log, names=options.tests, timeout=options.timeout,
+                    path, workdir, log, image, names=options.tests, timeout=options.timeout,
                     port=port, confine=options.confine, hidden=hidden_folders(options))
         finally:
             ports.give_back(port)
@@ -163,13 +178,30 @@ def spreadsheet_safe(value):
 
 def write_csv(path, columns, rows):
     """Write rows (dicts) under columns to path, whole or not at all."""
-    with tempfile.TemporaryFile("w+", newline="") as handle:
+    with tempfile.TemporaryFile("w+", newline="", errors="backslashreplace") as handle:
         writer = csv.DictWriter(handle, fieldnames=columns)
         writer.writeheader()
         writer.writerows({column: spreadsheet_safe(value) for column, value in row.items()}
                          for row in rows)
         handle.seek(0)
         write_new_file(path, handle.read())
+
+
+def grade_all(options, paths, names, image):
+    """The rows of every submission in paths, graded --jobs at a time, or
+    None if grading was interrupted."""
+    ports = PortPool()
+    pool = concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs)
+    futures = [pool.submit(grade_one, options, ports, path, names[path], image)
+               for path in paths]
+    try:
+        rows = [future.result() for future in futures]
+    except (KeyboardInterrupt, graderun.GradingStopped):
+        pool.shutdown(wait=False, cancel_futures=True)
+        graderun.stop_all()
+        return None
+    pool.shutdown()
+    return rows
 
 
 def main(argv=None):
@@ -179,17 +211,16 @@ def main(argv=None):
     paths = [os.path.join(options.submissions, entry)
              for entry in submission.visible_entries(options.submissions)]
     names = row_names(paths)
-    ports = PortPool()
-    pool = concurrent.futures.ThreadPoolExecutor(max_workers=options.jobs)
-    futures = [pool.submit(grade_one, options, ports, path, names[path]) for path in paths]
-    try:
-        rows = [future.result() for future in futures]
-    except (KeyboardInterrupt, graderun.GradingStopped):
-        pool.shutdown(wait=False, cancel_futures=True)
-        graderun.stop_all()
+    with tempfile.TemporaryDirectory(prefix="grade-batch-image-") as folder:
+        try:
+            image = paths and submission.build_pristine_image(submission.SOURCE, folder)
+        except submission.SubmissionError as problem:
+            print("grade-batch: %s" % problem, file=sys.stderr)
+            return EXIT_NO_IMAGE
+        rows = grade_all(options, paths, names, image)
+    if rows is None:
         print("grade-batch: interrupted; no CSV written", file=sys.stderr)
         return EXIT_INTERRUPTED
-    pool.shutdown()
     columns = FIXED_COLUMNS + tuple(test for test, _ in options.columns) + LAST_COLUMNS
     write_csv(options.out, columns, rows)
     print("grade-batch: %d submissions graded into %s" % (len(rows), options.out),

@@ -7,6 +7,7 @@ empty folder of the caller's (WORK):
 
     WORK/          the caller's, made walkable (0711) but not listable
       tree/        the submission's files: the only folder its code may write
+      fs.img       the instructor's disk image, read-only to the confined code
       host/        0700: the grader's results.json and console transcript
 
 1. unpack(): the submission is a folder, an archive (.tar.gz, .tgz, .tar,
@@ -25,7 +26,11 @@ empty folder of the caller's (WORK):
    (--confine: test/sandbox.py), drives QEMU's console through pipes and
    writes its results.json into WORK/host, which the confined code can
    neither see nor reach. It runs in a process group of its own, bounded
-   in time (test/graderun.py's run_bounded).
+   in time (test/graderun.py's run_bounded). The machines boot the
+   submission's kernel with the instructor's fs.img (--fs-image), built
+   once by the caller from the source alone (build_pristine_image): every
+   user program, the shell, the user library and the headers they
+   include are the instructor's, so only the kernel is the student's.
 4. The results are read back from WORK/host and checked (checked_results):
    every test of the lab, each score a number clamped to the test's
    points. Anything else makes the grade an ERROR with score 0.
@@ -47,6 +52,7 @@ import tempfile
 SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(SOURCE, "test"))
 import gradelib  # noqa: E402  (needs the path above)
+import harness  # noqa: E402
 import unpack  # noqa: E402
 from graderun import GRADER, listed_tests, run_bounded  # noqa: E402
 from harness import REASON_INDENT, TestFailure, scaled  # noqa: E402
@@ -67,6 +73,10 @@ PRIVATE = 0o700            # WORK/host
 TREE_FOLDER = "tree"
 HOST_FOLDER = "host"
 RESULTS_NAME = "results.json"
+IMAGE_NAME = "fs.img"
+# What building fs.img needs of the source (nothing else of it is read).
+IMAGE_SOURCES = ("Makefile", "README", "kernel", "user", "mkfs", "tools")
+READABLE = 0o644           # WORK/fs.img: the confined user reads it, by its name only
 TRANSCRIPT_NAME = "xv6.out"
 
 GRADED = "graded"
@@ -87,13 +97,14 @@ def submission_name(path):
     """The submission's name: its file name without an archive suffix."""
     name = os.path.basename(os.path.normpath(path))
     for suffix in ARCHIVE_SUFFIXES:
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):
             return name[:-len(suffix)]
     return name
 
 
 def is_archive(path):
-    return os.path.isfile(path) and not os.path.islink(path) and path.endswith(ARCHIVE_SUFFIXES)
+    return (os.path.isfile(path) and not os.path.islink(path)
+            and path.lower().endswith(ARCHIVE_SUFFIXES))
 
 
 def visible_entries(folder):
@@ -277,6 +288,27 @@ def status_of(results):
     return BUILD_FAILED if build[0]["status"] != "passed" else GRADED
 
 
+def build_pristine_image(source, folder):
+    """Build the instructor's fs.img (every user program, cowtest and
+    usertests among them, from source's own files) in folder, a new folder
+    of ours; return its path. Run on the host: all of it is source's code.
+    Raises SubmissionError if the build fails."""
+    tree = os.path.join(folder, TREE_FOLDER)
+    os.mkdir(tree)
+    for name in IMAGE_SOURCES:
+        if os.path.isdir(os.path.join(source, name)):
+            shutil.copytree(os.path.join(source, name), os.path.join(tree, name),
+                            ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy2(os.path.join(source, name), os.path.join(tree, name))
+    try:
+        harness.make("clean", tree=tree)
+        harness.make(IMAGE_NAME, tree=tree)
+    except TestFailure as failure:
+        raise SubmissionError("cannot build the instructor's %s: %s" % (IMAGE_NAME, failure))
+    return os.path.join(tree, IMAGE_NAME)
+
+
 def prepare_work(workdir):
     """Make WORK's layout (see the top of this file); return (tree, host)."""
     os.chmod(workdir, WALKABLE_ONLY)
@@ -285,10 +317,10 @@ def prepare_work(workdir):
     return os.path.join(workdir, TREE_FOLDER), host
 
 
-def grader_command(source, tree, host, confine, hidden, names):
-    """The command line of the instructor's grader for tree."""
+def grader_command(source, tree, host, image, confine, hidden, names):
+    """The command line of the instructor's grader for tree, booting image."""
     command = [sys.executable, os.path.join(source, GRADER), "--tree", tree,
-               "--json", os.path.join(host, RESULTS_NAME),
+               "--fs-image", image, "--json", os.path.join(host, RESULTS_NAME),
                "--transcript", os.path.join(host, TRANSCRIPT_NAME)]
     if confine is not None:
         command += ["--confine", confine]
@@ -297,12 +329,14 @@ def grader_command(source, tree, host, confine, hidden, names):
     return command + list(names or [])
 
 
-def grade(submission, workdir, log, source=SOURCE, names=None, timeout=DEFAULT_TIMEOUT,
+def grade(submission, workdir, log, image, source=SOURCE, names=None, timeout=DEFAULT_TIMEOUT,
           port=None, confine=None, hidden=()):
     """Grade submission in workdir (an empty folder of the caller's).
 
-    names: the tests to run (default all); log: a file open for reading and
-    writing ("w+"), for the grader's output; confine: how the submission's code runs (a kind from
+    log: a file open for reading and writing ("w+"), for the grader's
+    output; image: the instructor's fs.img (build_pristine_image), which
+    the submission's kernel boots; names: the tests to run (default all);
+    confine: how the submission's code runs (a kind from
     gradelib.CONFINEMENTS, or None to run it with our rights); hidden:
     folders a bwrap sandbox must not show. Returns (status, note, results)
     as the top of this file says.
@@ -312,9 +346,13 @@ def grade(submission, workdir, log, source=SOURCE, names=None, timeout=DEFAULT_T
     try:
         unpack_submission(submission, tree)
         overlay(source, tree)
+        booted = os.path.join(workdir, IMAGE_NAME)
+        shutil.copyfile(image, booted)
+        os.chmod(booted, READABLE)
     except (SubmissionError, OSError) as problem:
         return ERROR, str(problem), fallback_results(str(problem), tests)
-    command = grader_command(source, tree, host, confine, [source] + list(hidden), names)
+    command = grader_command(source, tree, host, booted, confine, [source] + list(hidden),
+                             names)
     exit_status = run_bounded(command, host, timeout, log, port)
     raw = load_results(os.path.join(host, RESULTS_NAME))
     try:
@@ -333,5 +371,5 @@ def grade(submission, workdir, log, source=SOURCE, names=None, timeout=DEFAULT_T
                                              tests)
     status = status_of(results)
     notes = {GRADED: "", BUILD_FAILED: "the build failed",
-             ERROR: results["output"].splitlines()[-1]}
+             ERROR: (results["output"].splitlines() or ["the grader tried no build"])[-1]}
     return status, notes[status], results
