@@ -36,6 +36,7 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/cowstat.h"
+#include "kernel/auditstat.h"
 #include "kernel/pageinfo.h"
 #include "user/user.h"
 #include "user/proof.h"
@@ -2064,6 +2065,23 @@ static void vfork_child_out_of_memory(void) {
   }
 }
 
+// The kernel self-audit, run while a vfork child lives, finds nothing
+// wrong: the page table the child borrows is walked once, not once for it
+// and once for its parent.  The child's store of the result is the parent's.
+static void audit_clean_while_vfork_child_lives(void) {
+  static struct auditstat st;
+  static volatile int problems = -2;
+
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    problems = audit(AUDIT_CHECK, &st);
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the problems audit() found in a vfork child", 0, problems);
+}
+
 // Return twice: 0 in the vfork child and the child's pid in the parent,
 // which resumes in vfork_two_calls_down(), a frame below the outer one.
 static int __attribute__((noinline)) vfork_two_calls_down(void) {
@@ -2143,6 +2161,7 @@ static const struct test tests[] = {
   TEST(vfork_child_killed, QUICK),
   TEST(vfork_child_out_of_memory, QUICK),
   TEST(vfork_child_returns_from_caller, QUICK),
+  TEST(audit_clean_while_vfork_child_lives, QUICK),
   TEST(uptime_advances, QUICK),
   TEST(sleep_waits_at_least_n_ticks, QUICK),
   TEST(unknown_syscall_fails, QUICK),

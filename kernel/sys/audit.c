@@ -4,7 +4,8 @@
 // For every page that kalloc() manages it checks that
 //   count == mappings + kernel owners,
 // where a mapping is a leaf PTE below TRAPFRAME in any process's page table
-// (the stack guard page included), and the kernel owners are: each
+// (the stack guard page included; a page table is walked once, though a
+// vfork child and its parent both name it), and the kernel owners are: each
 // page-table page (owned by the PTE above it, or by p->pagetable or
 // kernel_pagetable for a root), each process's trap frame (its TRAPFRAME
 // PTE is not counted: p->trapframe owns the page), each kernel stack (a
@@ -227,15 +228,25 @@ static void mark_free(void *pa) {
     listed[page_number((uint64)pa)]++;
 }
 
+// p's page table, or 0 if p has none or an earlier slot has the same one
+// (a vfork child runs on its parent's): so each is walked once.
+static pagetable_t table_to_walk(struct proc *p) {
+  if (p->state == UNUSED || p->pagetable == 0)
+    return 0;
+  for (struct proc *q = proc; q < p; q++)
+    if (q->state != UNUSED && q->pagetable == p->pagetable)
+      return 0;
+  return p->pagetable;
+}
+
 static void count_holders(void) {
   walk_table(kernel_pagetable, 0, 0);
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p->state == UNUSED)
-      continue;
-    if (p->trapframe)
+    if (p->state != UNUSED && p->trapframe)
       own(p->trapframe);
-    if (p->pagetable)
-      walk_table(p->pagetable, p->pid, 0);
+    pagetable_t table = table_to_walk(p);
+    if (table)
+      walk_table(table, p->pid, 0);
   }
   npipes_seen = 0;
   file_visit_pipes(own_pipe);
@@ -256,9 +267,11 @@ static void describe(uint64 pa) {
   printf("audit: page 0x%lx: count %d, expected %d (%d mappings, %d kernel owners), "
          "%d times on the free list\n",
          pa, count_of(pa), mappings[i] + owners[i], mappings[i], owners[i], listed[i]);
-  for (struct proc *p = proc; p < &proc[NPROC]; p++)
-    if (p->state != UNUSED && p->pagetable)
-      walk_table(p->pagetable, p->pid, pa);
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    pagetable_t table = table_to_walk(p);
+    if (table)
+      walk_table(table, p->pid, pa);
+  }
 }
 
 static void compare_page(uint64 pa, uint64 *in_use) {
