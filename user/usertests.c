@@ -37,6 +37,7 @@
 #include "kernel/riscv.h"
 #include "kernel/cowstat.h"
 #include "kernel/auditstat.h"
+#include "kernel/forkorder.h"
 #include "kernel/pageinfo.h"
 #include "user/user.h"
 #include "user/proof.h"
@@ -618,6 +619,24 @@ static void sleep_waits_at_least_n_ticks(void) {
   int start = uptime();
   expect_ret("sleep()", 0, sleep(SLEEP_TICKS));
   expect_at_least("the ticks slept by sleep(5)", SLEEP_TICKS, uptime() - start);
+}
+
+// The order after fork is the caller's own: a child starts with its
+// parent's, and the order a child sets changes nothing for its parent.
+static void forkorder_is_per_process(void) {
+  int first = forkorder(FORK_ORDER_QUERY);
+  int other = first == FORK_CHILD_FIRST ? FORK_PARENT_FIRST : FORK_CHILD_FIRST;
+
+  expect_value("the order forkorder() replaced", first, forkorder(other));
+  int pid = fork_or_fail();
+  if (pid == 0) {
+    expect_value("the order a child inherits (forkorder()'s old value)", other,
+                 forkorder(first));
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the parent's order after its child set another", other,
+               forkorder(FORK_ORDER_QUERY));
 }
 
 // Makes system call num directly, as the generated stubs do (user/lib/gen_usys.py).
@@ -2162,6 +2181,7 @@ static const struct test tests[] = {
   TEST(vfork_child_out_of_memory, QUICK),
   TEST(vfork_child_returns_from_caller, QUICK),
   TEST(audit_clean_while_vfork_child_lives, QUICK),
+  TEST(forkorder_is_per_process, QUICK),
   TEST(uptime_advances, QUICK),
   TEST(sleep_waits_at_least_n_ticks, QUICK),
   TEST(unknown_syscall_fails, QUICK),

@@ -92,6 +92,7 @@ struct proc {
   char name[PROC_NAME_LEN];     // for debugging (Ctrl-P)
   struct cowstat cow_self;      // copy-on-write events of this process
   struct cowstat cow_children;  // ... and of the children it has reaped
+  int fork_order;               // who runs first after its fork (forkorder.h)
 
   // set by vfork() before the process first runs, cleared only by the
   // process itself; the parent reads it under vfork_lock (proc/vfork.c)
