@@ -112,5 +112,10 @@ void setkilled(struct proc *p);
 int killed(struct proc *p);
 // Lists the processes on the console (Ctrl-P), taking no locks.
 void procdump(void);
+// p's user page table, or 0 if p has none or an earlier slot of the process
+// table has the same one (a vfork child runs on its parent's): a loop over
+// the table meets each page table once.  Takes no locks: exact while
+// nothing changes (the audit stops the world), a snapshot otherwise.
+pagetable_t distinct_pagetable(struct proc *p);
 
 #endif

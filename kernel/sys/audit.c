@@ -94,10 +94,6 @@ static struct {
 // ---------------------------------------------------------------------------
 // Counting what holds each page
 
-static int is_managed(uint64 pa) {
-  return pa % PGSIZE == 0 && pa >= (uint64)kfirstpage() && pa < PHYSTOP;
-}
-
 static uint64 page_number(uint64 pa) {
   return (pa - KERNBASE) / PGSIZE;
 }
@@ -109,7 +105,7 @@ static void problem(void) {
 // Records a kernel owner (owns) or a mapping of pa, which must be a page
 // kalloc() manages.
 static void count_holder(uint64 pa, ushort *table, const char *what, int pid, uint64 va) {
-  if (!is_managed(pa)) {
+  if (!kmanaged((void *)pa)) {
     problem();
     if (pass.reporting)
       printf("audit: %s 0x%lx (pid %d va 0x%lx) is not a page kalloc() manages\n", what,
@@ -188,7 +184,7 @@ static void walk_level(struct walk *w, pagetable_t page, int level, uint64 va_ba
     uint64 next = PTE2PA(pte);
     if (w->show == 0)
       count_holder(next, owners, "page-table page", w->pid, va);
-    if (level == 0 || !is_managed(next))
+    if (level == 0 || !kmanaged((void *)next))
       continue;
     if (level == 1 && !leaf_table_fits(w, pte, next, va))
       continue;
@@ -200,7 +196,7 @@ static void walk_table(pagetable_t root, int pid, uint64 show) {
   struct walk w = { .pid = pid, .show = show };
   if (show == 0)
     count_holder((uint64)root, owners, "page-table root", pid, 0);
-  if (is_managed((uint64)root))
+  if (kmanaged(root))
     walk_level(&w, root, ROOT_LEVEL, 0);
 }
 
@@ -218,7 +214,7 @@ static void own_pipe(struct pipe *pi) {
 }
 
 static void mark_free(void *pa) {
-  if (!is_managed((uint64)pa)) {
+  if (!kmanaged(pa)) {
     problem();
     if (pass.reporting)
       printf("audit: free list holds 0x%lx, not a page kalloc() manages\n", (uint64)pa);
@@ -228,23 +224,12 @@ static void mark_free(void *pa) {
     listed[page_number((uint64)pa)]++;
 }
 
-// p's page table, or 0 if p has none or an earlier slot has the same one
-// (a vfork child runs on its parent's): so each is walked once.
-static pagetable_t table_to_walk(struct proc *p) {
-  if (p->state == UNUSED || p->pagetable == 0)
-    return 0;
-  for (struct proc *q = proc; q < p; q++)
-    if (q->state != UNUSED && q->pagetable == p->pagetable)
-      return 0;
-  return p->pagetable;
-}
-
 static void count_holders(void) {
   walk_table(kernel_pagetable, 0, 0);
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
     if (p->state != UNUSED && p->trapframe)
       own(p->trapframe);
-    pagetable_t table = table_to_walk(p);
+    pagetable_t table = distinct_pagetable(p);
     if (table)
       walk_table(table, p->pid, 0);
   }
@@ -268,7 +253,7 @@ static void describe(uint64 pa) {
          "%d times on the free list\n",
          pa, count_of(pa), mappings[i] + owners[i], mappings[i], owners[i], listed[i]);
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    pagetable_t table = table_to_walk(p);
+    pagetable_t table = distinct_pagetable(p);
     if (table)
       walk_table(table, p->pid, pa);
   }
