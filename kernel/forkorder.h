@@ -1,5 +1,7 @@
 // Which process runs first after fork(), for the forkorder() system call (a
-// project extension, number 26; see README).  User programs include this.
+// project extension, number 26; see README).  Each process has its own
+// order, for its own forks; a child starts with its parent's, and keeps it
+// across exec.  User programs include this.
 #ifndef XV6_FORKORDER_H
 #define XV6_FORKORDER_H
 

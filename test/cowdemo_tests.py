@@ -1,6 +1,7 @@
-"""cowdemo suite: the three classic demonstrations run, and say what they should.
+"""cowdemo suite: the demonstrations run, and say what they should.
 
-`cowdemo data`, `cowdemo exec` and `cowdemo vfork` print one line per step:
+`cowdemo data`, `cowdemo exec`, `cowdemo vfork` and `cowdemo grandchild`
+print one line per step:
 
     WHO: STEP: NAME=VALUE pa=0x... flags=rw-u cow=0 count=1
 
@@ -19,7 +20,7 @@ from harness import Suite, check
 
 suite = Suite("cowdemo", cpus=(1, 3))
 
-STEP = re.compile(r"^(parent|child): (.+?): (\S+)=(-?\d+) pa=(0x[0-9a-f]+) "
+STEP = re.compile(r"^(parent|child|grandchild): (.+?): (\S+)=(-?\d+) pa=(0x[0-9a-f]+) "
                   r"flags=([-rwxu]{4}) cow=(\d+) count=(\d+)$")
 STORE = re.compile(r"^(parent|child): store \S+=-?\d+: kernel counted(.*)$")
 COUNTER = re.compile(r"(\w+)\+(\d+)")
@@ -134,6 +135,23 @@ def vfork_child_store_is_the_parents(m):
     after = d.step("parent", "after the child's exit")
     d.expect("the parent seeing the vfork child's 20", after, "value", 20)
     same_page(d, "the parent's page unchanged by vfork", before, after)
+
+
+@suite.test
+def grandchild_makes_three_page_tables_map_the_page(m):
+    """pageinfo's count is the number of page tables that map the page, however
+    they map it (with FORK=shared, through a shared leaf page-table page)."""
+    d = Demo(m, "grandchild")
+    d.expect("one page table mapping the page before fork", d.step("parent", "before fork"),
+             "count", 1)
+    forked = d.step("parent", "after fork")
+    for view in (forked, d.step("child", "after fork")):
+        d.expect("two page tables mapping the page after fork", view, "count", 2)
+    for view in (d.step("grandchild", "after fork"), d.step("child", "after its fork"),
+                 d.step("parent", "after the grandchild's fork")):
+        d.expect("three page tables mapping the page once the child has forked too", view,
+                 "count", 3)
+        same_page(d, "one physical page in all three", forked, view)
 
 
 ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "

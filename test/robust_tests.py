@@ -13,6 +13,10 @@ state worth checking from the host (a killed shell, a disk to fsck):
   mappers; a plain audit right after is clean.
 - failed_write_leaves_no_block_beyond_size: write() from an unmapped
   address fails, the file stays empty, and fsck finds no block past its end.
+- audit_loop_takes_little_from_others_and_no_tick: while two processes
+  call audit() without pause, another counts its own loops (`callhog
+  audit`): it keeps at least MIN_KEPT_PERCENT of what it counts beside two
+  loops of getpid(), and the clock loses no tick.
 """
 
 import re
@@ -91,3 +95,29 @@ def failed_write_leaves_no_block_beyond_size(m):
           "expected write() from an unmapped address to return -1 and leave size 0, got %r" % out)
     report = fsck_clean(m, "after a failed write")
     check("beyond its size" not in report, "fsck found a block beyond a size:\n%s" % report)
+
+
+HOG_LINE = re.compile(r"(?m)^callhog call=(\w+) hogs=\d+ loops=\d+ baseline=\d+ kept=(\d+)% "
+                      r"ticks=(\d+) expected=(\d+)$")
+HOG_TIMEOUT = 120         # seconds for `callhog` (12 s of counting, and the hogs' ends)
+MIN_KEPT_PERCENT = 90     # the audit stops the world at most 2% of the time
+                          # (kernel/sys/audit.c); the rest is a busy host's noise
+MAX_LOST_TICKS = 1        # uptime() is read once at each end, maybe just before a tick
+
+
+@suite.test
+def audit_loop_takes_little_from_others_and_no_tick(m):
+    m.boot()
+    command = "callhog audit"
+    out = m.run(command, HOG_TIMEOUT)
+    found = HOG_LINE.search(out)
+    check(found is not None and found.group(1) == "audit",
+          "expected `%s` to print its callhog line, got:\n%s" % (command, out))
+    kept, ticks, expected = (int(found.group(i)) for i in (2, 3, 4))
+    check(kept >= MIN_KEPT_PERCENT,
+          "expected a process to keep at least %d%% of its loops beside two loops of "
+          "audit(), against two of getpid(), got %d%%:\n%s" % (MIN_KEPT_PERCENT, kept, out))
+    check(expected - ticks <= MAX_LOST_TICKS,
+          "expected the clock to lose at most %d tick while audit() ran in loops, it "
+          "counted %d of %d:\n%s" % (MAX_LOST_TICKS, ticks, expected, out))
+    return "kept %d%% of its loops; %d of %d ticks" % (kept, ticks, expected)

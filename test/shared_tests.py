@@ -31,11 +31,12 @@ from cow_tests import check_cowtest
 from harness import REPO, Suite, TestFailure, check
 
 # cowdemo's scenarios, whose facts (page shared after fork, copied by the
-# child's store, reused by its last owner, borrowed by vfork) must hold on
-# this kernel as on the default one.
+# child's store, reused by its last owner, borrowed by vfork, counted once
+# per page table that maps it) must hold on this kernel as on the default one.
 COWDEMO_SCENARIOS = (cowdemo_tests.data_child_store_copies_page_parent_keeps_10,
                      cowdemo_tests.exec_leaves_parent_sole_owner_no_copy,
-                     cowdemo_tests.vfork_child_store_is_the_parents)
+                     cowdemo_tests.vfork_child_store_is_the_parents,
+                     cowdemo_tests.grandchild_makes_three_page_tables_map_the_page)
 from regression_tests import check_usertests
 
 sys.path.insert(0, os.path.join(REPO, "tools"))

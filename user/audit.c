@@ -9,7 +9,10 @@
 //                  program shares with a child it forked: it must find it
 //
 // After a planted check, a plain one must be clean again: the plant is
-// undone before the kernel lets other processes run.
+// undone before the kernel lets other processes run.  The kernel rations
+// audits (README, system call 23): one that comes soon after another
+// sleeps until its turn: 49 times as long as the last one stopped the
+// world (a few seconds with three harts).
 #include "kernel/types.h"
 #include "kernel/riscv.h"
 #include "kernel/auditstat.h"

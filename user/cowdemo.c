@@ -3,6 +3,8 @@
 //   cowdemo data    fork; the child changes a global, the parent does not see it
 //   cowdemo exec    fork; the child execs, and the parent gets its page back
 //   cowdemo vfork   vfork; the child changes a global, the parent sees it
+//   cowdemo grandchild
+//                   fork; the child forks again: three page tables map a page
 //
 // At each step a process prints what it sees (the value) and what the
 // kernel did: the physical page behind the value, its PTE flags, whether
@@ -174,6 +176,65 @@ static void vfork_child(volatile int *data) {
   exit(0);
 }
 
+// A page in a part of the heap that nothing else touches: the first page
+// of a LEAF_REGION of its own, the next page in the same region is mapped
+// too.  (Under FORK=shared, fork shares the leaf page-table page that maps
+// the region, and a process writing in the region gets a copy of it: see
+// docs/lab-cow-challenge.md.)
+#define LEAF_REGION ((PXMASK + 1) * PGSIZE)  // what one leaf page-table page maps
+
+static volatile int *page_of_own_region(void) {
+  uint64 end = (uint64)sbrk(0);
+  uint64 start = (end + LEAF_REGION - 1) & ~((uint64)LEAF_REGION - 1);
+  if (sbrk(start + 2 * PGSIZE - end) == (char *)-1)
+    die("sbrk failed");
+  return (volatile int *)start;
+}
+
+// Waits until every write end of the pipe whose read end is fd is closed.
+static void await_close(int fd) {
+  char c;
+  while (read(fd, &c, 1) > 0)
+    ;
+}
+
+// fork; the child writes the next page of the region (and gets its own
+// copy of that page) and forks a grandchild: the page at p is then mapped
+// by three page tables, as each of the three sees.  The grandchild stays
+// until the parent, the last to look, closes hold.
+static void demo_grandchild(void) {
+  volatile int *p = page_of_own_region();
+  volatile int *next = p + PGSIZE / sizeof(int);
+  *p = 10;
+  int to_child[2], to_parent[2], hold[2];
+  if (pipe(to_child) < 0 || pipe(to_parent) < 0 || pipe(hold) < 0)
+    die("pipe failed");
+  show("parent", "before fork", "*p", p);
+  if (fork_or_die() == 0) {
+    close(hold[1]);
+    await_turn(to_child[0]);
+    show("child", "after fork", "*p", p);
+    *next = 20;
+    if (fork_or_die() == 0) {
+      show("grandchild", "after fork", "*p", p);
+      pass_turn(to_child[1]);
+      await_close(hold[0]);
+      exit(0);
+    }
+    await_turn(to_child[0]);
+    show("child", "after its fork", "*p", p);
+    pass_turn(to_parent[1]);
+    reap();
+    exit(0);
+  }
+  show("parent", "after fork", "*p", p);
+  pass_turn(to_child[1]);
+  await_turn(to_parent[0]);
+  show("parent", "after the grandchild's fork", "*p", p);
+  close(hold[1]);
+  reap();
+}
+
 // vfork; the parent sleeps until the child exits, then sees its store.
 static void demo_vfork(void) {
   volatile int *data = &page.data;
@@ -196,7 +257,9 @@ int main(int argc, char *argv[]) {
     demo_exec();
   else if (argc == 2 && strcmp(argv[1], "vfork") == 0)
     demo_vfork();
+  else if (argc == 2 && strcmp(argv[1], "grandchild") == 0)
+    demo_grandchild();
   else
-    die("usage: cowdemo data | exec | vfork");
+    die("usage: cowdemo data | exec | vfork | grandchild");
   return 0;
 }

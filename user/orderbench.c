@@ -17,9 +17,11 @@
 //   orderbench script=background order=child_first ...
 //   orderbench default=parent_first
 //
-// It leaves the kernel's order as it found it (the default), and says
-// which that is on the last line.  tools/perf.py reports the numbers in
-// docs/perf.md.
+// The order is a process's own, and the shell it starts inherits it (its
+// forks are the ones measured); no other process's order changes.  The
+// last line names the order orderbench started with, its shell's: the
+// kernel's default unless someone changed it.  tools/perf.py reports the
+// numbers in docs/perf.md.
 #include "kernel/types.h"
 #include "kernel/fcntl.h"
 #include "kernel/cowstat.h"
@@ -104,7 +106,6 @@ int main(int argc, char *argv[]) {
     measure(script, FORK_PARENT_FIRST, commands);
     measure(script, FORK_CHILD_FIRST, commands);
   }
-  forkorder(initial);
   unlink(SCRIPT);
   printf("orderbench default=%s\n", order_name(initial));
   return 0;

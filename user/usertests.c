@@ -37,6 +37,8 @@
 #include "kernel/memlayout.h"
 #include "kernel/riscv.h"
 #include "kernel/cowstat.h"
+#include "kernel/auditstat.h"
+#include "kernel/forkorder.h"
 #include "kernel/pageinfo.h"
 #include "user/user.h"
 #include "user/proof.h"
@@ -619,6 +621,24 @@ static void sleep_waits_at_least_n_ticks(void) {
   int start = uptime();
   expect_ret("sleep()", 0, sleep(SLEEP_TICKS));
   expect_at_least("the ticks slept by sleep(5)", SLEEP_TICKS, uptime() - start);
+}
+
+// The order after fork is the caller's own: a child starts with its
+// parent's, and the order a child sets changes nothing for its parent.
+static void forkorder_is_per_process(void) {
+  int first = forkorder(FORK_ORDER_QUERY);
+  int other = first == FORK_CHILD_FIRST ? FORK_PARENT_FIRST : FORK_CHILD_FIRST;
+
+  expect_value("the order forkorder() replaced", first, forkorder(other));
+  int pid = fork_or_fail();
+  if (pid == 0) {
+    expect_value("the order a child inherits (forkorder()'s old value)", other,
+                 forkorder(first));
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the parent's order after its child set another", other,
+               forkorder(FORK_ORDER_QUERY));
 }
 
 // Makes system call num directly, as the generated stubs do (user/lib/gen_usys.py).
@@ -2066,6 +2086,23 @@ static void vfork_child_out_of_memory(void) {
   }
 }
 
+// The kernel self-audit, run while a vfork child lives, finds nothing
+// wrong: the page table the child borrows is walked once, not once for it
+// and once for its parent.  The child's store of the result is the parent's.
+static void audit_clean_while_vfork_child_lives(void) {
+  static struct auditstat st;
+  static volatile int problems = -2;
+
+  int pid = vfork();
+  expect_ok("vfork()", pid);
+  if (pid == 0) {
+    problems = audit(AUDIT_CHECK, &st);
+    exit(0);
+  }
+  expect_child_ok(pid);
+  expect_value("the problems audit() found in a vfork child", 0, problems);
+}
+
 // Return twice: 0 in the vfork child and the child's pid in the parent,
 // which resumes in vfork_two_calls_down(), a frame below the outer one.
 static int __attribute__((noinline)) vfork_two_calls_down(void) {
@@ -2145,6 +2182,8 @@ static const struct test tests[] = {
   TEST(vfork_child_killed, QUICK),
   TEST(vfork_child_out_of_memory, QUICK),
   TEST(vfork_child_returns_from_caller, QUICK),
+  TEST(audit_clean_while_vfork_child_lives, QUICK),
+  TEST(forkorder_is_per_process, QUICK),
   TEST(uptime_advances, QUICK),
   TEST(sleep_waits_at_least_n_ticks, QUICK),
   TEST(unknown_syscall_fails, QUICK),

@@ -1,5 +1,6 @@
 // The clock tick.  Every TIMER_INTERVAL, each hart gets an interrupt in
-// supervisor mode; trap.c's clockintr() counts it and preempts.  Which
+// supervisor mode; trap.c's clockintr() brings the tick count up to date
+// (sched/clock.c) and preempts.  Which
 // hardware delivers it is decided on every hart at boot, in machine mode:
 //
 //  - Sstc, the supervisor timer extension (privileged spec 1.12; QEMU 7.0

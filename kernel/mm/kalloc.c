@@ -52,7 +52,7 @@ static int *refcount_of(void *pa) {
 }
 // COW-LAB END
 
-static int is_page_address(void *pa) {
+int kmanaged(void *pa) {
   return (uint64)pa % PGSIZE == 0 && (char *)pa >= end && (uint64)pa < PHYSTOP;
 }
 
@@ -74,7 +74,7 @@ void kinit(void) {
 }
 
 void kfree(void *pa) {
-  if (!is_page_address(pa))
+  if (!kmanaged(pa))
     panic("kfree: not a page address");
   // COW-LAB BEGIN: free the page only when its last owner lets go
   // COW-LAB GUIDED: take one from its count atomically (__atomic_sub_fetch) and look at the
@@ -111,7 +111,7 @@ void *kalloc(void) {
 // COW-LAB GUIDED: kref(pa): add 1 atomically (__atomic_fetch_add); a page with count 0 is free:
 // COW-LAB GUIDED: panic.  krefcount(pa): read the count atomically (__atomic_load_n).
 void kref(void *pa) {
-  if (!is_page_address(pa))
+  if (!kmanaged(pa))
     panic("kref: not a page address");
   if (__atomic_fetch_add(refcount_of(pa), 1, __ATOMIC_ACQ_REL) < 1)
     panic("kref: page is free");

@@ -15,6 +15,10 @@ void kfree(void *pa);
 void *kalloc_copy(const void *src);
 // Pages currently free (for tests and statistics).
 uint64 kfreepages(void);
+// Whether pa is a page kalloc() hands out (page-aligned, from the end of
+// the kernel image up to PHYSTOP), free or not: so a page that may be
+// read as junk is at least RAM.
+int kmanaged(void *pa);
 
 // For the kernel self-audit (sys/audit.c): the lowest page kalloc() can
 // hand out, and a walk of the free list (see kalloc.c).

@@ -22,6 +22,11 @@ int leaf_table_share(pagetable_t old, pagetable_t new, uint64 va) {
   return 0;
 }
 
+// Each leaf page-table page that maps the page is one page table's.
+int page_tables_mapping(pagetable_t pagetable, uint64 va, int leaf_tables) {
+  return leaf_tables;
+}
+
 // Nothing beyond what the audit counts itself: a leaf page-table page has
 // as many references as level-1 PTEs point at it, here always one.
 const char *leaf_table_check(pte_t upper) {

@@ -36,6 +36,13 @@ void leaf_table_drop(pagetable_t leaf);
 // when out of memory.
 int leaf_table_share(pagetable_t old, pagetable_t new, uint64 va);
 
+// For pageinfo: how many page tables map the user page that pagetable maps
+// at va, given leaf_tables, the page's reference count (the number of leaf
+// page-table pages that map it).  In the default build each of those
+// belongs to one page table, so that is the answer; with FORK=shared one
+// may be held by several.  A snapshot, like the count it starts from.
+int page_tables_mapping(pagetable_t pagetable, uint64 va, int leaf_tables);
+
 // For the kernel self-audit: checks what this build promises about the
 // leaf page-table page that the valid level-1 PTE upper points at
 // (FORK=shared: a shared one has no writable PTE; the default build

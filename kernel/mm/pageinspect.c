@@ -6,7 +6,9 @@
 //
 // Locking: none.  The page table is the caller's own (nobody else changes
 // it while the caller is in the kernel), and the reference count is read
-// atomically; it may change right after, as any snapshot may.
+// atomically; it may change right after, as any snapshot may.  The count
+// reported is of page tables, not of what the reference count counts: the
+// build decides how one becomes the other (mm/leaftable.h).
 #include "types.h"
 #include "riscv.h"
 #include "pageinfo.h"
@@ -15,6 +17,7 @@
 #include "mm/vm.h"
 #include "mm/kalloc.h"
 #include "mm/cow.h"
+#include "mm/leaftable.h"
 
 int page_inspect(pagetable_t pagetable, uint64 va, struct pageinfo *info) {
   pte_t *pte = user_pte(pagetable, PGROUNDDOWN(va));
@@ -26,7 +29,7 @@ int page_inspect(pagetable_t pagetable, uint64 va, struct pageinfo *info) {
   info->pa = (uint64)pa;
   info->flags = PTE_FLAGS(*pte);
   // COW-LAB BEGIN: report the page's reference count and whether this PTE is copy-on-write
-  info->refcount = krefcount(pa);
+  info->refcount = page_tables_mapping(pagetable, va, krefcount(pa));
   info->cow = (*pte & PTE_COW) != 0;
   // COW-LAB END
   // COW-LAB STARTER: info->refcount = 1;  // without COW, every user page has one owner

@@ -40,6 +40,16 @@
 //    leaf_table_share() declines and fork shares those pages one by one.
 // leaf_table_check() checks the last two for the kernel self-audit.
 //
+// pageinfo's count (page_tables_mapping()): a user page's count says how
+// many leaf tables map it, not how many page tables, which is the sum of
+// those leaf tables' counts.  When the caller's leaf table is the only one,
+// that is its count.  Otherwise the others are found by looking at va in
+// every process's page table (each page table once: a vfork child's is its
+// parent's), as it is at that moment: another process may be changing or
+// freeing its own meanwhile, so peek_pte() follows only pointers to pages
+// kalloc() manages, and the answer is a snapshot, like any count read
+// without the world stopped.
+//
 // Locking: drop_lock makes "am I the last holder?" and the drop one step,
 // for holders dropping the same leaf table at once; without it, two of
 // them could both see a count of 2, both only drop a reference, and the
@@ -60,6 +70,7 @@
 #include "mm/kalloc.h"
 #include "mm/leaftable.h"
 #include "mm/vm.h"
+#include "sched/process.h"
 
 // On a level-1 PTE (an RSW bit, which the MMU ignores): no PTE of the leaf
 // table it points at has PTE_W.
@@ -139,4 +150,18 @@ const char *leaf_table_check(pte_t upper) {
     if (leaf[i] & PTE_W)
       return "shared leaf page-table page with a writable PTE";
   return 0;
+}
+
+int page_tables_mapping(pagetable_t pagetable, uint64 va, int leaf_tables) {
+  if (leaf_tables == 1)
+    return krefcount((void *)PTE2PA(*walk_leaf_table(pagetable, va, 0)));
+  uint64 pa = PTE2PA(*walk(pagetable, va, 0));
+  int mapping = 0;
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    pagetable_t table = distinct_pagetable(p);
+    pte_t pte = table ? peek_pte(table, va) : 0;
+    if ((pte & PTE_V) && (pte & PTE_U) && PTE2PA(pte) == pa)
+      mapping++;
+  }
+  return mapping;
 }

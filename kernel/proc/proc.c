@@ -8,7 +8,11 @@
 //    zombie children atomic with its sleep, so exit()'s wakeup is not lost.
 //    Order: wait_lock before any p->lock.
 //  - pid_lock guards nextpid.
-//  - child_first is read and set with atomic instructions.
+//
+// The order after fork (forkorder(), kernel/forkorder.h) is each process's
+// own, p->fork_order: init starts with FORK_ORDER_DEFAULT, a child starts
+// with its parent's (fork and vfork alike), exec keeps it, and a process
+// changes only its own, so that it decides for its own forks alone.
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
@@ -29,9 +33,6 @@
 #include "fs/log.h"
 
 static int nextpid = 1;
-// Whether fork() lets the new child run before the parent returns
-// (see fork_order()).  Measured in docs/perf.md.
-static int child_first = FORK_ORDER_DEFAULT;
 static struct spinlock pid_lock;
 static struct spinlock wait_lock;
 
@@ -153,6 +154,7 @@ void userinit(void) {
     panic("userinit: no memory");
   initproc = p;
   safestrcpy(p->name, "init", sizeof(p->name));
+  p->fork_order = FORK_ORDER_DEFAULT;
   p->state = RUNNABLE;
   release(&p->lock);
 }
@@ -218,20 +220,22 @@ int fork(void) {
   }
   np->sz = p->sz;
   int pid = start_child(p, np);
-  if (__atomic_load_n(&child_first, __ATOMIC_RELAXED))
+  if (p->fork_order == FORK_CHILD_FIRST)
     yield();  // a child that execs at once then drops its shares before we write
   return pid;
 }
 
 int fork_order(int order) {
+  struct proc *p = myproc();
+  int before = p->fork_order;
   if (order == FORK_CHILD_FIRST || order == FORK_PARENT_FIRST)
-    return __atomic_exchange_n(&child_first, order, __ATOMIC_RELAXED);
-  return __atomic_load_n(&child_first, __ATOMIC_RELAXED);
+    p->fork_order = order;
+  return before;
 }
 
 // The rest of fork and vfork, once np has its memory: np gets p's registers
-// (returning 0 from the call), open files, directory and name, becomes p's
-// child and may run.  Caller holds np->lock; returns np's pid.
+// (returning 0 from the call), open files, directory, name and fork order,
+// becomes p's child and may run.  Caller holds np->lock; returns np's pid.
 int start_child(struct proc *p, struct proc *np) {
   *np->trapframe = *p->trapframe;
   np->trapframe->a0 = 0;  // the child's fork() returns 0
@@ -240,6 +244,7 @@ int start_child(struct proc *p, struct proc *np) {
       np->ofile[fd] = filedup(p->ofile[fd]);
   np->cwd = idup(p->cwd);
   safestrcpy(np->name, p->name, sizeof(p->name));
+  np->fork_order = p->fork_order;
   int pid = np->pid;
   release(&np->lock);
 

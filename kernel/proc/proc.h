@@ -23,10 +23,12 @@ void proc_freepagetable(pagetable_t pagetable);
 // parent (exit, and exec's old memory).
 void proc_drop_memory(struct proc *p, pagetable_t pagetable, uint64 sz);
 
-// Which process runs first after fork (kernel/forkorder.h): fork_order()
-// sets FORK_CHILD_FIRST or FORK_PARENT_FIRST, any other value leaves it;
-// returns the order before the call.  The default was measured
-// (docs/perf.md, "Child first or parent first").
+// Which process runs first after the calling process's forks
+// (kernel/forkorder.h): fork_order() sets its FORK_CHILD_FIRST or
+// FORK_PARENT_FIRST, any other value leaves it; returns the order before
+// the call.  Its children start with the order it has when it forks them.
+// The default, init's, was measured (docs/perf.md, "Child first or parent
+// first").
 #define FORK_ORDER_DEFAULT FORK_CHILD_FIRST
 int fork_order(int order);
 

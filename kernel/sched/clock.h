@@ -6,12 +6,13 @@
 #include "lib/spinlock.h"
 
 // Clock ticks since boot, guarded by tickslock; sleep() on &ticks to wait
-// for the next one.
+// for the next one (it may advance by more than one at a time).
 extern uint ticks;
 extern struct spinlock tickslock;
 
 void clockinit(void);
-// Counts one tick and wakes its sleepers; hart 0's timer interrupt calls it.
+// Brings ticks up to the time that passed and wakes its sleepers; hart 0's
+// timer interrupt calls it.
 void clock_tick(void);
 
 #endif

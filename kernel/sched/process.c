@@ -38,6 +38,14 @@ int killed(struct proc *p) {
   return k;
 }
 
+pagetable_t distinct_pagetable(struct proc *p) {
+  pagetable_t table = p->state == UNUSED ? 0 : p->pagetable;
+  for (struct proc *q = proc; table && q < p; q++)
+    if (q->state != UNUSED && q->pagetable == table)
+      return 0;
+  return table;
+}
+
 // Lists the processes on the console (Ctrl-P), with the channel each
 // sleeper waits on (the nearest symbol below it in kernel.sym) and the
 // tick count, so that a hang can be told from a stopped clock.  Takes no

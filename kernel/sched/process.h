@@ -92,6 +92,7 @@ struct proc {
   char name[PROC_NAME_LEN];     // for debugging (Ctrl-P)
   struct cowstat cow_self;      // copy-on-write events of this process
   struct cowstat cow_children;  // ... and of the children it has reaped
+  int fork_order;               // who runs first after its fork (forkorder.h)
 
   // set by vfork() before the process first runs, cleared only by the
   // process itself; the parent reads it under vfork_lock (proc/vfork.c)
@@ -111,5 +112,10 @@ void setkilled(struct proc *p);
 int killed(struct proc *p);
 // Lists the processes on the console (Ctrl-P), taking no locks.
 void procdump(void);
+// p's user page table, or 0 if p has none or an earlier slot of the process
+// table has the same one (a vfork child runs on its parent's): a loop over
+// the table meets each page table once.  Takes no locks: exact while
+// nothing changes (the audit stops the world), a snapshot otherwise.
+pagetable_t distinct_pagetable(struct proc *p);
 
 #endif

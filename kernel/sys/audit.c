@@ -4,7 +4,8 @@
 // For every page that kalloc() manages it checks that
 //   count == mappings + kernel owners,
 // where a mapping is a leaf PTE below TRAPFRAME in any process's page table
-// (the stack guard page included), and the kernel owners are: each
+// (the stack guard page included; a page table is walked once, though a
+// vfork child and its parent both name it), and the kernel owners are: each
 // page-table page (owned by the PTE above it, or by p->pagetable or
 // kernel_pagetable for a root), each process's trap frame (its TRAPFRAME
 // PTE is not counted: p->trapframe owns the page), each kernel stack (a
@@ -24,15 +25,32 @@
 // that change a count and a PTE (inside fork's cow_share_page(), or in exec
 // between building its new page table and installing it, or with a pipe or
 // argument page in hand but not yet recorded).  Such a state heals a moment
-// later.  So a pass that finds problems is repeated, a tick apart, up to
-// AUDIT_PASSES times, and only the last pass reports; a leaked or lost
-// reference stays, and fails every pass.  Because such a moment can also
-// show a page table being freed, the walk trusts no address it reads: it
-// only follows PTEs that point at pages kalloc() manages.
+// later.  So a pass that finds problems (beyond the one planted, if asked:
+// see below) is repeated, a tick apart, up to AUDIT_PASSES times; a leaked
+// or lost reference stays, and fails every pass.  The last pass is run
+// twice, with the world still stopped, the second time printing what it
+// finds.  Because such a moment can also show a page table being freed,
+// the walk trusts no address it reads: it only follows PTEs that point at
+// pages kalloc() manages.
 //
-// Lock rules: one audit at a time (`busy`, taken by test-and-set; a hart
-// that finds it taken yields).  The tables used by a pass are written only
-// by the hart that holds `busy`, with the world stopped.
+// Who may audit, and at what price.  Any process, planted faults included:
+// a plant changes a count of the caller's own page, with the world stopped,
+// and is undone before anything else runs; and what the audit prints, any
+// process could print.  But while the world is stopped, no other hart
+// runs, so audits are rationed: after an audit that kept the world stopped
+// for t (its passes together, each from world_stop() to world_restart()),
+// the next one starts no sooner than AUDIT_REST * t later.  A loop of
+// audits, by however many processes, thus stops the world for at most
+// 1 / (AUDIT_REST + 1) of the time: 2 %.  A caller that comes sooner
+// sleeps until its turn (killing it ends the wait: -1); so one audit, as
+// the test harness runs after each suite, always runs, if a little late.
+// The clock loses no tick meanwhile: it counts time, not timer interrupts
+// (sched/clock.c).
+//
+// Lock rules: one audit at a time.  `running` and `next_start` are guarded
+// by tickslock, because a caller waiting for its turn sleeps on the clock
+// and looks again at each tick.  The tables used by a pass are written only
+// by the audit that is running, with the world stopped.
 #include "types.h"
 #include "param.h"
 #include "riscv.h"
@@ -61,8 +79,9 @@
 #define NPAGES         ((PHYSTOP - KERNBASE) / PGSIZE)
 #define ROOT_LEVEL     2  // Sv39: levels 2 (the root), 1 and 0
 #define PTES_PER_PAGE  (PXMASK + 1)
-#define AUDIT_PASSES   5  // passes, a tick apart, before reporting
-#define MAX_REPORTED   8  // bad pages described in detail
+#define AUDIT_PASSES   5   // passes, a tick apart, before reporting
+#define AUDIT_REST     49  // the world runs 49 times as long as it was stopped
+#define MAX_REPORTED   8   // bad pages described in detail
 #define KSTACKS_BOTTOM KSTACK(NPROC - 1)
 
 // The COW lab's starter tree (tools/handout.py) has no reference counts:
@@ -73,7 +92,9 @@
 extern void kref(void *) __attribute__((weak));
 extern int krefcount(void *) __attribute__((weak));
 
-static char busy;  // an audit is running
+// guarded by tickslock
+static int running;        // an audit has its turn
+static uint64 next_start;  // the time CSR before which no audit may start
 
 // One pass's findings, indexed by page number counted from KERNBASE.
 static ushort mappings[NPAGES];    // leaf PTEs that map the page
@@ -93,10 +114,6 @@ static struct {
 // ---------------------------------------------------------------------------
 // Counting what holds each page
 
-static int is_managed(uint64 pa) {
-  return pa % PGSIZE == 0 && pa >= (uint64)kfirstpage() && pa < PHYSTOP;
-}
-
 static uint64 page_number(uint64 pa) {
   return (pa - KERNBASE) / PGSIZE;
 }
@@ -108,7 +125,7 @@ static void problem(void) {
 // Records a kernel owner (owns) or a mapping of pa, which must be a page
 // kalloc() manages.
 static void count_holder(uint64 pa, ushort *table, const char *what, int pid, uint64 va) {
-  if (!is_managed(pa)) {
+  if (!kmanaged((void *)pa)) {
     problem();
     if (pass.reporting)
       printf("audit: %s 0x%lx (pid %d va 0x%lx) is not a page kalloc() manages\n", what,
@@ -187,7 +204,7 @@ static void walk_level(struct walk *w, pagetable_t page, int level, uint64 va_ba
     uint64 next = PTE2PA(pte);
     if (w->show == 0)
       count_holder(next, owners, "page-table page", w->pid, va);
-    if (level == 0 || !is_managed(next))
+    if (level == 0 || !kmanaged((void *)next))
       continue;
     if (level == 1 && !leaf_table_fits(w, pte, next, va))
       continue;
@@ -199,7 +216,7 @@ static void walk_table(pagetable_t root, int pid, uint64 show) {
   struct walk w = { .pid = pid, .show = show };
   if (show == 0)
     count_holder((uint64)root, owners, "page-table root", pid, 0);
-  if (is_managed((uint64)root))
+  if (kmanaged(root))
     walk_level(&w, root, ROOT_LEVEL, 0);
 }
 
@@ -217,7 +234,7 @@ static void own_pipe(struct pipe *pi) {
 }
 
 static void mark_free(void *pa) {
-  if (!is_managed((uint64)pa)) {
+  if (!kmanaged(pa)) {
     problem();
     if (pass.reporting)
       printf("audit: free list holds 0x%lx, not a page kalloc() manages\n", (uint64)pa);
@@ -230,12 +247,11 @@ static void mark_free(void *pa) {
 static void count_holders(void) {
   walk_table(kernel_pagetable, 0, 0);
   for (struct proc *p = proc; p < &proc[NPROC]; p++) {
-    if (p->state == UNUSED)
-      continue;
-    if (p->trapframe)
+    if (p->state != UNUSED && p->trapframe)
       own(p->trapframe);
-    if (p->pagetable)
-      walk_table(p->pagetable, p->pid, 0);
+    pagetable_t table = distinct_pagetable(p);
+    if (table)
+      walk_table(table, p->pid, 0);
   }
   npipes_seen = 0;
   file_visit_pipes(own_pipe);
@@ -256,9 +272,11 @@ static void describe(uint64 pa) {
   printf("audit: page 0x%lx: count %d, expected %d (%d mappings, %d kernel owners), "
          "%d times on the free list\n",
          pa, count_of(pa), mappings[i] + owners[i], mappings[i], owners[i], listed[i]);
-  for (struct proc *p = proc; p < &proc[NPROC]; p++)
-    if (p->state != UNUSED && p->pagetable)
-      walk_table(p->pagetable, p->pid, pa);
+  for (struct proc *p = proc; p < &proc[NPROC]; p++) {
+    pagetable_t table = distinct_pagetable(p);
+    if (table)
+      walk_table(table, p->pid, pa);
+  }
 }
 
 static void compare_page(uint64 pa, uint64 *in_use) {
@@ -330,25 +348,64 @@ static void wait_one_tick(void) {
   release(&tickslock);
 }
 
-// Runs passes until one is clean or AUDIT_PASSES have failed (the last one
-// reports).  Returns the last pass's problems, or -1 if how cannot plant.
-static int audit_passes(int how, uint64 addr, struct auditstat *st) {
-  int problems = 0;
-  for (int n = 1; n <= AUDIT_PASSES; n++) {
+// One pass, with the world stopped, on the counts as how plants a fault in
+// the page at addr.  The pass is the last if it finds no problem beyond
+// the planted one, or if it is the last allowed (final); then it is run
+// again, printing what it finds.  Adds the time the world was stopped to
+// *stopped.  Returns the problems found (setting *last), or -1 if how
+// cannot plant.
+static int one_pass(int how, uint64 addr, int final, int *last, struct auditstat *st,
+                    uint64 *stopped) {
+  uint64 start = r_time();
+  world_stop();
+  int problems = -1;
+  if (plant(how, addr, 0) == 0) {
+    problems = check_all(0, st);
+    *last = final || problems <= (how == AUDIT_CHECK ? 0 : 1);
+    if (*last && problems > 0)
+      check_all(1, st);
+    plant(how, addr, 1);
+  }
+  world_restart();
+  *stopped += r_time() - start;
+  return problems;
+}
+
+// Runs passes until the last one (see one_pass()).  Returns its problems,
+// or -1 if how cannot plant.
+static int audit_passes(int how, uint64 addr, struct auditstat *st, uint64 *stopped) {
+  int problems = 0, last = 0;
+  for (int n = 1; n <= AUDIT_PASSES && !last && problems >= 0; n++) {
     if (n > 1)
       wait_one_tick();
-    world_stop();
-    if (plant(how, addr, 0) < 0) {
-      world_restart();
-      return -1;
-    }
-    problems = check_all(n == AUDIT_PASSES, st);
-    plant(how, addr, 1);
-    world_restart();
-    if (problems == 0)
-      break;
+    problems = one_pass(how, addr, n == AUDIT_PASSES, &last, st, stopped);
   }
   return problems;
+}
+
+// Waits until no audit runs and the rest after the last one is over, then
+// takes the turn.  Returns 0, or -1 if the caller was killed meanwhile.
+static int take_turn(void) {
+  acquire(&tickslock);
+  while (running || r_time() < next_start) {
+    if (killed(myproc())) {
+      release(&tickslock);
+      return -1;
+    }
+    sleep(&ticks, &tickslock);
+  }
+  running = 1;
+  release(&tickslock);
+  return 0;
+}
+
+// Ends the turn of an audit that kept the world stopped for stopped, and
+// sets the rest that follows it.
+static void end_turn(uint64 stopped) {
+  acquire(&tickslock);
+  running = 0;
+  next_start = r_time() + AUDIT_REST * stopped;
+  release(&tickslock);
 }
 
 uint64 sys_audit(void) {
@@ -361,10 +418,11 @@ uint64 sys_audit(void) {
 
   struct auditstat st;
   memset(&st, 0, sizeof(st));
-  while (__atomic_test_and_set(&busy, __ATOMIC_ACQUIRE))
-    yield();
-  int problems = audit_passes(how, addr, &st);
-  __atomic_clear(&busy, __ATOMIC_RELEASE);
+  if (take_turn() < 0)
+    return -1;
+  uint64 stopped = 0;
+  int problems = audit_passes(how, addr, &st, &stopped);
+  end_turn(stopped);
   if (problems < 0)
     return -1;
 

@@ -116,9 +116,10 @@ uint64 sys_vfork(void) {
   return vfork();
 }
 
-// int forkorder(int order): which runs first after fork, FORK_CHILD_FIRST or
-// FORK_PARENT_FIRST (kernel/forkorder.h); any other order changes nothing.
-// Returns the order before the call.
+// int forkorder(int order): which runs first after the caller's forks,
+// FORK_CHILD_FIRST or FORK_PARENT_FIRST (kernel/forkorder.h); any other
+// order changes nothing.  The caller's own setting, which its children
+// inherit.  Returns the order before the call.
 uint64 sys_forkorder(void) {
   int order;
   argint(0, &order);
