@@ -42,7 +42,8 @@ What it does not protect against:
 - filling the disk under the scratch tree (RLIMIT_FSIZE bounds one file,
   not their number), or the machine's memory: the limits are per process
   and there is no cgroup;
-- reading what /usr, /etc and /opt show every user;
+- reading what /usr, /etc and /opt show the user it runs as (nobody for
+  a root instructor; the instructor, with their groups, otherwise);
 - filling memory through /tmp with bubblewrap before 0.5 (Debian 11 has
   0.4.1), which has no --size: there the private /tmp has no size limit of
   its own (the kernel's default, half the memory);
@@ -77,8 +78,8 @@ namespace together: there, sandboxes run at once by a root instructor
 (all nobody) share the MAX_PROCESSES, so one fork bomb can fail another
 submission's build; grade with --jobs 1 on such a kernel.
 
-The wrapper programs (setpriv, unshare, prlimit, kill) are run by
-absolute path, and the PATH the code gets keeps only absolute folders.
+The wrapper programs (setpriv, unshare, prlimit) are run by absolute
+path, and the PATH the code gets keeps only absolute folders.
 """
 
 import functools
@@ -91,7 +92,7 @@ import sys
 BWRAP = "bwrap"
 PACKAGE = "bubblewrap"
 INSTALL_COMMAND = "sudo apt-get update && sudo apt-get install -y " + PACKAGE
-UTILITIES = ("prlimit", "setpriv", "unshare", "kill")   # util-linux and procps
+UTILITIES = ("prlimit", "setpriv", "unshare")     # util-linux, in every Debian system
 
 SANDBOX_UID = 65534                 # nobody, for an instructor who is root
 SANDBOX_GID = 65534
@@ -136,7 +137,10 @@ LIMITS = [system_tool("prlimit"), "--nproc=%d" % MAX_PROCESSES, "--as=%d" % MAX_
           "--fsize=%d" % MAX_FILE_SIZE, "--"]
 # Run as nobody after each confined command of Unprivileged's: ends every
 # process of nobody's that escaped the grader's process group (setsid).
-KILL_ALL_OF_NOBODY = BECOME_NOBODY + [system_tool("kill"), "-KILL", "-1"]
+# kill(-1) reaches every process the caller may signal but itself; the
+# system's Python, since nobody may not reach the grader's (a pyenv in /root).
+KILL_ALL_OF_NOBODY = BECOME_NOBODY + [system_tool("python3"), "-c",
+                                      "import os, signal; os.kill(-1, signal.SIGKILL)"]
 PROBE_TIMEOUT = 30                  # seconds for works(): one `true` in the sandbox
 
 
