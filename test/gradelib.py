@@ -33,6 +33,7 @@ tree under each other.
 """
 
 import argparse
+import functools
 import os
 import re
 import stat
@@ -254,6 +255,7 @@ USERTESTS_MESSAGE = r"  \S"                  # usertests indents what went wrong
 USERTESTS_TABLE = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
 
 
+@functools.lru_cache(maxsize=None)
 def usertests_table(quick_only=False):
     """The names in user/usertests.c's table of tests, in the order they run."""
     with open(os.path.join(harness.REPO, "user", "usertests.c"), errors="replace") as source:
