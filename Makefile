@@ -7,7 +7,8 @@
 #   make clean       remove every build output
 #
 # Settable on the command line: CPUS (1..8, default 3), TOOLPREFIX, GDBPORT,
-# FSIMG (the disk image QEMU uses, default fs.img), QEMUEXTRA (more QEMU options),
+# FSIMG (the disk image QEMU uses, default fs.img), KERNEL (the kernel it boots,
+# default kernel/kernel), QEMUEXTRA (more QEMU options),
 # FORK (pages, the default, or shared: see "Sources" below).
 #
 # Nothing here lists source files. Every kernel/<layer>/*.c and *.S is part of
@@ -32,10 +33,12 @@ ifneq ($(words $(filter $(VALID_CPUS),$(CPUS))) $(words $(CPUS)),1 1)
 endif
 
 FSIMG ?= fs.img
+# The kernel QEMU boots: kernel/kernel, or kernel/kernel-race (see "Sources").
+KERNEL ?= kernel/kernel
 QEMU := qemu-system-riscv64
 # The one place the QEMU command line is spelled out: `make qemu`, `make
 # qemu-gdb` and the test harness (through `make print-qemu-cmd`) all use it.
-QEMUOPTS = -machine virt -bios none -kernel kernel/kernel -m 128M -smp $(CPUS) -nographic
+QEMUOPTS = -machine virt -bios none -kernel $(KERNEL) -m 128M -smp $(CPUS) -nographic
 QEMUOPTS += -global virtio-mmio.force-legacy=false
 QEMUOPTS += -drive file=$(FSIMG),if=none,format=raw,id=x0
 QEMUOPTS += -device virtio-blk-device,drive=x0,bus=virtio-mmio-bus.0
@@ -142,8 +145,17 @@ ifneq ($(shell cat $(FORK_STAMP) 2>/dev/null),$(FORK))
 endif
 
 # Sorted, so the link order does not depend on the file system.
-KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
+RACE_SRCS := $(sort $(wildcard kernel/race/*.c))
+KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared) $(RACE_SRCS),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
 KOBJS := $(addsuffix .o,$(basename $(KSRCS)))
+
+# The race kernel, kernel/kernel-race, is the kernel with the COW lab's files
+# compiled with -fsanitize=thread and the race watcher (kernel/race/) linked
+# in: it makes harts that share memory meet, and reports when they race
+# (docs/races.md).  The grader boots it for cowtest; `make qemu` boots the
+# plain kernel, whose speed the instrumentation does not touch.
+RACE_WATCHED := $(wildcard kernel/mm/kalloc.c kernel/mm/cow.c kernel/mm/usercopy.c kernel/mm/vm.c kernel/mm/pageinspect.c)
+RACE_KOBJS := $(filter-out $(RACE_WATCHED:.c=.o),$(KOBJS)) $(RACE_WATCHED:.c=.race.o) $(RACE_SRCS:.c=.o)
 
 ULIB_SRCS := $(sort $(wildcard user/lib/*.c) $(filter-out user/lib/usys.S,$(wildcard user/lib/*.S)))
 ULIB_OBJS := $(addsuffix .o,$(basename $(ULIB_SRCS))) user/lib/usys.o
@@ -160,21 +172,26 @@ HOST_TOOLS := mkfs/mkfs mkfs/fsck
 # --- Targets ------------------------------------------------------------------
 
 .PHONY: all
-all: kernel/kernel fs.img $(HOST_TOOLS)
+all: kernel/kernel kernel/kernel-race fs.img $(HOST_TOOLS)
 
 # Cross compilation, kernel and user alike (INCLUDES differs by directory).
 %.o: %.c | toolchain
 	$(CC) $(CFLAGS) $(INCLUDES) -c -o $@ $<
 %.o: %.S | toolchain
 	$(CC) $(CFLAGS) $(INCLUDES) -c -o $@ $<
+%.race.o: %.c | toolchain
+	$(CC) $(CFLAGS) -fsanitize=thread $(INCLUDES) -c -o $@ $<
 
 # Naming the objects as targets keeps make from deleting them as intermediates.
-$(KOBJS) $(ULIB_OBJS) $(UPROG_OBJS): | toolchain
+$(KOBJS) $(RACE_KOBJS) $(ULIB_OBJS) $(UPROG_OBJS): | toolchain
 
 kernel/kernel: $(KOBJS) kernel/kernel.ld $(FORK_STAMP)
 	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
 	$(OBJDUMP) -S $@ > kernel/kernel.asm
 	$(NM) -n $@ > kernel/kernel.sym
+
+kernel/kernel-race: $(RACE_KOBJS) kernel/kernel.ld $(FORK_STAMP)
+	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(RACE_KOBJS)
 
 user/lib/usys.S: kernel/syscall.h user/lib/gen_usys.py
 	$(PYTHON) user/lib/gen_usys.py kernel/syscall.h > $@
@@ -199,16 +216,16 @@ fs.img: mkfs/mkfs README $(UPROGS)
 
 .PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport print-toolprefix test test-full clean handout
 
-qemu: kernel/kernel $(FSIMG) | toolchain qemu-check
+qemu: $(KERNEL) $(FSIMG) | toolchain qemu-check
 	$(QEMUCMD)
 
 # Rewritten every time: GDBPORT may differ from one invocation to the next.
 .PHONY: .gdbinit
 .gdbinit: .gdbinit.tmpl
-	@sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(CURDIR)/kernel/kernel|g' \
+	@sed -e 's|@GDBPORT@|$(GDBPORT)|g' -e 's|@KERNEL@|$(CURDIR)/$(KERNEL)|g' \
 	    -e 's|@REPO@|$(CURDIR)|g' $< > $@
 
-qemu-gdb: kernel/kernel $(FSIMG) .gdbinit | toolchain qemu-check
+qemu-gdb: $(KERNEL) $(FSIMG) .gdbinit | toolchain qemu-check
 	@$(PYTHON) test/ports.py $(GDBPORT)
 	@echo "*** Now run 'gdb-multiarch' in another window (it reads .gdbinit here)."
 	@echo "*** If gdb refuses to read it, add this line to ~/.config/gdb/gdbinit:"
@@ -279,7 +296,7 @@ zipball handin:
 	@$(PYTHON) tools/handin.py $(if $(filter 1,$(FORCE)),--force)
 
 clean:
-	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel.asm kernel/kernel.sym $(FORK_STAMP)
+	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel-race kernel/kernel.asm kernel/kernel.sym $(FORK_STAMP)
 	rm -f user/*.o user/*.d user/*.asm user/_* user/lib/*.o user/lib/*.d user/lib/usys.S
 	rm -f mkfs/*.o mkfs/*.d $(HOST_TOOLS) fs.img .gdbinit xv6.out compile_commands.json
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

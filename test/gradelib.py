@@ -42,6 +42,7 @@ import time
 
 import harness
 import proof
+import racereport
 from harness import REASON_INDENT, TestFailure, check
 from ports import PortLock, PortTaken, grade_port
 from report import EXIT_FULL_MARKS, EXIT_INTERRUPTED, EXIT_NOT_FULL, Report
@@ -70,6 +71,7 @@ class Output:
         self.problem = None        # a whole message, quoting what it is about
         self.console_tail = []     # the console's last lines, for failure reasons
         self.problem_shown = None  # the test under whose failure problem was shown
+        self.races = []            # the race kernel's reports, told (racereport.py)
         self.test = None           # the test being checked now (set by the grader)
 
     def index_of(self, text):
@@ -133,16 +135,20 @@ class Command:
     last line: once it is printed the prompt is awaited only FINAL_GRACE
     seconds more, so a prompt garbled by stray output costs no time.
     running, if given, names from an Output what the command was running
-    when it stopped (the test in progress), for failure messages.
+    when it stopped (the test in progress), for failure messages. kernel
+    is the kernel booted for it (harness.KERNEL or harness.RACE_KERNEL,
+    whose race reports go to Output.races).
     """
 
-    def __init__(self, line, timeout, result="", idle=None, final=None, running=None):
+    def __init__(self, line, timeout, result="", idle=None, final=None, running=None,
+                 kernel=harness.KERNEL):
         self.line = line
         self.timeout = timeout
         self.result = result
         self.idle = idle
         self.final = final
         self.running = running
+        self.kernel = kernel
 
     def read(self, machine, output):
         """Type the command on machine; record each line it prints into output.
@@ -620,7 +626,7 @@ class Session:
         machine = harness.Machine(
             cpus=self.cpus, fs_image=self.target.fs_image,
             label=command.line, echo=echo, tree=self.target.tree, runner=self.target.runner,
-            qemu_extra="-gdb tcp::%d -snapshot" % self.lock.port)
+            qemu_extra="-gdb tcp::%d -snapshot" % self.lock.port, kernel=command.kernel)
         self.lock.release()
         try:
             machine.boot()
@@ -630,6 +636,7 @@ class Session:
         finally:
             output.console_tail = console_tail(machine)
             machine.kill()
+            output.races = racereport.races(machine)
             self.target.sweep()
             try:
                 self.lock.acquire()

@@ -56,6 +56,8 @@ REPO = os.path.dirname(TEST_DIR)
 FS_IMAGE = os.path.join(REPO, "fs.img")
 TRANSCRIPT = os.path.join(REPO, "xv6.out")
 FSCK = os.path.join(REPO, "mkfs", "fsck")
+KERNEL = "kernel/kernel"            # the kernels a tree builds, relative to it
+RACE_KERNEL = "kernel/kernel-race"  # with the race watcher (docs/races.md)
 
 PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
@@ -285,13 +287,14 @@ def make(*arguments, tree=REPO, timeout=BUILD_TIMEOUT, runner=None):
             "\n".join(REASON_INDENT + line for line in tail)))
 
 
-def qemu_command(cpus, fs_image, extra=""):
+def qemu_command(cpus, fs_image, extra="", kernel=KERNEL):
     """The QEMU argument list for cpus harts and disk fs_image, from the Makefile.
 
-    extra: more QEMU options, as one string (for example "-gdb tcp::26000").
+    extra: more QEMU options, as one string (for example "-gdb tcp::26000");
+    kernel: the kernel to boot, relative to the tree (KERNEL or RACE_KERNEL).
     """
     options = (CONSOLE_ONLY_OPTIONS + " " + extra).strip()
-    return shlex.split(make_print("print-qemu-cmd", "CPUS=%d" % cpus,
+    return shlex.split(make_print("print-qemu-cmd", "CPUS=%d" % cpus, "KERNEL=" + kernel,
                                   "FSIMG=" + fs_image, "QEMUEXTRA=" + options))
 
 
@@ -306,10 +309,11 @@ class Machine:
     """
 
     def __init__(self, cpus=3, fs_image=None, label="xv6", qemu_extra="", echo=None,
-                 tree=REPO, runner=None):
+                 tree=REPO, runner=None, kernel=KERNEL):
         self.cpus = cpus
         self.fs_image = fs_image if fs_image is not None else fresh_image()
-        self.tree = tree                # QEMU's folder: kernel/kernel is found there
+        self.tree = tree                # QEMU's folder: the kernel is found there
+        self.kernel = kernel            # relative to tree
         self.runner = runner            # a sandbox.py confinement for QEMU, or None
         self.label = label
         self.qemu_extra = qemu_extra    # more QEMU options, one string
@@ -337,7 +341,7 @@ class Machine:
     def start(self):
         """Start QEMU. The console is read from now on; nothing is awaited."""
         assert not self.started, "a Machine is started only once"
-        command = qemu_command(self.cpus, self.fs_image, self.qemu_extra)
+        command = qemu_command(self.cpus, self.fs_image, self.qemu_extra, self.kernel)
         transcript = open(TRANSCRIPT, "ab")
         transcript.write(("\n===== %s: %s =====\n" % (self.label, " ".join(command))).encode())
         install_signal_handlers()
@@ -424,29 +428,45 @@ class Machine:
 
     def _symbolized(self, lines):
         """lines, with each backtrace address followed by the function and
-        file:line that kernel/kernel gives it (addr2line, run the way the
-        tree's own code runs: confined, for a submission). The lines as
-        they were if addr2line cannot say."""
+        file:line the kernel gives it (code_places()); the lines as they
+        were if it cannot say."""
         addresses = [match.group(1) for match in map(BACKTRACE_ADDRESS.match, lines) if match]
-        if not addresses:
-            return lines
-        try:
-            tool = make_print("print-toolprefix") + "addr2line"
-            # A return address follows its call; one byte back is inside the call.
-            status, output = run_with_tail(
-                [tool, "-f", "-p", "-e", os.path.join("kernel", "kernel")]
-                + ["0x%x" % (int(address, 16) - 1) for address in addresses],
-                self.tree, ADDR2LINE_TIMEOUT, self.runner)
-        except (OSError, TestFailure):
-            return lines
-        places = [place.replace(self.tree + os.sep, "").split(" (discriminator")[0]
-                  for place in output.splitlines()]
-        if status != 0 or len(places) != len(addresses):
-            return lines
-        named = dict(zip(addresses, places))
+        named = self.code_places(addresses)
         return [line if BACKTRACE_ADDRESS.match(line) is None
                 else "%s %s" % (line, named[BACKTRACE_ADDRESS.match(line).group(1)])
-                for line in lines]
+                for line in lines] if named else lines
+
+    def _kernel_tool(self, name, arguments):
+        """The tree's cross tool name (addr2line, nm ...) run on the booted
+        kernel with arguments, the way the tree's own code runs (confined,
+        for a submission); its output, or None if it failed."""
+        try:
+            tool = make_print("print-toolprefix") + name
+            status, output = run_with_tail([tool] + arguments + [self.kernel], self.tree,
+                                           ADDR2LINE_TIMEOUT, self.runner)
+        except (OSError, TestFailure):
+            return None
+        return output if status == 0 else None
+
+    def code_places(self, addresses):
+        """{address: "function at file:line"} for return addresses (hex
+        strings) in the booted kernel, by addr2line; {} if it cannot say."""
+        if not addresses:
+            return {}
+        # A return address follows its call; one byte back is inside the call.
+        output = self._kernel_tool("addr2line", ["-f", "-p"] + [
+            "0x%x" % (int(address, 16) - 1) for address in addresses] + ["-e"])
+        places = [place.replace(self.tree + os.sep, "").split(" (discriminator")[0]
+                  for place in (output or "").splitlines()]
+        return dict(zip(addresses, places)) if len(places) == len(addresses) else {}
+
+    def data_symbols(self):
+        """[(start, size, name)] of the booted kernel's data objects, by nm;
+        [] if it cannot say."""
+        output = self._kernel_tool("nm", ["-S", "-n"]) or ""
+        found = (re.match(r"([0-9a-f]+) ([0-9a-f]+) [bBdDrR] (\S+)$", line)
+                 for line in output.splitlines())
+        return [(int(m.group(1), 16), int(m.group(2), 16), m.group(3)) for m in found if m]
 
     def expect(self, pattern, timeout=COMMAND_TIMEOUT, what=None, until=None):
         """Wait for pattern (a regex) after the cursor; return the match.

@@ -1,0 +1,26 @@
+// The race watcher: finds harts that touch the same memory at once.
+//
+// Only the race kernel (kernel/kernel-race, built by `make` beside
+// kernel/kernel) has it.  There the files of the COW lab are compiled with
+// -fsanitize=thread, so the compiler puts a call before each of their memory
+// accesses; race/tsan.c receives those calls and hands each to
+// racewatch_access() below.  Nothing else in the kernel calls into it.
+#ifndef KERNEL_RACE_RACEWATCH_H
+#define KERNEL_RACE_RACEWATCH_H
+
+#include "types.h"
+
+// What an access does: a read or a write (a read-modify-write counts as a
+// write), and whether it is one atomic instruction.
+#define ACCESS_WRITE  1
+#define ACCESS_ATOMIC 2
+
+// Called just before the access of size bytes at addr, made by the
+// instruction at pc.  May wait a little first (see racewatch.c).
+void racewatch_access(uint64 addr, int size, int kind, uint64 pc);
+
+// An instrumented function starts, or returns.
+void racewatch_enter(void);
+void racewatch_leave(void);
+
+#endif

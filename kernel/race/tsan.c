@@ -1,0 +1,121 @@
+// The functions -fsanitize=thread calls (only in the race kernel).
+//
+// GCC's thread sanitizer instrumentation puts a call before each load and
+// store of an instrumented file (__tsan_readN, __tsan_writeN), replaces each
+// atomic builtin by a call that must do the atomic operation itself
+// (__tsan_atomicN_OP), and calls __tsan_func_entry/__tsan_func_exit around
+// each function.  Their names and argument lists are GCC's (the
+// sanitizer's interface, as its builtins declare them); what they do is
+// ours: tell race/racewatch.c, then, for an atomic, do it.  Every atomic is
+// done with sequential consistency, at least as strong as any order asked.
+//
+// This file must not itself be instrumented (the Makefile compiles only
+// the COW lab's files with -fsanitize=thread).
+#include "types.h"
+#include "race/racewatch.h"
+
+#define CALLER ((uint64)__builtin_return_address(0))
+
+static void plain(const volatile void *addr, int size, int kind, uint64 pc) {
+  racewatch_access((uint64)addr, size, kind, pc);
+}
+
+// Plain loads and stores of 1 to 16 bytes, aligned or not.
+#define PLAIN_ACCESSES(size)                      \
+  void __tsan_read##size(void *addr) {            \
+    plain(addr, size, 0, CALLER);                 \
+  }                                               \
+  void __tsan_write##size(void *addr) {           \
+    plain(addr, size, ACCESS_WRITE, CALLER);      \
+  }                                               \
+  void __tsan_unaligned_read##size(void *addr) {  \
+    plain(addr, size, 0, CALLER);                 \
+  }                                               \
+  void __tsan_unaligned_write##size(void *addr) { \
+    plain(addr, size, ACCESS_WRITE, CALLER);      \
+  }
+
+PLAIN_ACCESSES(1)
+PLAIN_ACCESSES(2)
+PLAIN_ACCESSES(4)
+PLAIN_ACCESSES(8)
+PLAIN_ACCESSES(16)
+
+void __tsan_read_range(void *addr, unsigned long size) {
+  plain(addr, size, 0, CALLER);
+}
+void __tsan_write_range(void *addr, unsigned long size) {
+  plain(addr, size, ACCESS_WRITE, CALLER);
+}
+
+#define ATOMIC_READ  ACCESS_ATOMIC
+#define ATOMIC_WRITE (ACCESS_ATOMIC | ACCESS_WRITE)
+
+// One read-modify-write operation OP (fetch_add, ...) on type T.
+#define ATOMIC_RMW(bits, T, op)                                        \
+  T __tsan_atomic##bits##_##op(volatile T *addr, T value, int order) { \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);   \
+    return __atomic_##op((T *)addr, value, __ATOMIC_SEQ_CST);          \
+  }
+
+// Every atomic operation on words of the given bits, of type T.
+#define ATOMICS(bits, T)                                                                \
+  T __tsan_atomic##bits##_load(const volatile T *addr, int order) {                     \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_READ, CALLER);                     \
+    return __atomic_load_n((T *)addr, __ATOMIC_SEQ_CST);                                \
+  }                                                                                     \
+  void __tsan_atomic##bits##_store(volatile T *addr, T value, int order) {              \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    __atomic_store_n((T *)addr, value, __ATOMIC_SEQ_CST);                               \
+  }                                                                                     \
+  T __tsan_atomic##bits##_exchange(volatile T *addr, T value, int order) {              \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    return __atomic_exchange_n((T *)addr, value, __ATOMIC_SEQ_CST);                     \
+  }                                                                                     \
+  ATOMIC_RMW(bits, T, fetch_add)                                                        \
+  ATOMIC_RMW(bits, T, fetch_sub)                                                        \
+  ATOMIC_RMW(bits, T, fetch_and)                                                        \
+  ATOMIC_RMW(bits, T, fetch_or)                                                         \
+  ATOMIC_RMW(bits, T, fetch_xor)                                                        \
+  ATOMIC_RMW(bits, T, fetch_nand)                                                       \
+  int __tsan_atomic##bits##_compare_exchange_strong(volatile T *addr, T *expected,      \
+                                                    T desired, int order, int fail) {   \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    return __atomic_compare_exchange_n((T *)addr, expected, desired, 0,                 \
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
+  }                                                                                     \
+  int __tsan_atomic##bits##_compare_exchange_weak(volatile T *addr, T *expected,        \
+                                                  T desired, int order, int fail) {     \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    return __atomic_compare_exchange_n((T *)addr, expected, desired, 1,                 \
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
+  }                                                                                     \
+  T __tsan_atomic##bits##_compare_exchange_val(volatile T *addr, T expected, T desired, \
+                                               int order, int fail) {                   \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    __atomic_compare_exchange_n((T *)addr, &expected, desired, 0, __ATOMIC_SEQ_CST,     \
+                                __ATOMIC_SEQ_CST);                                      \
+    return expected;                                                                    \
+  }
+
+ATOMICS(32, uint32)
+ATOMICS(64, uint64)
+
+void __tsan_atomic_thread_fence(int order) {
+  __atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+void __tsan_atomic_signal_fence(int order) {
+  __atomic_signal_fence(__ATOMIC_SEQ_CST);
+}
+
+void __tsan_func_entry(void *caller) {
+  racewatch_enter();
+}
+void __tsan_func_exit(void) {
+  racewatch_leave();
+}
+
+// Called by the instrumented files' constructors, which the kernel never
+// runs: the watcher needs no setup.
+void __tsan_init(void) {
+}
