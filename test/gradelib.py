@@ -111,7 +111,9 @@ class Output:
         name the test it is shown under. Call only when test fails."""
         if self.problem_shown is None:
             self.problem_shown = test
-            return "`%s` did not finish: %s" % (self.command.line, self.problem)
+            cause = ("\nBefore that, the race kernel caught harts racing, the likely cause; "
+                     "its report is under the test that looks for races." if self.races else "")
+            return "`%s` did not finish: %s%s" % (self.command.line, self.problem, cause)
         return "`%s` did not finish (see %s above)" % (self.command.line, self.problem_shown)
 
     def missing(self, what):

@@ -101,12 +101,14 @@ def tree_copy():
         yield harness.copy_tree(REPO, os.path.join(scratch, "tree"))
 
 
-def run_grader(tree, args, timeout, cpus, port=None):
-    """Run ./grade-lab-cow ARGS in tree with CPUS=cpus; return (exit status,
-    its output, seconds taken). Raises TestFailure if it ran out of time."""
+def run_grader(tree, args, timeout, cpus, port=None, prefix=()):
+    """Run ./grade-lab-cow ARGS in tree with CPUS=cpus, after the argument
+    list prefix (say, machineshape.py's); return (exit status, its output,
+    seconds taken). Raises TestFailure if it ran out of time."""
     started = time.monotonic()
     with tempfile.TemporaryFile("w+") as log:
-        status = run_bounded(AS_STUDENT + list(args), tree, timeout, log, port, CPUS=str(cpus))
+        status = run_bounded(list(prefix) + AS_STUDENT + list(args), tree, timeout, log, port,
+                             CPUS=str(cpus))
         log.seek(0)
         output = log.read()
     if status is None:

@@ -12,6 +12,8 @@ import shutil
 import sys
 import tempfile
 
+import graderun
+import machineshape
 from harness import REPO, Suite, check, scaled
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
@@ -66,3 +68,33 @@ def a_copyout_that_refuses_cow_pages_is_named(m):
           "expected the grade of mistake %s to say %r, got: %s"
           % (COPYOUT_MISTAKE, COPYOUT_CAUSE, result.first))
     return result.first[:120]
+
+
+# Each race is caught with the grader pinned to one core, where harts meet
+# least, and named: the kind of report, and kfree's file:line.
+NAMED_RACES = (("refcount_plain", "data race on refcount"),
+               ("refcount_decrement_then_read", "stale read-back of refcount"))
+RACE_PLACE = "kfree at kernel/mm/kalloc.c:"
+
+
+def race_is_named_on_one_core(name, report):
+    def test(m):
+        scratch = tempfile.mkdtemp(prefix="mistake-")
+        try:
+            tree = mistakes.mistake_tree(scratch, name)
+            with machineshape.shaped("one-core") as prefix:
+                _, output, _ = graderun.run_grader(tree, list(mistakes.RACE_TESTS),
+                                                   mistakes.GRADE_TIMEOUT, m.cpus,
+                                                   prefix=prefix)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+        check(report in output and RACE_PLACE in output,
+              "expected the one-core grade of mistake %s to report %r at %r, got:\n%s"
+              % (name, report, RACE_PLACE, output[-1500:]))
+        return report
+    test.__name__ = "%s_is_named_on_one_core" % name
+    return test
+
+
+for mistake_name, race_report in NAMED_RACES:
+    suite.test(race_is_named_on_one_core(mistake_name, race_report))

@@ -21,10 +21,11 @@ ACCESS = r"hart (\d+) ((?:plain|atomic) (?:read|write)) at pc (%s)" % ADDRESS
 DATA_RACE = re.compile(
     r"racewatch: data race on (%s) \((\d+) bytes\): %s, %s at the same time"
     % (ADDRESS, ACCESS, ACCESS))
-READ_BACK = re.compile(
-    r"racewatch: stale read-back of (%s) \((\d+) bytes\): hart (\d+) ((?:plain|atomic) write) "
-    r"at pc (%s), then ((?:plain|atomic) read) at pc (%s), but %s in between"
-    % (ADDRESS, ADDRESS, ADDRESS, ACCESS))
+KIND = r"(?:plain|atomic) (?:read|write)"
+STALE = re.compile(
+    r"racewatch: stale (read-back|check) of (%s) \((\d+) bytes\): hart (\d+) (%s) "
+    r"at pc (%s), then (%s) at pc (%s), but %s in between"
+    % (ADDRESS, KIND, ADDRESS, KIND, ADDRESS, ACCESS))
 
 DATA_RACE_MEANING = (
     "Two harts touched these bytes at the same moment, one of them writing, and at least "
@@ -33,6 +34,19 @@ DATA_RACE_MEANING = (
     "mapped or never freed at all. Change the count with one atomic instruction "
     "(__atomic_fetch_add, __atomic_sub_fetch ...), or take one lock around every access "
     "to it, reads included.")
+CHECK_MEANING = (
+    "This hart read the value, then changed it on what it had read (a test such as \"count "
+    "above 1, so others still own the page\" followed by a separate decrement), but another "
+    "hart changed it in between, so the test no longer held when the change was made: both "
+    "harts can decide that the other one still owns the page, and nobody frees it. Make the "
+    "test and the change one atomic instruction and decide on the value it returns, or hold "
+    "one lock across both.")
+LOST_UPDATE_MEANING = (
+    "This hart loaded the value and then stored one computed from it (a plain `count--` or "
+    "`count++` is a load and a store), but another hart stored in between, and this store "
+    "overwrote it: that update is lost, so a page is freed while still mapped, or never "
+    "freed. Change the count with one atomic instruction (__atomic_fetch_add, "
+    "__atomic_sub_fetch ...), or take one lock around every access to it, reads included.")
 READ_BACK_MEANING = (
     "This hart changed the value and then read it again to decide what to do, but another "
     "hart changed it in between, so the decision used the other hart's result: both can "
@@ -54,20 +68,29 @@ class Access:
 
 
 def found(text):
-    """[(kind, address, size, [Access ...])] for each race line in text:
-    kind "data race" (the two accesses at once) or "read-back" (the write,
-    the read back, and the other hart's write in between)."""
+    """[(kind, address, size, [Access ...])] for each race line in text, in
+    the order printed: kind "data race" (the two accesses at once), or
+    "read-back" or "check" (the first access, the second, and the other
+    hart's write in between)."""
     reports = []
     for match in DATA_RACE.finditer(text):
         g = match.groups()
-        reports.append(("data race", int(g[0], 16), int(g[1]),
+        reports.append((match.start(), "data race", int(g[0], 16), int(g[1]),
                         [Access(*g[2:5]), Access(*g[5:8])]))
-    for match in READ_BACK.finditer(text):
+    for match in STALE.finditer(text):
         g = match.groups()
-        reports.append(("read-back", int(g[0], 16), int(g[1]),
-                        [Access(g[2], g[3], g[4]), Access(g[2], g[5], g[6]),
-                         Access(*g[7:10])]))
-    return reports
+        reports.append((match.start(), g[0], int(g[1], 16), int(g[2]),
+                        [Access(g[3], g[4], g[5]), Access(g[3], g[6], g[7]),
+                         Access(*g[8:11])]))
+    return [report[1:] for report in sorted(reports, key=lambda report: report[0])]
+
+
+def stale_meaning(kind, accesses):
+    """What a stale read-back or check means for the student."""
+    if kind == "read-back":
+        return READ_BACK_MEANING
+    plain = all(access.what.startswith("plain") for access in accesses[:2])
+    return LOST_UPDATE_MEANING if plain else CHECK_MEANING
 
 
 def variable(address, symbols):
@@ -101,7 +124,7 @@ def races(machine):
                 where, accesses[0].told(places), accesses[1].told(places),
                 DATA_RACE_MEANING))
         else:
-            told.append("stale read-back of %s:\n    %s\n    then %s\n    but in between: %s\n%s"
-                        % (where, accesses[0].told(places), accesses[1].told(places),
-                           accesses[2].told(places), READ_BACK_MEANING))
+            told.append("stale %s of %s:\n    %s\n    then %s\n    but in between: %s\n%s"
+                        % (kind, where, accesses[0].told(places), accesses[1].told(places),
+                           accesses[2].told(places), stale_meaning(kind, accesses)))
     return told

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The grader's mistake suite: does `make grade` fail each classic student mistake?
 
-Usage: python3 tools/mistakes.py [--list] [--runs N] [--races N] [--docs] [NAME ...]
+Usage: python3 tools/mistakes.py [--list] [--races N] [--shape SHAPE ...]
+                                [--solution N] [--docs] [NAME ...]
 
 Each mistake is one of tools/mutate.py's mutations (MUTATIONS there holds
 their search/replace edits, and its mutated_files() applies them): the
@@ -12,10 +13,12 @@ records the score, the first message the report shows, and the time the
 whole grade took. A mistake is caught when it loses points; a grade must
 also finish within GRADE_LIMIT seconds.
 
-The reference-count races lose points only when harts meet in a small
-window, so --races N grades each race mistake N more times, grading only
-the tests that look for races (RACE_TESTS), and reports how many runs lost
-points. --docs writes the results as docs/grader-mistakes.md and
+The reference-count races lose points only when harts meet, so --races N
+grades each race mistake N more times, grading only the tests that look
+for races (RACE_TESTS), and reports how many runs lost points; --shape
+(repeatable: free, one-core, half-cpu; see test/machineshape.py) runs those
+grades as on a smaller grading machine, and --solution N grades the solved
+tree N times on RACE_TESTS in each shape, counting false alarms. --docs writes the results as docs/grader-mistakes.md and
 docs/grader-mistakes.zh.md. Exit status: 0 every mistake caught in time,
 1 otherwise, 2 the tool failed.
 
@@ -37,6 +40,7 @@ REPO = os.path.dirname(TOOLS_DIR)
 sys.path[:0] = [TOOLS_DIR, os.path.join(REPO, "test")]
 import graderun  # noqa: E402  (needs the path above)
 import harness  # noqa: E402
+import machineshape  # noqa: E402
 import mutate  # noqa: E402
 from perf import table  # noqa: E402
 from report import PrintedReport  # noqa: E402
@@ -71,6 +75,8 @@ MISTAKES = (
     Mistake("refcount_plain", "引用计数用普通的 ++ 和 --（没有原子操作也没有锁）", True),
     Mistake("refcount_decrement_then_read", "kfree 原子地减一，然后再单独读一次计数来决定", True),
     Mistake("refcount_test_under_lock", "kfree 在 kmem.lock 下检查计数，放锁之后才减一", True),
+    Mistake("refcount_sole_owner_test_then_decrement",
+            "kfree 先检查是否唯一拥有者（计数为 1），否则再单独减一", True),
 )
 MISTAKES_BY_NAME = {m.name: m for m in MISTAKES}
 
@@ -86,10 +92,13 @@ def first_message(report):
     return "-"
 
 
-def grade(tree, tests, cpus):
-    """Run tree's grader on tests (all if empty); return a Grade."""
+def grade(tree, tests, cpus, shape="free"):
+    """Run tree's grader on tests (all if empty) in a machine shape
+    (machineshape.py); return a Grade."""
     port = int(os.environ["GRADE_PORT"]) if os.environ.get("GRADE_PORT") else None
-    status, output, seconds = graderun.run_grader(tree, list(tests), GRADE_TIMEOUT, cpus, port)
+    with machineshape.shaped(shape) as prefix:
+        status, output, seconds = graderun.run_grader(tree, list(tests), GRADE_TIMEOUT, cpus,
+                                                      port, prefix)
     report = PrintedReport(output)
     return Grade(report.score[0], report.score[1], first_message(report), seconds)
 
@@ -104,34 +113,59 @@ def mistake_tree(scratch, mistake):
     return tree
 
 
-def run_mistake(scratch, mistake, cpus, races):
-    """Grade mistake once in full, and races more times on RACE_TESTS if it
-    is a race; returns (Grade, runs that lost points, race runs)."""
+def race_runs(tree, runs, cpus, shapes):
+    """{shape: (grades that lost points, runs)}: tree graded runs times on
+    RACE_TESTS in each machine shape."""
+    counts = collections.OrderedDict()
+    for shape in shapes:
+        grades = [grade(tree, RACE_TESTS, cpus, shape) for _ in range(runs)]
+        counts[shape] = (sum(g.score < g.possible for g in grades), runs)
+    return counts
+
+
+def told_runs(counts):
+    """race_runs()'s counts as "free 10/10, one-core 9/10", or "-"."""
+    return ", ".join("%s %d/%d" % (shape, lost, runs)
+                     for shape, (lost, runs) in counts.items() if runs) or "-"
+
+
+def solution_runs(scratch, runs, cpus, shapes):
+    """race_runs() of the solved tree: its false alarms. Printed too."""
+    if runs == 0:
+        return {}
+    tree = os.path.join(scratch, "solution")
+    mutate.copy_sources(tree)
+    try:
+        counts = race_runs(tree, runs, cpus, shapes)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+    print("solution: race runs that lost points (false alarms): %s" % told_runs(counts),
+          flush=True)
+    return counts
+
+
+def run_mistake(scratch, mistake, cpus, races, shapes):
+    """Grade mistake once in full, and races more times on RACE_TESTS in each
+    shape if it is a race; returns (Grade, race_runs())."""
     tree = mistake_tree(scratch, mistake.name)
     try:
-        full = grade(tree, (), cpus)
-        runs = races if mistake.race else 0
-        lost = 0
-        for _ in range(runs):
-            race = grade(tree, RACE_TESTS, cpus)
-            lost += race.score < race.possible
-        return full, lost, runs
+        return grade(tree, (), cpus), race_runs(tree, races if mistake.race else 0, cpus, shapes)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
 
 def caught(result):
-    full, lost, runs = result
+    full, _ = result
     return full.score < full.possible and full.seconds <= harness.scaled(GRADE_LIMIT)
 
 
 def rows(results, zh):
     """Table rows, one per mistake, in English or Chinese."""
     out = []
-    for name, (full, lost, runs) in results.items():
+    for name, (full, counts) in results.items():
         what = MISTAKES_BY_NAME[name].zh if zh else mutate.MUTATIONS_BY_NAME[name].summary
         out.append(("`%s`" % name, what, "%d/%d" % (full.score, full.possible),
-                    "%d s" % full.seconds, "%d/%d" % (lost, runs) if runs else "-",
+                    "%d s" % full.seconds, told_runs(counts),
                     "`%s`" % full.first[:MESSAGE_CHARS].replace("`", "'").replace("|", "\\|")))
     return out
 
@@ -152,7 +186,9 @@ name in `tools/mutate.py`), graded once by `./grade-lab-cow` as a student
 would. The first message is the first FAIL of the report and its first line.
 For the reference-count races, "race runs" counts the runs of
 `./grade-lab-cow %(race_tests)s` (the tests that look for races) that lost
-points.
+points, in each machine shape (`test/machineshape.py`: free is the host as
+it is, one-core the grader pinned to one core, half-cpu a CPU quota of 50
+ms per 100 ms). The solved tree, graded the same way, lost points in: %(solution)s.
 """,
     True: """# 评分器对典型错误的反馈
 
@@ -160,14 +196,16 @@ points.
 双核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `tools/mutate.py`
 中同名的变异），再像学生一样运行一次 `./grade-lab-cow`。"第一条信息"是报告中第一个 FAIL
 及其第一行原因（原样保留英文）。对引用计数竞争，"竞争"一栏是只运行
-`./grade-lab-cow %(race_tests)s`（专门寻找竞争的测试）时扣分的次数。
+`./grade-lab-cow %(race_tests)s`（专门寻找竞争的测试）时扣分的次数，按机器形态分列
+（`test/machineshape.py`：free 为主机原样，one-core 为评分器绑定到一个核，half-cpu 为每 100 ms
+限 50 ms 的 CPU 配额）。正确答案以同样方式评分时扣分的次数：%(solution)s。
 """,
 }
 
 
-def write_docs(results, cpus):
+def write_docs(results, cpus, solution):
     values = dict(date=datetime.date.today().isoformat(), cpus=cpus,
-                  race_tests=" ".join(RACE_TESTS))
+                  race_tests=" ".join(RACE_TESTS), solution=told_runs(solution))
     for path, zh in zip(DOCS, (False, True)):
         with open(path, "w") as f:
             f.write(INTRO[zh] % values + "\n" + table(HEADERS[zh], rows(results, zh)) + "\n")
@@ -183,12 +221,20 @@ def parse_args(argv):
     parser.add_argument("--list", action="store_true", help="list the mistakes and exit")
     parser.add_argument("--races", type=int, default=0, metavar="N",
                         help="grade each race mistake N more times on %s" % " ".join(RACE_TESTS))
+    parser.add_argument("--shape", dest="shapes", action="append",
+                        choices=machineshape.SHAPES,
+                        help="grade the --races runs in this machine shape (repeatable; "
+                             "default free)")
+    parser.add_argument("--solution", type=int, default=0, metavar="N",
+                        help="grade the solved tree N times on %s in each shape, counting "
+                             "false alarms" % " ".join(RACE_TESTS))
     parser.add_argument("--docs", action="store_true",
                         help="write docs/grader-mistakes.md and .zh.md from the results")
     args = parser.parse_args(argv)
     unknown = [name for name in args.names if name not in MISTAKES_BY_NAME]
     if unknown:
         parser.error("no mistake named %s (see --list)" % ", ".join(unknown))
+    args.shapes = args.shapes or ["free"]
     return args
 
 
@@ -205,22 +251,23 @@ def main(argv):
     scratch = tempfile.mkdtemp(prefix="mistakes-")
     harness.install_signal_handlers()
     try:
+        solution = solution_runs(scratch, args.solution, cpus, args.shapes)
         for name in selected:
             started = time.monotonic()
-            try:
-                results[name] = run_mistake(scratch, MISTAKES_BY_NAME[name], cpus, args.races)
-            except (mutate.ToolError, harness.TestFailure) as error:
-                print("mistakes: %s: %s" % (name, error), file=sys.stderr)
-                return 2
-            full, lost, runs = results[name]
+            results[name] = run_mistake(scratch, MISTAKES_BY_NAME[name], cpus, args.races,
+                                        args.shapes)
+            full, counts = results[name]
             print("%s: %d/%d in %d s%s (%d s in all); %s" % (
                 name, full.score, full.possible, full.seconds,
-                ", races lost points in %d/%d" % (lost, runs) if runs else "",
+                ", race runs that lost points: %s" % told_runs(counts) if args.races else "",
                 time.monotonic() - started, full.first), flush=True)
+    except (mutate.ToolError, harness.TestFailure) as error:
+        print("mistakes: %s" % error, file=sys.stderr)
+        return 2
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     if args.docs:
-        write_docs(results, cpus)
+        write_docs(results, cpus, solution)
     missed = [name for name, result in results.items() if not caught(result)]
     if missed:
         print("NOT CAUGHT (full marks, or over %g s): %s"

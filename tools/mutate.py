@@ -327,6 +327,17 @@ MUTATIONS = (
         (KALLOC, "  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);",
          "  acquire(&kmem.lock);\n  int left = *refcount_of(pa) - 1;\n  release(&kmem.lock);\n"
          "  __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);")),
+    mutation(
+        "refcount_sole_owner_test_then_decrement", "refcount",
+        "kfree tests for a sole owner (count 1), and otherwise decrements in a separate step",
+        (KALLOC, "  int left = __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);\n"
+                 "  if (left < 0)\n    panic(\"kfree: page is already free\");\n"
+                 "  if (left > 0)\n    return;  // other owners still use it\n",
+         "  if (krefcount(pa) < 1)\n    panic(\"kfree: page is already free\");\n"
+         "  if (krefcount(pa) > 1) {\n"
+         "    __atomic_sub_fetch(refcount_of(pa), 1, __ATOMIC_ACQ_REL);\n"
+         "    return;  // other owners still use it\n  }\n"
+         "  __atomic_store_n(refcount_of(pa), 0, __ATOMIC_RELEASE);  // the sole owner\n")),
 )
 
 MUTATIONS_BY_NAME = {m.name: m for m in MUTATIONS}

@@ -11,9 +11,11 @@
 #include "types.h"
 
 // What an access does: a read or a write (a read-modify-write counts as a
-// write), and whether it is one atomic instruction.
-#define ACCESS_WRITE  1
-#define ACCESS_ATOMIC 2
+// write), whether it is one atomic instruction, and whether it writes only
+// if the value is still the one expected (a compare-and-swap).
+#define ACCESS_WRITE   1
+#define ACCESS_ATOMIC  2
+#define ACCESS_CHECKED 4
 
 // Called just before the access of size bytes at addr, made by the
 // instruction at pc.  May wait a little first (see racewatch.c).

@@ -50,6 +50,7 @@ void __tsan_write_range(void *addr, unsigned long size) {
 
 #define ATOMIC_READ  ACCESS_ATOMIC
 #define ATOMIC_WRITE (ACCESS_ATOMIC | ACCESS_WRITE)
+#define ATOMIC_CAS   (ACCESS_ATOMIC | ACCESS_WRITE | ACCESS_CHECKED)
 
 // One read-modify-write operation OP (fetch_add, ...) on type T.
 #define ATOMIC_RMW(bits, T, op)                                        \
@@ -80,19 +81,19 @@ void __tsan_write_range(void *addr, unsigned long size) {
   ATOMIC_RMW(bits, T, fetch_nand)                                                       \
   int __tsan_atomic##bits##_compare_exchange_strong(volatile T *addr, T *expected,      \
                                                     T desired, int order, int fail) {   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
     return __atomic_compare_exchange_n((T *)addr, expected, desired, 0,                 \
                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
   }                                                                                     \
   int __tsan_atomic##bits##_compare_exchange_weak(volatile T *addr, T *expected,        \
                                                   T desired, int order, int fail) {     \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
     return __atomic_compare_exchange_n((T *)addr, expected, desired, 1,                 \
                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
   }                                                                                     \
   T __tsan_atomic##bits##_compare_exchange_val(volatile T *addr, T expected, T desired, \
                                                int order, int fail) {                   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
     __atomic_compare_exchange_n((T *)addr, &expected, desired, 0, __ATOMIC_SEQ_CST,     \
                                 __ATOMIC_SEQ_CST);                                      \
     return expected;                                                                    \

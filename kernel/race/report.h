@@ -1,0 +1,21 @@
+// The race watcher's reports: one console line each (race/ only).
+//
+// The line gives the accesses' harts, kinds and pcs; the grader turns the
+// pcs into file:line (test/racereport.py reads these lines, so their
+// wording is fixed there too).  The same pair of pcs is reported once, and
+// at most REPORTS_MAX pairs per boot.
+#ifndef KERNEL_RACE_REPORT_H
+#define KERNEL_RACE_REPORT_H
+
+#include "race/access.h"
+
+// mine and other touched the same bytes at once.
+void report_data_race(const struct access *mine, const struct access *other);
+
+// A thread made first, then second, in one call, and another thread wrote
+// the bytes in between: what = "read-back" (second reads what first
+// wrote) or "check" (second writes on what first read).
+void report_stale(const char *what, const struct access *first,
+                  const struct access *second, const struct access *between);
+
+#endif

@@ -1,0 +1,113 @@
+// Stale values (see race/stale.h).
+//
+// Each hart keeps the last KEPT accesses its threads made outside
+// spinlocks, each with the call it belongs to, and the first write by
+// another thread to the same bytes since (a "mark").  When the thread
+// touches the bytes again in the same call, the kept access is replaced,
+// and two cases are reported if it was marked:
+//  - read-back: it wrote them, and now reads them to decide something,
+//    such as "decrement, then read the count to see if it is 0".  Both
+//    threads may then see 0 and free the page, or neither.
+//  - check: it read them, and now writes them without looking again, in
+//    the function that read them or one it called (so the write follows
+//    from the read): "if the count is above 1, decrement it".  A
+//    compare-and-swap looks again, so it is never reported.
+// Correct code does neither: it decides on the value its one atomic
+// instruction returned, or holds a spinlock across both accesses (and
+// accesses under a spinlock are not kept).  Reading a count in one
+// function and changing it by a call to another (as cow_resolve reads
+// krefcount() and later calls kfree()) is not a check either: kfree()
+// makes its own decision.
+//
+// Lock rules: a kept access is written only by its hart with interrupts
+// off, except its mark, which another hart publishes once.  Other harts
+// read a kept access with atomic loads, and a mark counts only if it
+// overlaps the access it marks (so a mark that raced with the entry's
+// reuse is ignored).
+#include "types.h"
+#include "param.h"
+#include "race/report.h"
+#include "race/stale.h"
+
+#define KEPT 8  // accesses kept per hart
+
+struct kept {
+  struct access own;    // own.word 0: an empty entry
+  uint64 call;          // the call it was made in (struct call_point)
+  uint64 seq;           // its number in its thread
+  struct access other;  // the first write by another thread since; word 0: none
+};
+
+static struct {
+  struct kept kept[KEPT];
+  int next;
+} harts[NCPU];
+
+static uint64 thread_of(uint64 call) {
+  return call >> 32;
+}
+
+// A write marks what other threads kept of the same bytes, on every hart
+// (this one too: such a thread may have been preempted here).
+static void mark_others(const struct access *a, uint64 call) {
+  for (int h = 0; h < NCPU; h++) {
+    for (int i = 0; i < KEPT; i++) {
+      struct kept *k = &harts[h].kept[i];
+      access_word own = __atomic_load_n(&k->own.word, __ATOMIC_ACQUIRE);
+      if (own && access_overlap(own, a->word) &&
+          thread_of(__atomic_load_n(&k->call, __ATOMIC_RELAXED)) != thread_of(call) &&
+          __atomic_load_n(&k->other.word, __ATOMIC_RELAXED) == 0)
+        access_publish(&k->other, a);
+    }
+  }
+}
+
+// What this hart kept of the bytes of a in the call, or 0.
+static struct kept *kept_of(const struct access *a, uint64 call) {
+  for (int i = 0; i < KEPT; i++) {
+    struct kept *k = &harts[a->hart].kept[i];
+    if (k->own.word && k->call == call && access_overlap(k->own.word, a->word))
+      return k;
+  }
+  return 0;
+}
+
+// Reports k, made before a in the same call, if another thread's write
+// came between them and a acts on what k saw.
+static void check_kept(const struct access *a, const struct call_point *at,
+                       struct kept *k) {
+  struct access other = access_read(&k->other);
+  if (other.word == 0 || !access_overlap(other.word, k->own.word))
+    return;
+  int reads_back = !access_writes(a->word) && access_writes(k->own.word);
+  int checked = access_kind(a->word) & ACCESS_CHECKED;
+  int acts_on_read = access_writes(a->word) && !checked && !access_writes(k->own.word) &&
+                     k->seq > at->frame_entered;
+  if (reads_back)
+    report_stale("read-back", &k->own, a, &other);
+  if (acts_on_read)
+    report_stale("check", &k->own, a, &other);
+}
+
+static void keep(const struct access *a, const struct call_point *at) {
+  struct kept *k = &harts[a->hart].kept[harts[a->hart].next];
+  harts[a->hart].next = (harts[a->hart].next + 1) % KEPT;
+  access_clear(&k->own);
+  access_clear(&k->other);
+  __atomic_store_n(&k->call, at->call, __ATOMIC_RELAXED);
+  k->seq = at->seq;
+  access_publish(&k->own, a);
+}
+
+void stale_access(const struct access *a, const struct call_point *at, int locked) {
+  if (access_writes(a->word))
+    mark_others(a, at->call);
+  if (locked || at->call == 0)
+    return;
+  struct kept *k = kept_of(a, at->call);
+  if (k) {
+    check_kept(a, at, k);
+    access_clear(&k->own);  // a supersedes it
+  }
+  keep(a, at);
+}

@@ -1,0 +1,21 @@
+// Stale values: a thread that acts on what it saw earlier in the same
+// call, after another thread changed it (race/ only).
+#ifndef KERNEL_RACE_STALE_H
+#define KERNEL_RACE_STALE_H
+
+#include "race/access.h"
+
+// Where in its thread an access is made.
+struct call_point {
+  uint64 call;           // the thread's current call: its stack page << 32, then
+                         // how many calls it made before; 0 if the thread is unknown
+  uint64 seq;            // the access's number in its thread
+  uint64 frame_entered;  // the number the function making it got when it was entered
+};
+
+// Checks access a (made at point at, holding a spinlock if locked) against
+// what its thread kept from earlier in the call, reports what went stale,
+// then keeps a.
+void stale_access(const struct access *a, const struct call_point *at, int locked);
+
+#endif
