@@ -95,7 +95,7 @@ static int conflict(access_word a, access_word b) {
 
 // The other harts' watches a meets.
 static void check_watches(const struct access *a) {
-  for (int h = 0; h < NCPU; h++) {
+  for (int h = 0; h < harts_started; h++) {
     if (h == a->hart)
       continue;
     struct access other = access_read(&watched[h]);

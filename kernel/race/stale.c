@@ -26,6 +26,7 @@
 // reuse is ignored).
 #include "types.h"
 #include "param.h"
+#include "lib/cpu.h"
 #include "race/report.h"
 #include "race/stale.h"
 
@@ -50,7 +51,7 @@ static uint64 thread_of(uint64 call) {
 // A write marks what other threads kept of the same bytes, on every hart
 // (this one too: such a thread may have been preempted here).
 static void mark_others(const struct access *a, uint64 call) {
-  for (int h = 0; h < NCPU; h++) {
+  for (int h = 0; h < harts_started; h++) {
     for (int i = 0; i < KEPT; i++) {
       struct kept *k = &harts[h].kept[i];
       access_word own = __atomic_load_n(&k->own.word, __ATOMIC_ACQUIRE);
