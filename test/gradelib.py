@@ -638,7 +638,8 @@ class Session:
         finally:
             output.console_tail = console_tail(machine)
             machine.kill()
-            output.races = racereport.races(machine)
+            if command.kernel == harness.RACE_KERNEL:
+                output.races = racereport.races(machine)
             self.target.sweep()
             try:
                 self.lock.acquire()

@@ -437,12 +437,12 @@ class Machine:
                 for line in lines] if named else lines
 
     def _kernel_tool(self, name, arguments):
-        """The tree's cross tool name (addr2line, nm ...) run on the booted
-        kernel with arguments, the way the tree's own code runs (confined,
-        for a submission); its output, or None if it failed."""
+        """The tree's cross tool name (addr2line, nm ...) run with arguments
+        (which name the booted kernel), the way the tree's own code runs
+        (confined, for a submission); its output, or None if it failed."""
         try:
             tool = make_print("print-toolprefix") + name
-            status, output = run_with_tail([tool] + arguments + [self.kernel], self.tree,
+            status, output = run_with_tail([tool] + arguments, self.tree,
                                            ADDR2LINE_TIMEOUT, self.runner)
         except (OSError, TestFailure):
             return None
@@ -454,8 +454,8 @@ class Machine:
         if not addresses:
             return {}
         # A return address follows its call; one byte back is inside the call.
-        output = self._kernel_tool("addr2line", ["-f", "-p"] + [
-            "0x%x" % (int(address, 16) - 1) for address in addresses] + ["-e"])
+        output = self._kernel_tool("addr2line", ["-f", "-p", "-e", self.kernel] + [
+            "0x%x" % (int(address, 16) - 1) for address in addresses])
         places = [place.replace(self.tree + os.sep, "").split(" (discriminator")[0]
                   for place in (output or "").splitlines()]
         return dict(zip(addresses, places)) if len(places) == len(addresses) else {}
@@ -463,7 +463,7 @@ class Machine:
     def data_symbols(self):
         """[(start, size, name)] of the booted kernel's data objects, by nm;
         [] if it cannot say."""
-        output = self._kernel_tool("nm", ["-S", "-n"]) or ""
+        output = self._kernel_tool("nm", ["-S", "-n", self.kernel]) or ""
         found = (re.match(r"([0-9a-f]+) ([0-9a-f]+) [bBdDrR] (\S+)$", line)
                  for line in output.splitlines())
         return [(int(m.group(1), 16), int(m.group(2), 16), m.group(3)) for m in found if m]

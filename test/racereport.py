@@ -9,12 +9,14 @@ entry per page of RAM, which page), and what it means. docs/races.md
 explains the reports at more length.
 """
 
+import functools
+import os
 import re
 
-KERNBASE = 0x80000000
-PHYSTOP = KERNBASE + 128 * 1024 * 1024
+from harness import REPO
+
 PAGE_SIZE = 4096
-PAGES = (PHYSTOP - KERNBASE) // PAGE_SIZE
+MEMLAYOUT = os.path.join(REPO, "kernel", "memlayout.h")
 
 ADDRESS = r"0x[0-9a-f]+"
 ACCESS = r"hart (\d+) ((?:plain|atomic) (?:read|write)) at pc (%s)" % ADDRESS
@@ -23,7 +25,7 @@ DATA_RACE = re.compile(
     % (ADDRESS, ACCESS, ACCESS))
 KIND = r"(?:plain|atomic) (?:read|write)"
 STALE = re.compile(
-    r"racewatch: stale (read-back|check) of (%s) \((\d+) bytes\): hart (\d+) (%s) "
+    r"racewatch: (stale read-back|lost update) of (%s) \((\d+) bytes\): hart (\d+) (%s) "
     r"at pc (%s), then (%s) at pc (%s), but %s in between"
     % (ADDRESS, KIND, ADDRESS, KIND, ADDRESS, ACCESS))
 
@@ -34,19 +36,17 @@ DATA_RACE_MEANING = (
     "mapped or never freed at all. Change the count with one atomic instruction "
     "(__atomic_fetch_add, __atomic_sub_fetch ...), or take one lock around every access "
     "to it, reads included.")
-CHECK_MEANING = (
-    "This hart read the value, then changed it on what it had read (a test such as \"count "
-    "above 1, so others still own the page\" followed by a separate decrement), but another "
-    "hart changed it in between, so the test no longer held when the change was made: both "
-    "harts can decide that the other one still owns the page, and nobody frees it. Make the "
-    "test and the change one atomic instruction and decide on the value it returns, or hold "
-    "one lock across both.")
 LOST_UPDATE_MEANING = (
     "This hart loaded the value and then stored one computed from it (a plain `count--` or "
-    "`count++` is a load and a store), but another hart stored in between, and this store "
-    "overwrote it: that update is lost, so a page is freed while still mapped, or never "
-    "freed. Change the count with one atomic instruction (__atomic_fetch_add, "
-    "__atomic_sub_fetch ...), or take one lock around every access to it, reads included.")
+    "`count++` is a load and a store, and so is an atomic load followed by an atomic "
+    "store), but another hart stored in between, and this store overwrote it: that update "
+    "is lost, so a page is freed while still mapped, or never freed. Change the count with "
+    "one atomic read-modify-write (__atomic_fetch_add, __atomic_sub_fetch ...), or take one "
+    "lock around every access to it, reads included.")
+GARBLED_MEANING = (
+    "The report's line came out mixed with other output, so its details are lost; the race "
+    "kernel prints one only when two harts raced on the same bytes. docs/races.md says how "
+    "to read a whole one; grade again to see another.")
 READ_BACK_MEANING = (
     "This hart changed the value and then read it again to decide what to do, but another "
     "hart changed it in between, so the decision used the other hart's result: both can "
@@ -67,11 +67,24 @@ class Access:
         return "hart %d, %s in %s" % (self.hart, self.what, places.get(self.pc, self.pc))
 
 
+@functools.lru_cache(maxsize=None)
+def ram_pages():
+    """(first address, pages) of RAM, from kernel/memlayout.h's KERNBASE
+    and PHYSTOP (`(KERNBASE + N * 1024 * 1024)`); None if they cannot be read."""
+    with open(MEMLAYOUT, errors="replace") as f:
+        text = f.read()
+    base = re.search(r"(?m)^#define KERNBASE\s+(0x[0-9a-fA-F]+)L?\s*$", text)
+    top = re.search(r"(?m)^#define PHYSTOP\s+\(KERNBASE \+ (\d+) \* 1024 \* 1024\)", text)
+    if not (base and top):
+        return None
+    return int(base.group(1), 16), int(top.group(1)) * 1024 * 1024 // PAGE_SIZE
+
+
 def found(text):
     """[(kind, address, size, [Access ...])] for each race line in text, in
     the order printed: kind "data race" (the two accesses at once), or
-    "read-back" or "check" (the first access, the second, and the other
-    hart's write in between)."""
+    "stale read-back" or "lost update" (the first access, the second, and
+    the other hart's write in between)."""
     reports = []
     for match in DATA_RACE.finditer(text):
         g = match.groups()
@@ -85,34 +98,31 @@ def found(text):
     return [report[1:] for report in sorted(reports, key=lambda report: report[0])]
 
 
-def stale_meaning(kind, accesses):
-    """What a stale read-back or check means for the student."""
-    if kind == "read-back":
-        return READ_BACK_MEANING
-    plain = all(access.what.startswith("plain") for access in accesses[:2])
-    return LOST_UPDATE_MEANING if plain else CHECK_MEANING
-
-
 def variable(address, symbols):
     """What lives at address, from [(start, size, name)]: "name+offset",
     and for an array with one entry per page of RAM, the page it counts."""
+    ram = ram_pages()
     for start, size, name in symbols:
         if start <= address < start + size:
             offset = address - start
             told = "%s+0x%x" % (name, offset) if offset else name
-            entry = size // PAGES
-            if entry and size == entry * PAGES:
-                told += " (the entry of page 0x%x)" % (KERNBASE + offset // entry * PAGE_SIZE)
+            entry = size // ram[1] if ram else 0
+            if entry and size == entry * ram[1]:
+                told += " (the entry of page 0x%x)" % (ram[0] + offset // entry * PAGE_SIZE)
             return told
     return "0x%x" % address
 
 
 def races(machine):
     """The races the booted kernel reported, each a paragraph for a
-    failure message; [] if it reported none."""
-    reports = found(machine.output)
+    failure message; [] if it reported none. A report line too garbled to
+    read still counts, told as such."""
+    text = machine.output
+    reports = found(text)
     if not reports:
-        return []
+        garbled = [line.strip() for line in text.splitlines() if "racewatch:" in line]
+        return ["a race report, garbled:\n    %s\n%s" % (garbled[0][:300], GARBLED_MEANING)
+                ] if garbled else []
     places = machine.code_places(sorted({a.pc for _, _, _, accesses in reports
                                          for a in accesses}))
     symbols = machine.data_symbols()
@@ -124,7 +134,8 @@ def races(machine):
                 where, accesses[0].told(places), accesses[1].told(places),
                 DATA_RACE_MEANING))
         else:
-            told.append("stale %s of %s:\n    %s\n    then %s\n    but in between: %s\n%s"
+            told.append("%s of %s:\n    %s\n    then %s\n    but in between: %s\n%s"
                         % (kind, where, accesses[0].told(places), accesses[1].told(places),
-                           accesses[2].told(places), stale_meaning(kind, accesses)))
+                           accesses[2].told(places),
+                           READ_BACK_MEANING if kind == "stale read-back" else LOST_UPDATE_MEANING))
     return told

@@ -152,6 +152,24 @@ const char *leaf_table_check(pte_t upper) {
   return 0;
 }
 
+// The leaf PTE for va, by value (0 if none), in a page table that another
+// process may be changing or freeing meanwhile: a snapshot, read through
+// pointers to pages kalloc() manages only, so that it reads nothing but RAM.
+static pte_t peek_pte(pagetable_t pagetable, uint64 va) {
+  if (va >= MAXVA)
+    return 0;
+  pte_t pte = 0;
+  for (int level = 2; level >= 0; level--) {
+    if (!kmanaged(pagetable))
+      return 0;
+    pte = __atomic_load_n(&pagetable[PX(level, va)], __ATOMIC_RELAXED);
+    if ((pte & PTE_V) == 0 || (level > 0 && (pte & (PTE_R | PTE_W | PTE_X))))
+      return 0;  // nothing mapped, or a superpage, which no user table has
+    pagetable = (pagetable_t)PTE2PA(pte);
+  }
+  return pte;
+}
+
 int page_tables_mapping(pagetable_t pagetable, uint64 va, int leaf_tables) {
   if (leaf_tables == 1)
     return krefcount((void *)PTE2PA(*walk_leaf_table(pagetable, va, 0)));

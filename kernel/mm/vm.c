@@ -133,21 +133,6 @@ uint64 walkaddr(pagetable_t pagetable, uint64 va) {
   return pte ? PTE2PA(*pte) : 0;
 }
 
-pte_t peek_pte(pagetable_t pagetable, uint64 va) {
-  if (va >= MAXVA)
-    return 0;
-  pte_t pte = 0;
-  for (int level = 2; level >= 0; level--) {
-    if (!kmanaged(pagetable))
-      return 0;
-    pte = __atomic_load_n(&pagetable[PX(level, va)], __ATOMIC_RELAXED);
-    if ((pte & PTE_V) == 0 || (level > 0 && (pte & (PTE_R | PTE_W | PTE_X))))
-      return 0;  // nothing mapped, or a superpage, which no user table has
-    pagetable = (pagetable_t)PTE2PA(pte);
-  }
-  return pte;
-}
-
 // Maps [va, va+size) to [pa, pa+size) with permissions perm.  va and size
 // must be page-aligned.  Returns -1 if a page-table page could not be
 // allocated; pages mapped before the failure stay mapped.

@@ -31,10 +31,6 @@ pte_t *walk(pagetable_t pagetable, uint64 va, int alloc);
 pte_t *walk_leaf_table(pagetable_t pagetable, uint64 va, int alloc);
 pte_t *user_pte(pagetable_t pagetable, uint64 va);
 uint64 walkaddr(pagetable_t pagetable, uint64 va);
-// The leaf PTE for va, by value (0 if none), in a page table that another
-// process may be changing or freeing meanwhile: a snapshot, read through
-// pointers to pages kalloc() manages only, so that it reads nothing but RAM.
-pte_t peek_pte(pagetable_t pagetable, uint64 va);
 pte_t *walk_in_order(pagetable_t pagetable, uint64 va, int alloc, pte_t **leaf);
 int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm);
 

@@ -25,8 +25,12 @@ struct access {
   int hart;
 };
 
-static inline access_word access_pack(uint64 addr, int size, int kind) {
-  return (addr & ADDR_MASK) | ((uint64)size << SIZE_SHIFT) | ((uint64)kind << KIND_SHIFT);
+// A size that does not fit its field (a copy of a large struct) is kept as
+// the largest that does: only its first bytes are compared.
+static inline access_word access_pack(uint64 addr, uint64 size, int kind) {
+  if (size > FIELD_MASK)
+    size = FIELD_MASK;
+  return (addr & ADDR_MASK) | (size << SIZE_SHIFT) | ((uint64)kind << KIND_SHIFT);
 }
 static inline uint64 access_addr(access_word w) {
   return w & ADDR_MASK;

@@ -8,7 +8,8 @@
 // watcher widens the windows and catches what lands in them:
 //
 //  - Watches (here).  Before about one access in WATCH_EVERY, chosen at
-//    random and never while the hart holds a spinlock, the hart publishes
+//    random and never with interrupts pushed off (a spinlock held, or
+//    push_off()), the hart publishes
 //    the access in its slot and waits a random time of up to
 //    WATCH_TIME_MAX before making it.  An access of another hart that
 //    overlaps a watched one is a data race if one writes and one is plain.
@@ -16,14 +17,16 @@
 //    descheduled in the middle of it, with its access still pending, which
 //    is exactly when the other harts get their turn.
 //  - Stale values (race/stale.c): a thread that, in one call, reads a word
-//    and then changes it on what it read, or changes it and then reads it
-//    back to decide, after another thread changed it in between.  The
-//    watches' waits widen those windows too.
+//    and then stores on what it read, or changes it and then reads it back
+//    to decide, after another thread changed it in between.  The watches'
+//    waits widen those windows too; the access is checked and kept only
+//    after its wait, when it is really made.
 //
 // A thread is known by its kernel stack page (each process has one, and so
 // does each hart's scheduler).  A call of a thread lasts until its
-// outermost instrumented function returns; it may be preempted and resume
-// on another hart meanwhile, so depths are counted per thread.
+// outermost instrumented function returns, or until the thread moves to
+// another hart (preempted and resumed elsewhere): what the old hart kept
+// of it is then left behind.  Depths are counted per thread.
 //
 // Lock rules: a hart's watch slot is written only by that hart, with
 // interrupts off, and read by the others with atomic loads.  A thread's
@@ -40,7 +43,7 @@
 
 #define WATCH_EVERY    16   // accesses per watch, on average
 #define WATCH_TIME_MAX 500  // time-counter cycles a watch lasts at most (50 us at 10 MHz)
-#define THREADS_MAX    (NPROC + 2 * NCPU)  // kernel threads (stacks) followed
+#define THREADS_MAX    (NPROC + NCPU)  // kernel stacks: each process's, each hart's
 #define DEPTH_MAX      16  // nested instrumented functions followed per thread
 
 // A kernel thread: how deep it is in instrumented functions, how many
@@ -49,6 +52,7 @@
 struct thread {
   uint64 stack;  // its stack page; 0: a free entry
   int depth;
+  int hart;  // where it made its last access
   uint32 calls;
   uint64 seq;
   uint64 entered[DEPTH_MAX];
@@ -73,12 +77,15 @@ static struct thread *this_thread(void) {
   return 0;
 }
 
-// Numbers a new access of thread t (0 for an unknown thread).
-static struct call_point call_point(struct thread *t) {
+// Numbers a new access of thread t (0 for an unknown thread) on hart.
+static struct call_point call_point(struct thread *t, int hart) {
   struct call_point at = { 0, 0, 0 };
   if (t == 0)
     return at;
-  at.call = t->stack << 32 | t->calls;
+  if (t->hart != hart)
+    t->calls++;  // moved: a new call (see the top)
+  t->hart = hart;
+  at.call = call_of(t->stack, t->calls);
   at.seq = ++t->seq;
   int inside = t->depth > 0 && t->depth <= DEPTH_MAX;
   at.frame_entered = inside ? t->entered[t->depth - 1] : at.seq;
@@ -125,16 +132,16 @@ static void maybe_watch(const struct access *a) {
   access_clear(&watched[a->hart]);
 }
 
-void racewatch_access(uint64 addr, int size, int kind, uint64 pc) {
+void racewatch_access(uint64 addr, uint64 size, int kind, uint64 pc) {
   uint64 sstatus = r_sstatus();
   intr_off();
   struct access a = { access_pack(addr, size, kind), pc, cpuid() };
-  struct call_point at = call_point(this_thread());
   int locked = mycpu()->noff != 0;
-  check_watches(&a);
-  stale_access(&a, &at, locked);
   if (!locked)
     maybe_watch(&a);
+  check_watches(&a);
+  struct call_point at = call_point(this_thread(), a.hart);
+  stale_access(&a, &at, locked);
   w_sstatus(sstatus);
 }
 

@@ -10,16 +10,17 @@
 
 #include "types.h"
 
-// What an access does: a read or a write (a read-modify-write counts as a
-// write), whether it is one atomic instruction, and whether it writes only
-// if the value is still the one expected (a compare-and-swap).
-#define ACCESS_WRITE   1
-#define ACCESS_ATOMIC  2
-#define ACCESS_CHECKED 4
+// What an access does: a read or a write, whether it is one atomic
+// instruction, and whether it is an atomic read-modify-write (fetch-and-add,
+// exchange, compare-and-swap ...), which counts as a write and also gives
+// the thread the value it replaced.
+#define ACCESS_WRITE  1
+#define ACCESS_ATOMIC 2
+#define ACCESS_RMW    4
 
 // Called just before the access of size bytes at addr, made by the
 // instruction at pc.  May wait a little first (see racewatch.c).
-void racewatch_access(uint64 addr, int size, int kind, uint64 pc);
+void racewatch_access(uint64 addr, uint64 size, int kind, uint64 pc);
 
 // An instrumented function starts, or returns.
 void racewatch_enter(void);

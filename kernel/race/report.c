@@ -2,7 +2,7 @@
 //
 // Lock rules: none.  A report claims a slot of the list of pairs with an
 // atomic counter and then fills it, so two harts may rarely print the same
-// pair twice; nothing else can go wrong.
+// pair twice.  Once the list is full, nothing more is claimed or printed.
 #include "types.h"
 #include "lib/printf.h"
 #include "race/report.h"
@@ -18,7 +18,9 @@ static struct {
 // REPORTS_MAX are remembered, nothing is new.
 static int first_report(uint64 pc, uint64 other_pc) {
   int known = __atomic_load_n(&reported.claimed, __ATOMIC_ACQUIRE);
-  for (int i = 0; i < known && i < REPORTS_MAX; i++)
+  if (known >= REPORTS_MAX)
+    return 0;
+  for (int i = 0; i < known; i++)
     if (__atomic_load_n(&reported.pcs[i][0], __ATOMIC_RELAXED) == pc &&
         __atomic_load_n(&reported.pcs[i][1], __ATOMIC_RELAXED) == other_pc)
       return 0;
@@ -50,7 +52,7 @@ void report_stale(const char *what, const struct access *first,
                   const struct access *second, const struct access *between) {
   if (!first_report(second->pc, between->pc))
     return;
-  printf("racewatch: stale %s of %p (%d bytes): hart %d %s at pc %p, "
+  printf("racewatch: %s of %p (%d bytes): hart %d %s at pc %p, "
          "then %s at pc %p, but hart %d %s at pc %p in between\n",
          what, (void *)access_addr(second->word), access_size(second->word), second->hart,
          kind_name(first->word), (void *)first->pc, kind_name(second->word),

@@ -13,8 +13,9 @@
 void report_data_race(const struct access *mine, const struct access *other);
 
 // A thread made first, then second, in one call, and another thread wrote
-// the bytes in between: what = "read-back" (second reads what first
-// wrote) or "check" (second writes on what first read).
+// the bytes in between: what = "stale read-back" (second reads what first
+// wrote) or "lost update" (second stores on what first read, overwriting
+// the other thread's write).
 void report_stale(const char *what, const struct access *first,
                   const struct access *second, const struct access *between);
 

@@ -8,22 +8,25 @@
 //  - read-back: it wrote them, and now reads them to decide something,
 //    such as "decrement, then read the count to see if it is 0".  Both
 //    threads may then see 0 and free the page, or neither.
-//  - check: it read them, and now writes them without looking again, in
-//    the function that read them or one it called (so the write follows
-//    from the read): "if the count is above 1, decrement it".  A
-//    compare-and-swap looks again, so it is never reported.
-// Correct code does neither: it decides on the value its one atomic
-// instruction returned, or holds a spinlock across both accesses (and
-// accesses under a spinlock are not kept).  Reading a count in one
-// function and changing it by a call to another (as cow_resolve reads
-// krefcount() and later calls kfree()) is not a check either: kfree()
-// makes its own decision.
+//  - lost update: it read them, and now stores a value without reading
+//    them again, in the function that read them or one it called: the
+//    other thread's write is overwritten.  A plain `count--` is such a
+//    pair, and so is an atomic load followed by an atomic store.
+// Correct code does neither: it changes a shared word with one atomic
+// read-modify-write and decides on the value that returns, or holds a
+// spinlock across both accesses (and accesses under a spinlock are not
+// kept).  A read followed by an atomic read-modify-write is never
+// reported: the write loses nothing, and whether the read was a sanity
+// check or a decision the watcher cannot tell.
+//
+// A thread that moves to another hart starts a new call (racewatch.c), so
+// what this hart kept of it is never compared with what it does elsewhere.
 //
 // Lock rules: a kept access is written only by its hart with interrupts
-// off, except its mark, which another hart publishes once.  Other harts
-// read a kept access with atomic loads, and a mark counts only if it
-// overlaps the access it marks (so a mark that raced with the entry's
-// reuse is ignored).
+// off, except its mark, which other harts claim with a compare-and-swap.
+// Other harts read a kept access with atomic loads, and a mark counts only
+// if it overlaps the access it marks (so a mark that raced with the
+// entry's reuse is ignored).
 #include "types.h"
 #include "param.h"
 #include "lib/cpu.h"
@@ -44,10 +47,6 @@ static struct {
   int next;
 } harts[NCPU];
 
-static uint64 thread_of(uint64 call) {
-  return call >> 32;
-}
-
 // A write marks what other threads kept of the same bytes, on every hart
 // (this one too: such a thread may have been preempted here).
 static void mark_others(const struct access *a, uint64 call) {
@@ -55,10 +54,14 @@ static void mark_others(const struct access *a, uint64 call) {
     for (int i = 0; i < KEPT; i++) {
       struct kept *k = &harts[h].kept[i];
       access_word own = __atomic_load_n(&k->own.word, __ATOMIC_ACQUIRE);
+      access_word none = 0;
       if (own && access_overlap(own, a->word) &&
-          thread_of(__atomic_load_n(&k->call, __ATOMIC_RELAXED)) != thread_of(call) &&
-          __atomic_load_n(&k->other.word, __ATOMIC_RELAXED) == 0)
-        access_publish(&k->other, a);
+          call_thread(__atomic_load_n(&k->call, __ATOMIC_RELAXED)) != call_thread(call) &&
+          __atomic_compare_exchange_n(&k->other.word, &none, a->word, 0, __ATOMIC_ACQ_REL,
+                                      __ATOMIC_RELAXED)) {
+        __atomic_store_n(&k->other.pc, a->pc, __ATOMIC_RELAXED);
+        __atomic_store_n(&k->other.hart, a->hart, __ATOMIC_RELAXED);
+      }
     }
   }
 }
@@ -81,13 +84,12 @@ static void check_kept(const struct access *a, const struct call_point *at,
   if (other.word == 0 || !access_overlap(other.word, k->own.word))
     return;
   int reads_back = !access_writes(a->word) && access_writes(k->own.word);
-  int checked = access_kind(a->word) & ACCESS_CHECKED;
-  int acts_on_read = access_writes(a->word) && !checked && !access_writes(k->own.word) &&
-                     k->seq > at->frame_entered;
+  int stores = access_writes(a->word) && !(access_kind(a->word) & ACCESS_RMW);
+  int overwrites = stores && !access_writes(k->own.word) && k->seq > at->frame_entered;
   if (reads_back)
-    report_stale("read-back", &k->own, a, &other);
-  if (acts_on_read)
-    report_stale("check", &k->own, a, &other);
+    report_stale("stale read-back", &k->own, a, &other);
+  if (overwrites)
+    report_stale("lost update", &k->own, a, &other);
 }
 
 static void keep(const struct access *a, const struct call_point *at) {

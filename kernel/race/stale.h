@@ -7,11 +7,20 @@
 
 // Where in its thread an access is made.
 struct call_point {
-  uint64 call;           // the thread's current call: its stack page << 32, then
-                         // how many calls it made before; 0 if the thread is unknown
+  uint64 call;           // the thread's current call (call_of()), or 0 if the
+                         // thread is unknown
   uint64 seq;            // the access's number in its thread
   uint64 frame_entered;  // the number the function making it got when it was entered
 };
+
+// Names a thread's current call: the thread's stack page, then the number
+// of outermost calls it finished before this one.  Never 0.
+static inline uint64 call_of(uint64 stack_page, uint32 calls) {
+  return stack_page << 32 | calls;
+}
+static inline uint64 call_thread(uint64 call) {
+  return call >> 32;
+}
 
 // Checks access a (made at point at, holding a spinlock if locked) against
 // what its thread kept from earlier in the call, reports what went stale,

@@ -9,14 +9,19 @@
 // ours: tell race/racewatch.c, then, for an atomic, do it.  Every atomic is
 // done with sequential consistency, at least as strong as any order asked.
 //
+// Words of 8 and 16 bits get atomic loads and stores only: their other
+// atomic operations need libatomic, which the kernel does not link, in the
+// plain kernel as much as here.
+//
 // This file must not itself be instrumented (the Makefile compiles only
-// the COW lab's files with -fsanitize=thread).
+// the COW lab's files with -fsanitize=thread).  Lock rules: none; these
+// functions keep no state (race/racewatch.c has the watcher's).
 #include "types.h"
 #include "race/racewatch.h"
 
 #define CALLER ((uint64)__builtin_return_address(0))
 
-static void plain(const volatile void *addr, int size, int kind, uint64 pc) {
+static void plain(const volatile void *addr, uint64 size, int kind, uint64 pc) {
   racewatch_access((uint64)addr, size, kind, pc);
 }
 
@@ -50,55 +55,61 @@ void __tsan_write_range(void *addr, unsigned long size) {
 
 #define ATOMIC_READ  ACCESS_ATOMIC
 #define ATOMIC_WRITE (ACCESS_ATOMIC | ACCESS_WRITE)
-#define ATOMIC_CAS   (ACCESS_ATOMIC | ACCESS_WRITE | ACCESS_CHECKED)
+#define ATOMIC_RMW   (ACCESS_ATOMIC | ACCESS_WRITE | ACCESS_RMW)
 
 // One read-modify-write operation OP (fetch_add, ...) on type T.
-#define ATOMIC_RMW(bits, T, op)                                        \
+#define FETCH_OP(bits, T, op)                                          \
   T __tsan_atomic##bits##_##op(volatile T *addr, T value, int order) { \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);   \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);     \
     return __atomic_##op((T *)addr, value, __ATOMIC_SEQ_CST);          \
+  }
+
+// Atomic loads and stores of words of the given bits, of type T.
+#define LOAD_STORE(bits, T)                                                \
+  T __tsan_atomic##bits##_load(const volatile T *addr, int order) {        \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_READ, CALLER);        \
+    return __atomic_load_n((T *)addr, __ATOMIC_SEQ_CST);                   \
+  }                                                                        \
+  void __tsan_atomic##bits##_store(volatile T *addr, T value, int order) { \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);       \
+    __atomic_store_n((T *)addr, value, __ATOMIC_SEQ_CST);                  \
   }
 
 // Every atomic operation on words of the given bits, of type T.
 #define ATOMICS(bits, T)                                                                \
-  T __tsan_atomic##bits##_load(const volatile T *addr, int order) {                     \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_READ, CALLER);                     \
-    return __atomic_load_n((T *)addr, __ATOMIC_SEQ_CST);                                \
-  }                                                                                     \
-  void __tsan_atomic##bits##_store(volatile T *addr, T value, int order) {              \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
-    __atomic_store_n((T *)addr, value, __ATOMIC_SEQ_CST);                               \
-  }                                                                                     \
+  LOAD_STORE(bits, T)                                                                   \
   T __tsan_atomic##bits##_exchange(volatile T *addr, T value, int order) {              \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_WRITE, CALLER);                    \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
     return __atomic_exchange_n((T *)addr, value, __ATOMIC_SEQ_CST);                     \
   }                                                                                     \
-  ATOMIC_RMW(bits, T, fetch_add)                                                        \
-  ATOMIC_RMW(bits, T, fetch_sub)                                                        \
-  ATOMIC_RMW(bits, T, fetch_and)                                                        \
-  ATOMIC_RMW(bits, T, fetch_or)                                                         \
-  ATOMIC_RMW(bits, T, fetch_xor)                                                        \
-  ATOMIC_RMW(bits, T, fetch_nand)                                                       \
+  FETCH_OP(bits, T, fetch_add)                                                          \
+  FETCH_OP(bits, T, fetch_sub)                                                          \
+  FETCH_OP(bits, T, fetch_and)                                                          \
+  FETCH_OP(bits, T, fetch_or)                                                           \
+  FETCH_OP(bits, T, fetch_xor)                                                          \
+  FETCH_OP(bits, T, fetch_nand)                                                         \
   int __tsan_atomic##bits##_compare_exchange_strong(volatile T *addr, T *expected,      \
                                                     T desired, int order, int fail) {   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
     return __atomic_compare_exchange_n((T *)addr, expected, desired, 0,                 \
                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
   }                                                                                     \
   int __tsan_atomic##bits##_compare_exchange_weak(volatile T *addr, T *expected,        \
                                                   T desired, int order, int fail) {     \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
     return __atomic_compare_exchange_n((T *)addr, expected, desired, 1,                 \
                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
   }                                                                                     \
   T __tsan_atomic##bits##_compare_exchange_val(volatile T *addr, T expected, T desired, \
                                                int order, int fail) {                   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
     __atomic_compare_exchange_n((T *)addr, &expected, desired, 0, __ATOMIC_SEQ_CST,     \
                                 __ATOMIC_SEQ_CST);                                      \
     return expected;                                                                    \
   }
 
+LOAD_STORE(8, uint8)
+LOAD_STORE(16, uint16)
 ATOMICS(32, uint32)
 ATOMICS(64, uint64)
 
