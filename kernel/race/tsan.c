@@ -64,6 +64,15 @@ void __tsan_write_range(void *addr, unsigned long size) {
     return __atomic_##op((T *)addr, value, __ATOMIC_SEQ_CST);          \
   }
 
+// A compare-and-swap that may fail spuriously if weak is 1.
+#define COMPARE_EXCHANGE(bits, T, name, weak)                                         \
+  int __tsan_atomic##bits##_compare_exchange_##name(volatile T *addr, T *expected,    \
+                                                    T desired, int order, int fail) { \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                    \
+    return __atomic_compare_exchange_n((T *)addr, expected, desired, weak,            \
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);           \
+  }
+
 // Atomic loads and stores of words of the given bits, of type T.
 #define LOAD_STORE(bits, T)                                                \
   T __tsan_atomic##bits##_load(const volatile T *addr, int order) {        \
@@ -88,18 +97,8 @@ void __tsan_write_range(void *addr, unsigned long size) {
   FETCH_OP(bits, T, fetch_or)                                                           \
   FETCH_OP(bits, T, fetch_xor)                                                          \
   FETCH_OP(bits, T, fetch_nand)                                                         \
-  int __tsan_atomic##bits##_compare_exchange_strong(volatile T *addr, T *expected,      \
-                                                    T desired, int order, int fail) {   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
-    return __atomic_compare_exchange_n((T *)addr, expected, desired, 0,                 \
-                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
-  }                                                                                     \
-  int __tsan_atomic##bits##_compare_exchange_weak(volatile T *addr, T *expected,        \
-                                                  T desired, int order, int fail) {     \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
-    return __atomic_compare_exchange_n((T *)addr, expected, desired, 1,                 \
-                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);             \
-  }                                                                                     \
+  COMPARE_EXCHANGE(bits, T, strong, 0)                                                  \
+  COMPARE_EXCHANGE(bits, T, weak, 1)                                                    \
   T __tsan_atomic##bits##_compare_exchange_val(volatile T *addr, T expected, T desired, \
                                                int order, int fail) {                   \
     racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
