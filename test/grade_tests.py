@@ -222,6 +222,30 @@ def grader_fails_a_replayed_transcript(m):
 PANIC_SYSCALL = os.path.join("kernel", "sys", "sysproc.c")
 PANIC_AT = "uint64 sys_uptime(void) {"    # of cowtest's tests, only concurrent_release asks
 PANIC_TESTS = ("oom_kills_only_child", "concurrent_release", "sole_owner_reuses")
+ALL_WITH_RACE_KERNEL = "all: kernel/kernel kernel/kernel-race fs.img"
+ALL_BEFORE_RACE_KERNEL = "all: kernel/kernel fs.img"
+NO_RACE_KERNEL_NOTE = "note: the build made no kernel/kernel-race"
+
+
+@suite.test
+def grader_boots_the_plain_kernel_for_a_tree_without_a_race_kernel(m):
+    with tree_copy() as tree:
+        path = os.path.join(tree, "Makefile")
+        with open(path) as handle:
+            text = handle.read()
+        check(ALL_WITH_RACE_KERNEL in text, "expected %r in the Makefile, to remove the race "
+              "kernel from it" % ALL_WITH_RACE_KERNEL)
+        with open(path, "w") as handle:
+            handle.write(text.replace(ALL_WITH_RACE_KERNEL, ALL_BEFORE_RACE_KERNEL))
+        status, output, seconds = run_grader(tree, ["concurrent_release"], PROVEN_RUN_TIMEOUT,
+                                             m.cpus)
+    check(status == 0 and NO_RACE_KERNEL_NOTE in output,
+          "expected a tree whose Makefile builds no race kernel to pass concurrent_release on "
+          "kernel/kernel, with a note saying so; got exit status %d:\n%s"
+          % (status, output[-1500:]))
+    return "passed on kernel/kernel in %.0fs, with the note" % seconds
+
+
 PANIC_INCLUDES = '#include "lib/printf.h"\n#include "lib/string.h"\n#include "sched/process.h"\n'
 PANIC_PLANTED = '\n  if (strncmp(myproc()->name, "cowtest", 7) == 0)\n    panic("planted");'
 
