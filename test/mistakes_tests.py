@@ -72,13 +72,15 @@ def a_copyout_that_refuses_cow_pages_is_named(m):
 
 
 # Each race is caught with the grader pinned to one core, where harts meet
-# least, and named: the kind of report, and kfree's file:line.
-NAMED_RACES = (("refcount_plain", "data race on refcount"),
-               ("refcount_decrement_then_read", "stale read-back of refcount"))
+# least, and named: a kind of report it may get, and kfree's file:line. A
+# plain count-- is a data race when the other hart's access meets a watch,
+# and a lost update when its store lands between this hart's load and store.
+NAMED_RACES = (("refcount_plain", ("data race on refcount", "lost update of refcount")),
+               ("refcount_decrement_then_read", ("stale read-back of refcount",)))
 RACE_PLACE = "kfree at kernel/mm/kalloc.c:"
 
 
-def race_is_named_on_one_core(name, report):
+def race_is_named_on_one_core(name, reports):
     def test(m):
         scratch = tempfile.mkdtemp(prefix="mistake-")
         try:
@@ -89,13 +91,14 @@ def race_is_named_on_one_core(name, report):
                                                    prefix=prefix)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
-        check(report in output and RACE_PLACE in output,
-              "expected the one-core grade of mistake %s to report %r at %r, got:\n%s"
-              % (name, report, RACE_PLACE, output[-1500:]))
-        return report
+        named = [report for report in reports if report in output]
+        check(named and RACE_PLACE in output,
+              "expected the one-core grade of mistake %s to report %s at %r, got:\n%s"
+              % (name, " or ".join(map(repr, reports)), RACE_PLACE, output[-1500:]))
+        return named[0]
     test.__name__ = "%s_is_named_on_one_core" % name
     return test
 
 
-for mistake_name, race_report in NAMED_RACES:
-    suite.test(race_is_named_on_one_core(mistake_name, race_report))
+for mistake_name, race_reports in NAMED_RACES:
+    suite.test(race_is_named_on_one_core(mistake_name, race_reports))
