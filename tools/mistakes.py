@@ -113,13 +113,20 @@ def mistake_tree(scratch, mistake):
     return tree
 
 
-def race_runs(tree, runs, cpus, shapes):
-    """{shape: (grades that lost points, runs)}: tree graded runs times on
-    RACE_TESTS in each machine shape."""
+def race_runs(name, tree, runs, cpus, shapes):
+    """{shape: (grades that lost points, runs)}: tree (of mistake name, or
+    the solution) graded runs times on RACE_TESTS in each machine shape.
+    Each grade is printed as it ends."""
     counts = collections.OrderedDict()
     for shape in shapes:
-        grades = [grade(tree, RACE_TESTS, cpus, shape) for _ in range(runs)]
-        counts[shape] = (sum(g.score < g.possible for g in grades), runs)
+        lost = 0
+        for run in range(1, runs + 1):
+            g = grade(tree, RACE_TESTS, cpus, shape)
+            lost += g.score < g.possible
+            print("  %s, %s, run %d/%d: %d/%d in %d s; %s" % (
+                name, shape, run, runs, g.score, g.possible, g.seconds, g.first[:120]),
+                flush=True)
+        counts[shape] = (lost, runs)
     return counts
 
 
@@ -136,7 +143,7 @@ def solution_runs(scratch, runs, cpus, shapes):
     tree = os.path.join(scratch, "solution")
     mutate.copy_sources(tree)
     try:
-        counts = race_runs(tree, runs, cpus, shapes)
+        counts = race_runs("solution", tree, runs, cpus, shapes)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
     print("solution: race runs that lost points (false alarms): %s" % told_runs(counts),
@@ -149,7 +156,8 @@ def run_mistake(scratch, mistake, cpus, races, shapes):
     shape if it is a race; returns (Grade, race_runs())."""
     tree = mistake_tree(scratch, mistake.name)
     try:
-        return grade(tree, (), cpus), race_runs(tree, races if mistake.race else 0, cpus, shapes)
+        return grade(tree, (), cpus), race_runs(mistake.name, tree, races if mistake.race else 0,
+                                                cpus, shapes)
     finally:
         shutil.rmtree(tree, ignore_errors=True)
 
