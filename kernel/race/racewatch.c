@@ -15,7 +15,13 @@
 //    overlaps a watched one is a data race if one writes and one is plain.
 //    The wait spins with interrupts off: on a busy host the hart is
 //    descheduled in the middle of it, with its access still pending, which
-//    is exactly when the other harts get their turn.
+//    is exactly when the other harts get their turn.  A write of bytes the
+//    thread read earlier in the same call ends a test-then-act window
+//    ("if the count is above 1, decrement it"), which only the page totals
+//    can show wrong when both are atomic: an atomic one is watched every
+//    time (ACT_WATCH_EVERY).  Correct code has few such writes
+//    (cow_resolve's copy reads the count, then kfree() drops it), so this
+//    costs little.
 //  - Stale values (race/stale.c): a thread that, in one call, reads a word
 //    and then stores on what it read, or changes it and then reads it back
 //    to decide, after another thread changed it in between.  The watches'
@@ -41,10 +47,11 @@
 #include "race/report.h"
 #include "race/stale.h"
 
-#define WATCH_EVERY    16   // accesses per watch, on average
-#define WATCH_TIME_MAX 500  // time-counter cycles a watch lasts at most (50 us at 10 MHz)
-#define THREADS_MAX    (NPROC + NCPU)  // kernel stacks: each process's, each hart's
-#define DEPTH_MAX      16  // nested instrumented functions followed per thread
+#define WATCH_EVERY     16   // accesses per watch, on average
+#define ACT_WATCH_EVERY 1    // the same, for a write of bytes read earlier in the call
+#define WATCH_TIME_MAX  500  // time-counter cycles a watch lasts at most (50 us at 10 MHz)
+#define THREADS_MAX     (NPROC + NCPU)  // kernel stacks: each process's, each hart's
+#define DEPTH_MAX       16  // nested instrumented functions followed per thread
 
 // A kernel thread: how deep it is in instrumented functions, how many
 // outermost calls it has finished, and a count of its accesses and entries
@@ -120,12 +127,13 @@ static uint64 next_random(int hart) {
   return random_state[hart] = x;
 }
 
-// Sometimes, wait before the access with it published (see the top).
-static void maybe_watch(const struct access *a) {
+// Sometimes (one time in every), wait before the access with it
+// published (see the top).
+static void maybe_watch(const struct access *a, uint64 every) {
   uint64 r = next_random(a->hart);
-  if (r % WATCH_EVERY != 0)
+  if (r % every != 0)
     return;
-  uint64 until = r_time() + 1 + (r / WATCH_EVERY) % WATCH_TIME_MAX;
+  uint64 until = r_time() + 1 + (r / every) % WATCH_TIME_MAX;
   access_publish(&watched[a->hart], a);
   while (r_time() < until)
     ;
@@ -137,10 +145,10 @@ void racewatch_access(uint64 addr, uint64 size, int kind, uint64 pc) {
   intr_off();
   struct access a = { access_pack(addr, size, kind), pc, cpuid() };
   int locked = mycpu()->noff != 0;
-  if (!locked)
-    maybe_watch(&a);
-  check_watches(&a);
   struct call_point at = call_point(this_thread(), a.hart);
+  if (!locked)
+    maybe_watch(&a, stale_acts_on_read(&a, &at) ? ACT_WATCH_EVERY : WATCH_EVERY);
+  check_watches(&a);
   stale_access(&a, &at, locked);
   w_sstatus(sstatus);
 }

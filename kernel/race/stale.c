@@ -102,6 +102,12 @@ static void keep(const struct access *a, const struct call_point *at) {
   access_publish(&k->own, a);
 }
 
+int stale_acts_on_read(const struct access *a, const struct call_point *at) {
+  struct kept *k = at->call ? kept_of(a, at->call) : 0;
+  int atomic_write = access_writes(a->word) && (access_kind(a->word) & ACCESS_ATOMIC);
+  return k && atomic_write && !access_writes(k->own.word);
+}
+
 void stale_access(const struct access *a, const struct call_point *at, int locked) {
   if (access_writes(a->word))
     mark_others(a, at->call);

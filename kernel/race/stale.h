@@ -22,6 +22,11 @@ static inline uint64 call_thread(uint64 call) {
   return call >> 32;
 }
 
+// Whether a is an atomic write of bytes its thread read earlier in the
+// call: the end of a test-then-act window, worth widening even when it is
+// no bug.  (Plain ones are data races or lost updates, reported anyway.)
+int stale_acts_on_read(const struct access *a, const struct call_point *at);
+
 // Checks access a (made at point at, holding a spinlock if locked) against
 // what its thread kept from earlier in the call, reports what went stale,
 // then keeps a.
