@@ -153,6 +153,16 @@ def selected_tests(suite, cpus, patterns):
             if not patterns or any(pattern in name for pattern in patterns)]
 
 
+def print_suite_times(suite_seconds):
+    """Print the time each suite took, longest first, to show where a run's time goes."""
+    if len(suite_seconds) < 2:
+        return
+    total = sum(suite_seconds.values())
+    print("time by suite, of %.0fs:" % total)
+    for name, seconds in sorted(suite_seconds.items(), key=lambda item: -item[1]):
+        print("  %6.0fs %s" % (seconds, name))
+
+
 def main():
     parser = argparse.ArgumentParser(description="Run the kernel's test suites.")
     parser.add_argument("--list", action="store_true", help="list test names and exit")
@@ -165,6 +175,7 @@ def main():
     if not options.list:
         harness.reset_transcript()
     ran_any = False
+    suite_seconds = {}
     try:
         for suite in suites:
             for cpus in suite.cpus:
@@ -175,10 +186,12 @@ def main():
                 if not selected:
                     continue
                 ran_any = True
+                started = time.monotonic()
                 if suite.boot:
                     run_booted(tally, suite, cpus, selected)
                 else:
                     run_unbooted(tally, suite, cpus, selected)
+                suite_seconds["%s/cpus=%d" % (suite.name, cpus)] = time.monotonic() - started
     except KeyboardInterrupt:
         print("interrupted", flush=True)
         print(tally.summary())
@@ -187,6 +200,7 @@ def main():
         return 0
     if not ran_any:
         print("no test matched %s" % " ".join(options.patterns))
+    print_suite_times(suite_seconds)
     print(tally.summary())
     return 0 if ran_any and tally.failed == 0 else 1
 
