@@ -14,16 +14,21 @@ carrying the proof of the grade's own nonce, and fails a shell that
 answers the grader's commands with a recorded transcript of a passing run.
 """
 
+import importlib.machinery
+import importlib.util
 import os
 import re
 import socket
 
+import gradelib
 import proof
-from graderun import listed_tests, run_grader, tree_copy
-from harness import Suite, check
+from graderun import GRADER, listed_tests, run_grader, tree_copy
+from harness import KERNEL, RACE_KERNEL, REPO, Suite, check
 from report import PrintedReport
 
 suite = Suite("grade", cpus=(3,), boot=False)
+
+RACE_TEST = "concurrent_release"   # the one test scored on the race kernel's reports
 
 FULL_RUN_TIMEOUT = 2400     # seconds for a whole grade: build, cowtest, usertests -q
 BUILD_FAILURE_TIMEOUT = 300  # seconds for a grade whose build fails
@@ -274,3 +279,27 @@ def grader_charges_a_panic_to_the_test_that_was_running(m):
           "expected %s \"not run\", naming %s; got:\n%s" % (PANIC_TESTS[2], PANIC_TESTS[1],
                                                             output[-3000:]))
     return "the panic charged to %s, symbolized, in %.0fs" % (PANIC_TESTS[1], seconds)
+
+
+def lab_grader():
+    """grade-lab-cow's Grader, loaded as a module (its file name has no .py)."""
+    path = os.path.join(REPO, GRADER)
+    loader = importlib.machinery.SourceFileLoader("grade_lab_cow", path)
+    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
+        loader.name, path, loader=loader))
+    loader.exec_module(module)
+    return module.lab_grader(proof.new_nonce())
+
+
+@suite.test
+def race_kernel_boots_only_when_concurrent_release_is_graded(m):
+    tests = lab_grader().tests
+    full = set(gradelib.command_kernels(tests).values())
+    without = [test for test in tests if test.name != RACE_TEST]
+    partial = set(gradelib.command_kernels(without).values())
+    check(RACE_KERNEL in full and RACE_KERNEL not in partial,
+          "expected a full grade to boot %s for cowtest and a grade without %s to boot only %s; "
+          "a full grade boots %s, one without it %s"
+          % (RACE_KERNEL, RACE_TEST, KERNEL, sorted(full), sorted(partial)))
+    return "full grade: %s; without %s: %s" % (", ".join(sorted(full)), RACE_TEST,
+                                                 ", ".join(sorted(partial)))

@@ -137,20 +137,16 @@ class Command:
     last line: once it is printed the prompt is awaited only FINAL_GRACE
     seconds more, so a prompt garbled by stray output costs no time.
     running, if given, names from an Output what the command was running
-    when it stopped (the test in progress), for failure messages. kernel
-    is the kernel booted for it (harness.KERNEL or harness.RACE_KERNEL,
-    whose race reports go to Output.races).
+    when it stopped (the test in progress), for failure messages.
     """
 
-    def __init__(self, line, timeout, result="", idle=None, final=None, running=None,
-                 kernel=harness.KERNEL):
+    def __init__(self, line, timeout, result="", idle=None, final=None, running=None):
         self.line = line
         self.timeout = timeout
         self.result = result
         self.idle = idle
         self.final = final
         self.running = running
-        self.kernel = kernel
 
     def read(self, machine, output):
         """Type the command on machine; record each line it prints into output.
@@ -223,13 +219,18 @@ class Command:
 class Test:
     """A named, pointed check. check(output) returns the seconds the test took
     or raises TestFailure with the reason; output is command's Output, or
-    None for a test of the tree itself (command None)."""
+    None for a test of the tree itself (command None). kernel is the kernel
+    the test needs command run on: harness.RACE_KERNEL for a test that
+    reads Output.races, the race reports. A command runs once per grade,
+    on the race kernel only if a test graded from it needs that (it is
+    slower: only the tests that read its reports pay for it)."""
 
-    def __init__(self, name, points, check, command=None):
+    def __init__(self, name, points, check, command=None, kernel=harness.KERNEL):
         self.name = name
         self.points = points
         self.check = check
         self.command = command
+        self.kernel = kernel
 
 
 # --- Ready-made checks --------------------------------------------------------
@@ -479,6 +480,16 @@ def console_tail(machine):
     return lines[-CONSOLE_TAIL_LINES:]
 
 
+def command_kernels(tests):
+    """{command: the kernel to run it on} for tests: the race kernel for a
+    command that any of them needs it for, else kernel/kernel."""
+    kernels = {}
+    for test in tests:
+        if test.command is not None and kernels.get(test.command) != harness.RACE_KERNEL:
+            kernels[test.command] = test.kernel
+    return kernels
+
+
 class Grader:
     """The tests of one lab, in the order they are reported."""
 
@@ -486,9 +497,9 @@ class Grader:
         self.description = description
         self.tests = []
 
-    def test(self, name, points, check, command=None):
-        """Add a test; check is as in Test."""
-        self.tests.append(Test(name, points, check, command))
+    def test(self, name, points, check, command=None, kernel=harness.KERNEL):
+        """Add a test; check and kernel are as in Test."""
+        self.tests.append(Test(name, points, check, command, kernel))
 
     def _parse(self, argv):
         parser = argparse.ArgumentParser(
@@ -587,13 +598,14 @@ class Grader:
                 report.fails(test.name, test.points, "not run: the build failed")
             return
         harness.reset_transcript()
+        kernels = command_kernels(selected)
         outputs = {}
         for test in selected:
             if test.command is None:
                 passed, outcome = tree_results[test.name]
             else:
                 if test.command not in outputs:
-                    outputs[test.command] = session.run(test.command)
+                    outputs[test.command] = session.run(test.command, kernels[test.command])
                 outputs[test.command].test = test.name
                 passed, outcome = self._check(test, outputs[test.command])
             if passed:
@@ -622,18 +634,18 @@ class Session:
         self.cpus = cpus
         self.lock = lock
 
-    def _kernel_for(self, command):
-        """The kernel command boots: its own, or kernel/kernel in a tree
+    def _kernel_for(self, command, kernel):
+        """The kernel to boot for command: kernel, or kernel/kernel in a tree
         whose Makefile builds no race kernel (one older than it), saying so."""
-        if command.kernel == harness.KERNEL or self.target.built(command.kernel):
-            return command.kernel
+        if kernel == harness.KERNEL or self.target.built(kernel):
+            return kernel
         print("note: the build made no %s (a Makefile older than the race kernel): `%s` "
               "runs on %s, where races lose points only if harts happen to meet"
-              % (command.kernel, command.line, harness.KERNEL), flush=True)
+              % (kernel, command.line, harness.KERNEL), flush=True)
         return harness.KERNEL
 
-    def run(self, command):
-        """Boot a fresh machine, run command on it, kill it; return its Output.
+    def run(self, command, kernel=harness.KERNEL):
+        """Boot a fresh machine with kernel, run command on it, kill it; return its Output.
 
         The machine boots the target's fs.img (the tree's, or the one
         --fs-image names) with -snapshot: its writes go to a temporary file
@@ -647,7 +659,7 @@ class Session:
             cpus=self.cpus, fs_image=self.target.fs_image,
             label=command.line, echo=echo, tree=self.target.tree, runner=self.target.runner,
             qemu_extra="-gdb tcp::%d -snapshot" % self.lock.port,
-            kernel=self._kernel_for(command))
+            kernel=self._kernel_for(command, kernel))
         self.lock.release()
         try:
             machine.boot()
