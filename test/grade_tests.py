@@ -46,7 +46,7 @@ RECORD_USERTESTS = "usertests -q -n %s"
 RECORD_TIMEOUT = 900        # seconds for each recorded command
 SHELL = "user/sh.c"
 NOT_PROVEN = "does not carry this run's proof"
-TYPED_NONCE = re.compile(r"(?m)^\$ (cowtest|usertests -q) -n ([0-9a-f]{16})$")
+TYPED_NONCE = re.compile(r"(?m)^\$ (cowtest|usertests -q) -n ([0-9a-f]{16})((?: \w+)*)$")
 PRINTABLE = range(0x20, 0x7f)
 
 # The shell a cheating tree could have: it runs nothing, and answers the
@@ -180,10 +180,13 @@ def grader_passes_proven_results(m):
     check(status == 0 and not failed,
           "expected %s to pass on this kernel, its results carrying their proofs; got "
           "exit status %d:\n%s" % (", ".join(PROVEN_TESTS), status, output[-1500:]))
-    commands = [command for command, _ in typed]
-    check(commands == ["cowtest", "usertests -q"] and len({nonce for _, nonce in typed}) == 1,
-          "expected the grader to type `cowtest -n NONCE` and `usertests -q -n NONCE` with "
-          "one nonce of 16 hex digits, typed: %r" % typed)
+    commands = [(command, names.split()) for command, _, names in typed]
+    cowtest_names = [name for name in PROVEN_TESTS if not name.startswith("usertests")]
+    check(commands == [("cowtest", cowtest_names), ("usertests -q", [])]
+          and len({nonce for _, nonce, _ in typed}) == 1,
+          "expected the grader to type `cowtest -n NONCE %s` (the cowtest tests graded) and "
+          "`usertests -q -n NONCE` with one nonce of 16 hex digits, typed: %r"
+          % (" ".join(cowtest_names), typed))
     return "passed in %.0fs with nonce %s" % (seconds, typed[0][1])
 
 

@@ -33,6 +33,7 @@ tree under each other.
 """
 
 import argparse
+import copy
 import functools
 import os
 import re
@@ -138,15 +139,28 @@ class Command:
     seconds more, so a prompt garbled by stray output costs no time.
     running, if given, names from an Output what the command was running
     when it stopped (the test in progress), for failure messages.
+    takes_names: the command runs only the tests named after it, with the
+    names of the grader's tests (cowtest does); tests is then the list of
+    names typed, or None when the command was typed with none (it runs all).
     """
 
-    def __init__(self, line, timeout, result="", idle=None, final=None, running=None):
+    def __init__(self, line, timeout, result="", idle=None, final=None, running=None,
+                 takes_names=False):
         self.line = line
         self.timeout = timeout
         self.result = result
         self.idle = idle
         self.final = final
         self.running = running
+        self.takes_names = takes_names
+        self.tests = None
+
+    def naming(self, tests):
+        """This command typed with the test names tests after it."""
+        named = copy.copy(self)
+        named.line = " ".join([self.line] + list(tests))
+        named.tests = list(tests)
+        return named
 
     def read(self, machine, output):
         """Type the command on machine; record each line it prints into output.
@@ -490,6 +504,20 @@ def command_kernels(tests):
     return kernels
 
 
+def typed_commands(selected, every):
+    """{command: the command as typed} for the selected tests, of every test
+    the grader has: a command that takes names is typed with the names of
+    the selected tests graded from it, unless they are all of its tests."""
+    typed = {}
+    for command in {test.command for test in selected if test.command is not None}:
+        names = [test.name for test in selected if test.command is command]
+        if command.takes_names and len(names) < sum(test.command is command for test in every):
+            typed[command] = command.naming(names)
+        else:
+            typed[command] = command
+    return typed
+
+
 class Grader:
     """The tests of one lab, in the order they are reported."""
 
@@ -599,13 +627,15 @@ class Grader:
             return
         harness.reset_transcript()
         kernels = command_kernels(selected)
+        typed = typed_commands(selected, self.tests)
         outputs = {}
         for test in selected:
             if test.command is None:
                 passed, outcome = tree_results[test.name]
             else:
                 if test.command not in outputs:
-                    outputs[test.command] = session.run(test.command, kernels[test.command])
+                    outputs[test.command] = session.run(typed[test.command],
+                                                        kernels[test.command])
                 outputs[test.command].test = test.name
                 passed, outcome = self._check(test, outputs[test.command])
             if passed:
