@@ -427,8 +427,12 @@ static void take_audit(uint64 seed, struct auditstat *st) {
 }
 
 // Starts program argv in a child with no open files; returns its pid or -1.
+// The coordinator only ever vforks: a fork would leave its pages shared
+// copy-on-write until the child execs, and a store of the coordinator's
+// in that moment, while memhog or the workers hold every free page, gets
+// it killed for want of a page to copy into.
 static int spawn(char **argv) {
-  int pid = fork();
+  int pid = vfork();
   if (pid == 0) {
     for (int fd = 0; fd < NOFILE; fd++)
       close(fd);
@@ -509,7 +513,7 @@ static int stop_everything(struct pids *pids, uint64 free_pages) {
   int beyond = 0;
   struct cowstat st;
   while (uptime() < give_up) {
-    int youngest = note(pids, fork());  // the newest pid, so the highest so far
+    int youngest = note(pids, vfork());  // the newest pid, so the highest so far
     if (youngest == 0)
       exit(0);
     if (youngest < 0)
@@ -585,9 +589,7 @@ static void run(uint64 seed, int seconds) {
     // A process can block for good (reading a pipe whose write end it holds
     // itself): whatever is older than MAX_AGE rounds is killed.
     sweep(&pids, round_pid[round % MAX_AGE]);
-    // The coordinator forks only while memory is free, so that its own
-    // copy-on-write faults after a fork never meet an empty free list; the
-    // children exec at once, and share nothing with it after that.
+    // Workers start while memory is free, so that their exec finds pages.
     wait_for_memory(before.free_pages);
     for (int i = 0; i < NWORKERS; i++)
       if (workers[i] <= 0 &&
