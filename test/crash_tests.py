@@ -1,4 +1,5 @@
-"""Crash suite: a machine killed in the middle of writing files recovers.
+"""Crash suite: a machine killed in the middle of writing files recovers,
+and a machine killed mid-command is reported with the signal that killed it.
 
 A kill point boots a machine on a fresh copy of fs.img, starts
 `crashwrite -loop NFILES` (user/crashwrite.c) and SIGKILLs QEMU after a
@@ -40,6 +41,7 @@ import collections
 import os
 import random
 import re
+import signal
 import time
 
 from harness import Machine, Suite, TestFailure, check, fresh_image, fsck
@@ -190,3 +192,19 @@ def completed_files_survive_a_crash_at_any_moment(m):
           % (len(failures), len(points), seed, "\n".join(failures)))
     return "%d kill points (seed %d), %d with a pending log, all recovered, in %.0fs" % (
         len(points), seed, pending, time.monotonic() - started)
+
+
+@suite.test
+def a_machine_killed_mid_command_is_named_with_its_signal(m):
+    m.boot()
+    m.signal(signal.SIGXFSZ)     # what a file-size limit sends a QEMU that writes too much
+    try:
+        m.run("cowtest simple")
+    except TestFailure as failure:
+        problem = failure.problem
+    else:
+        problem = "(the command finished)"
+    check("QEMU was killed by SIGXFSZ while waiting for" in problem,
+          "expected a machine killed by SIGXFSZ to be reported as 'QEMU was killed by SIGXFSZ', "
+          "got: %s" % problem)
+    return problem

@@ -63,6 +63,7 @@ PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
 COMMAND_TIMEOUT = 30     # seconds for a shell command, unless a test says more
 KILL_TIMEOUT = 10        # seconds to wait for a killed QEMU to be reaped
+EXIT_WAIT = 2            # seconds to wait for a QEMU whose console closed to be reaped
 MAKE_TIMEOUT = 60        # seconds for `make print-qemu-cmd`
 BUILD_TIMEOUT = 1800     # seconds for a build (it may install the toolchain)
 BUILD_TAIL_LINES = 25    # lines of a failed build's output quoted
@@ -409,6 +410,19 @@ class Machine:
         """The last chars characters of the console, for failure messages."""
         return self.output[-chars:]
 
+    def _ending(self):
+        """How QEMU ended, once its console closed: "exited with status 1",
+        "was killed by SIGKILL" (a wrapper's status 128+N is read as signal N)."""
+        try:
+            status = self._process.wait(timeout=scaled(EXIT_WAIT))
+        except subprocess.TimeoutExpired:
+            return "closed its console"
+        signal_number = -status if status < 0 else status - 128 if status > 128 else 0
+        try:
+            return "was killed by %s" % signal.Signals(signal_number).name
+        except ValueError:
+            return "exited with status %d" % status
+
     def _failure(self, problem):
         failure = TestFailure("%s; console tail:\n%s" % (problem, self.tail()))
         failure.problem = problem          # the message without the tail
@@ -495,7 +509,7 @@ class Machine:
                                         "while we waited for %s; QEMU was stopped"
                                         % (MAX_CONSOLE_CHARS >> 20, what))
                 if self._eof:
-                    raise self._failure("QEMU exited while waiting for %s" % what)
+                    raise self._failure("QEMU %s while waiting for %s" % (self._ending(), what))
                 remaining = ends - time.monotonic()
                 if remaining <= 0:
                     raise self._failure("timed out after %gs waiting for %s"
@@ -560,6 +574,10 @@ class Machine:
             raise TestFailure("the kernel self-audit found reference counts wrong:\n%s"
                               % out.strip())
         return clean.group()
+
+    def signal(self, number):
+        """Send QEMU signal number, as the host might (a limit it went past)."""
+        self._process.send_signal(number)
 
     def kill(self, wait=True):
         """SIGKILL QEMU; with wait, also reap it and let the reader finish. Idempotent."""
