@@ -62,6 +62,7 @@ CTRL_A_X = b"\x01x"
 PROMPT = b"$ "
 SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, \d+ skipped)?)$")
 PASSED_THROUGH = ("GDBPORT", "GRADE_PORT")
+FAILURE_LINES = 12                 # of a failed test's reason, shown in the step's failure
 # Run by sh inside unshare's new mount namespace, with the system's folder
 # and the command as arguments: make that folder the namespace's root, drop
 # the host's root from view, and mount the PID namespace's own /proc.
@@ -223,11 +224,26 @@ def make_test(chroot, log_dir):
     if status is None:
         raise StepFailure("timed out after %ds:\n%s" % (MAKE_TEST_TIMEOUT, tail(output)))
     if status != 0 or not summaries or summaries[-1][2] != "0":
-        failures = [line for line in output.splitlines() if line.startswith("FAIL ")]
         raise StepFailure("exit status %d; %s\n%s" % (
             status, "summary: " + summaries[-1][0] if summaries else "no summary",
-            "\n".join(failures) or tail(output)))
+            "\n".join(failed_tests(output)) or tail(output)))
     return summaries[-1][0]
+
+
+def failed_tests(output):
+    """Each FAIL line of a make test output, with up to FAILURE_LINES of the
+    indented reason lines test/run.py prints under it."""
+    shown, reason_lines = [], None
+    for line in output.splitlines():
+        if line.startswith("FAIL "):
+            shown.append(line)
+            reason_lines = 0
+        elif reason_lines is not None and line.startswith("    ") and reason_lines < FAILURE_LINES:
+            shown.append(line)
+            reason_lines += 1
+        else:
+            reason_lines = None
+    return shown
 
 
 def make_qemu(chroot, log_dir):
