@@ -6,6 +6,8 @@
   exists, so the text never sends a reader to a file that is gone.
 - House style: the C sources are as .clang-format formats them (checked
   with the clang-format version the tree was formatted with).
+- Lint: every Python file is clean under pyflakes, every shell script
+  under shellcheck.
 - The mutation table: every mutation's text still occurs once.
 
 Run alone: python3 test/run.py structure
@@ -203,6 +205,52 @@ def c_sources_follow_the_house_style(m):
           "expected every C file to follow .clang-format, %d do not:\n%s\n"
           "Fix with: clang-format -i %s" % (len(changed), "\n".join(changed), " ".join(changed)))
     return "%d files" % len(files)
+
+
+# --- Lint ---------------------------------------------------------------------
+
+LINT_INSTALL = "Debian: apt-get install python3-pyflakes shellcheck; or sh tools/setup.sh --test"
+
+
+def scripts(suffix, interpreter):
+    """Tracked files named *suffix, or whose #! line names interpreter."""
+    found = []
+    for path in tracked_files():
+        with open(os.path.join(REPO, path), "rb") as f:
+            first = f.readline(200)
+        if path.endswith(suffix) or (first.startswith(b"#!") and interpreter in first):
+            found.append(path)
+    return found
+
+
+def lint(tool, files):
+    """(exit status, output) of tool run on files in the tree."""
+    result = subprocess.run([tool] + files, cwd=REPO, capture_output=True, text=True)
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+@suite.test
+def python_is_clean_under_pyflakes(m):
+    tool = shutil.which("pyflakes3") or shutil.which("pyflakes")
+    if tool is None:
+        raise TestSkipped("no pyflakes3 or pyflakes on PATH (%s)" % LINT_INSTALL)
+    files = scripts(".py", b"python")
+    status, out = lint(tool, files)
+    check(status == 0, "expected pyflakes to find nothing in the Python files, it found:\n%s"
+          % out)
+    return "%d files" % len(files)
+
+
+@suite.test
+def shell_scripts_are_clean_under_shellcheck(m):
+    tool = shutil.which("shellcheck")
+    if tool is None:
+        raise TestSkipped("no shellcheck on PATH (%s)" % LINT_INSTALL)
+    files = scripts(".sh", b"sh")
+    status, out = lint(tool, files)
+    check(status == 0, "expected shellcheck to find nothing in the shell scripts, it found:\n%s"
+          % out)
+    return "%d files: %s" % (len(files), " ".join(files))
 
 
 # --- The mutation table ---------------------------------------------------------

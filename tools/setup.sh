@@ -21,14 +21,15 @@
 #   sh tools/setup.sh --test     also the tools only the test suites use
 #                                (`make test` runs this): bubblewrap for the
 #                                sandboxed grader, clang-format for the style
-#                                check, graphviz for the diagrams in docs/
+#                                check, graphviz for the diagrams in docs/,
+#                                pyflakes and shellcheck for the lint check
 set -eu
 
 DEBIAN_PACKAGES="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch python3 gcc libc6-dev make"
 COMPILERS="riscv64-unknown-elf-gcc riscv64-elf-gcc riscv64-none-elf-gcc riscv64-linux-gnu-gcc riscv64-unknown-linux-gnu-gcc"
 OTHER_COMMANDS="qemu-system-riscv64 python3 cc make"
-TEST_DEBIAN_PACKAGES="bubblewrap clang-format graphviz"
-TEST_COMMANDS="bwrap clang-format dot"
+TEST_DEBIAN_PACKAGES="bubblewrap clang-format graphviz python3-pyflakes shellcheck"
+TEST_COMMANDS="bwrap clang-format dot pyflakes3 shellcheck"
 
 usage() {
   echo "usage: sh tools/setup.sh [--dry-run | --print] [--test] [--os debian|ubuntu|macos|arch|fedora]" >&2
@@ -68,6 +69,7 @@ detect_os() {
   fi
   [ -r /etc/os-release ] || { echo unknown; return; }
   # ID first, then each ID_LIKE word (Mint says ID_LIKE="ubuntu debian").
+  # shellcheck source=/dev/null
   for id in $(. /etc/os-release; echo "${ID:-} ${ID_LIKE:-}"); do
     if [ "$(family_of "$id")" != unknown ]; then
       echo "$id"
@@ -133,6 +135,8 @@ install() {
     return
   fi
   $1 apt-get update
+  # $1 and the package list are split into words on purpose.
+  # shellcheck disable=SC2086
   $1 env DEBIAN_FRONTEND=noninteractive apt-get install -y $DEBIAN_PACKAGES
 }
 
