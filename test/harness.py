@@ -173,6 +173,17 @@ def install_signal_handlers():
     _signals_installed = True
 
 
+def header_number(header, name):
+    """The number a kernel header (a path relative to the tree) gives name
+    with a plain `#define NAME NUMBER`, decimal or hex."""
+    with open(os.path.join(REPO, header)) as f:
+        found = re.search(r"(?m)^#define\s+%s\s+(0x[0-9a-fA-F]+|\d+)\b" % re.escape(name),
+                          f.read())
+    if found is None:
+        raise ValueError("%s defines no number %s" % (header, name))
+    return int(found.group(1), 0)
+
+
 def fresh_image(source=FS_IMAGE):
     """Return the path of a new private copy of source (fs.img by default).
 
