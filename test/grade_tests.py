@@ -23,7 +23,7 @@ import socket
 import gradelib
 import proof
 from graderun import GRADER, listed_tests, run_grader, tree_copy
-from harness import KERNEL, RACE_KERNEL, REPO, Suite, check
+from harness import KERNEL, RACE_KERNEL, REPO, Suite, TestFailure, check
 from report import PrintedReport
 
 suite = Suite("grade", cpus=(3,), boot=False)
@@ -284,19 +284,19 @@ def grader_charges_a_panic_to_the_test_that_was_running(m):
     return "the panic charged to %s, symbolized, in %.0fs" % (PANIC_TESTS[1], seconds)
 
 
-def lab_grader():
-    """grade-lab-cow's Grader, loaded as a module (its file name has no .py)."""
+def grader_module():
+    """grade-lab-cow, loaded as a module (its file name has no .py)."""
     path = os.path.join(REPO, GRADER)
     loader = importlib.machinery.SourceFileLoader("grade_lab_cow", path)
     module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
         loader.name, path, loader=loader))
     loader.exec_module(module)
-    return module.lab_grader(proof.new_nonce())
+    return module
 
 
 @suite.test
 def race_kernel_boots_only_when_concurrent_release_is_graded(m):
-    tests = lab_grader().tests
+    tests = grader_module().lab_grader(proof.new_nonce()).tests
     full = set(gradelib.command_kernels(tests).values())
     without = [test for test in tests if test.name != RACE_TEST]
     partial = set(gradelib.command_kernels(without).values())
@@ -306,3 +306,44 @@ def race_kernel_boots_only_when_concurrent_release_is_graded(m):
           % (RACE_KERNEL, RACE_TEST, KERNEL, sorted(full), sorted(partial)))
     return "full grade: %s; without %s: %s" % (", ".join(sorted(full)), RACE_TEST,
                                                  ", ".join(sorted(partial)))
+
+
+HINT = "stale check of refcount+0x10 (4 bytes):\n    ..."
+REPORT = "data race on refcount+0x10 (4 bytes):\n    ..."
+CHECK_FAILURE = "concurrent_release: FAILED: a page leaked"
+
+
+def race_check_outcome(races, test_passes):
+    """What grade-lab-cow's race check makes of an output whose race kernel
+    reported races (told paragraphs), around a test that passes or fails:
+    None for a pass, else the failure's text."""
+    def check_test(output):
+        if not test_passes:
+            gradelib.fail(CHECK_FAILURE)
+        return 1.0
+    output = gradelib.Output(gradelib.Command("cowtest", 1))
+    output.races = races
+    try:
+        grader_module().no_race_reported(check_test)(output)
+    except TestFailure as failure:
+        return str(failure)
+    return None
+
+
+@suite.test
+def a_stale_check_alone_costs_no_points(m):
+    outcomes = {
+        "hint, test passes": race_check_outcome([HINT], True),
+        "hint, test fails": race_check_outcome([HINT], False),
+        "report, test passes": race_check_outcome([REPORT], True),
+    }
+    check(outcomes["hint, test passes"] is None,
+          "expected a stale check alone to cost no points, got: %s" % outcomes["hint, test passes"])
+    check(CHECK_FAILURE in (outcomes["hint, test fails"] or "")
+          and HINT in outcomes["hint, test fails"],
+          "expected a failed test to show its failure and then the stale check as its likely "
+          "cause, got: %s" % outcomes["hint, test fails"])
+    check(REPORT in (outcomes["report, test passes"] or ""),
+          "expected a data race report to fail the test, got: %s"
+          % outcomes["report, test passes"])
+    return "hint alone passes; with a failure it follows; a data race fails"

@@ -25,7 +25,7 @@ DATA_RACE = re.compile(
     % (ADDRESS, ACCESS, ACCESS))
 KIND = r"(?:plain|atomic) (?:read|write)"
 STALE = re.compile(
-    r"racewatch: (stale read-back|lost update) of (%s) \((\d+) bytes\): hart (\d+) (%s) "
+    r"racewatch: (stale read-back|lost update|stale check) of (%s) \((\d+) bytes\): hart (\d+) (%s) "
     r"at pc (%s), then (%s) at pc (%s), but %s in between"
     % (ADDRESS, KIND, ADDRESS, KIND, ADDRESS, ACCESS))
 
@@ -53,6 +53,22 @@ READ_BACK_MEANING = (
     "decide to free the page, or neither. Decide on the value your own atomic instruction "
     "returned (__atomic_sub_fetch returns the new count), or hold one lock across the "
     "change and the decision.")
+CHECK_MEANING = (
+    "This hart read the count to decide (does the page have other owners?), then changed "
+    "it atomically, but another hart changed it in between: the decision was stale. If "
+    "both harts saw another owner, both keep the page and nobody frees it. Decide on the "
+    "value your atomic instruction returns (__atomic_sub_fetch gives the new count). This "
+    "report alone costs no points: correct code can cause it too.")
+STALE_MEANINGS = {"stale read-back": READ_BACK_MEANING, "lost update": LOST_UPDATE_MEANING,
+                  "stale check": CHECK_MEANING}
+HINTS = ("stale check",)   # reports that fail no test by themselves (see is_hint)
+
+
+def is_hint(told):
+    """Whether a told report (a paragraph of races()) is a hint: a pattern
+    that correct code may show too, so it is shown only beside a test that
+    failed anyway, as its likely cause."""
+    return told.startswith(HINTS)
 
 
 class Access:
@@ -83,8 +99,8 @@ def ram_pages():
 def found(text):
     """[(kind, address, size, [Access ...])] for each race line in text, in
     the order printed: kind "data race" (the two accesses at once), or
-    "stale read-back" or "lost update" (the first access, the second, and
-    the other hart's write in between)."""
+    "stale read-back", "lost update" or "stale check" (the first access,
+    the second, and the other hart's write in between)."""
     reports = []
     for match in DATA_RACE.finditer(text):
         g = match.groups()
@@ -136,6 +152,5 @@ def races(machine):
         else:
             told.append("%s of %s:\n    %s\n    then %s\n    but in between: %s\n%s"
                         % (kind, where, accesses[0].told(places), accesses[1].told(places),
-                           accesses[2].told(places),
-                           READ_BACK_MEANING if kind == "stale read-back" else LOST_UPDATE_MEANING))
+                           accesses[2].told(places), STALE_MEANINGS[kind]))
     return told

@@ -48,7 +48,8 @@ from report import PrintedReport  # noqa: E402
 GRADE_LIMIT = 180            # seconds a whole grade of a broken kernel may take (scaled)
 GRADE_TIMEOUT = 600          # seconds after which a grader is stopped (scaled)
 RACE_TESTS = ("concurrent_release",)
-RACE_NAMED = "caught harts racing"   # in grade-lab-cow's message for a race report
+# In grade-lab-cow's message for a race report, and for a hint beside a failure.
+RACE_NAMED = ("caught harts racing", "saw the likely cause")
 DEFAULT_CPUS = 3
 MESSAGE_CHARS = 160          # of the first message, in the tables
 DOCS = (os.path.join(REPO, "docs", "grader-mistakes.md"),
@@ -81,7 +82,8 @@ MISTAKES = (
 )
 MISTAKES_BY_NAME = {m.name: m for m in MISTAKES}
 
-Grade = collections.namedtuple("Grade", "score possible first seconds")
+# named: whether the report names a race (a race kernel report, or a hint).
+Grade = collections.namedtuple("Grade", "score possible first seconds named")
 
 
 def first_message(report):
@@ -101,7 +103,8 @@ def grade(tree, tests, cpus, shape="free"):
         status, output, seconds = graderun.run_grader(tree, list(tests), GRADE_TIMEOUT, cpus,
                                                       port, prefix)
     report = PrintedReport(output)
-    return Grade(report.score[0], report.score[1], first_message(report), seconds)
+    return Grade(report.score[0], report.score[1], first_message(report), seconds,
+                 any(phrase in output for phrase in RACE_NAMED))
 
 
 def mistake_tree(scratch, mistake):
@@ -125,7 +128,7 @@ def race_runs(name, tree, runs, cpus, shapes):
         for run in range(1, runs + 1):
             g = grade(tree, RACE_TESTS, cpus, shape)
             lost += g.score < g.possible
-            named += g.score < g.possible and RACE_NAMED in g.first
+            named += g.score < g.possible and g.named
             print("  %s, %s, run %d/%d: %d/%d in %d s; %s" % (
                 name, shape, run, runs, g.score, g.possible, g.seconds, g.first[:120]),
                 flush=True)

@@ -13,10 +13,12 @@
 // What an access does: a read or a write, whether it is one atomic
 // instruction, and whether it is an atomic read-modify-write (fetch-and-add,
 // exchange, compare-and-swap ...), which counts as a write and also gives
-// the thread the value it replaced.
-#define ACCESS_WRITE  1
-#define ACCESS_ATOMIC 2
-#define ACCESS_RMW    4
+// the thread the value it replaced; and whether that write is conditional
+// (a compare-and-swap writes only if the value is still the one expected).
+#define ACCESS_WRITE       1
+#define ACCESS_ATOMIC      2
+#define ACCESS_RMW         4
+#define ACCESS_CONDITIONAL 8
 
 // Called just before the access of size bytes at addr, made by the
 // instruction at pc.  May wait a little first (see racewatch.c).

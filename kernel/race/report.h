@@ -14,8 +14,9 @@ void report_data_race(const struct access *mine, const struct access *other);
 
 // A thread made first, then second, in one call, and another thread wrote
 // the bytes in between: what = "stale read-back" (second reads what first
-// wrote) or "lost update" (second stores on what first read, overwriting
-// the other thread's write).
+// wrote), "lost update" (second stores on what first read, overwriting
+// the other thread's write) or "stale check" (second changes, atomically,
+// what first read: a hint, see race/stale.c).
 void report_stale(const char *what, const struct access *first,
                   const struct access *second, const struct access *between);
 

@@ -15,9 +15,15 @@
 // Correct code does neither: it changes a shared word with one atomic
 // read-modify-write and decides on the value that returns, or holds a
 // spinlock across both accesses (and accesses under a spinlock are not
-// kept).  A read followed by an atomic read-modify-write is never
-// reported: the write loses nothing, and whether the read was a sanity
-// check or a decision the watcher cannot tell.
+// kept).  A third case is reported as a hint only:
+//  - stale check: it read them, and now changes them with an unconditional
+//    atomic read-modify-write in the same function (or one it called),
+//    such as "the count is above 1, so decrement it and keep the page".
+//    The write loses nothing, and code that decides on what the write
+//    returns is correct, so the grader shows this report only beside a
+//    test that failed anyway (a leaked page), as its likely cause.  A
+//    compare-and-swap after a read is never reported: it fails if the
+//    value changed.
 //
 // A thread that moves to another hart starts a new call (racewatch.c), so
 // what this hart kept of it is never compared with what it does elsewhere.
@@ -83,13 +89,17 @@ static void check_kept(const struct access *a, const struct call_point *at,
   struct access other = access_read(&k->other);
   if (other.word == 0 || !access_overlap(other.word, k->own.word))
     return;
+  int kind = access_kind(a->word);
   int reads_back = !access_writes(a->word) && access_writes(k->own.word);
-  int stores = access_writes(a->word) && !(access_kind(a->word) & ACCESS_RMW);
-  int overwrites = stores && !access_writes(k->own.word) && k->seq > at->frame_entered;
+  int read_in_frame = !access_writes(k->own.word) && k->seq > at->frame_entered;
+  int stores = access_writes(a->word) && !(kind & ACCESS_RMW);
+  int changes = (kind & ACCESS_RMW) && !(kind & ACCESS_CONDITIONAL);
   if (reads_back)
     report_stale("stale read-back", &k->own, a, &other);
-  if (overwrites)
+  if (stores && read_in_frame)
     report_stale("lost update", &k->own, a, &other);
+  if (changes && read_in_frame)
+    report_stale("stale check", &k->own, a, &other);
 }
 
 static void keep(const struct access *a, const struct call_point *at) {

@@ -56,6 +56,7 @@ void __tsan_write_range(void *addr, unsigned long size) {
 #define ATOMIC_READ  ACCESS_ATOMIC
 #define ATOMIC_WRITE (ACCESS_ATOMIC | ACCESS_WRITE)
 #define ATOMIC_RMW   (ACCESS_ATOMIC | ACCESS_WRITE | ACCESS_RMW)
+#define ATOMIC_CAS   (ATOMIC_RMW | ACCESS_CONDITIONAL)
 
 // One read-modify-write operation OP (fetch_add, ...) on type T.
 #define FETCH_OP(bits, T, op)                                          \
@@ -68,7 +69,7 @@ void __tsan_write_range(void *addr, unsigned long size) {
 #define COMPARE_EXCHANGE(bits, T, name, weak)                                         \
   int __tsan_atomic##bits##_compare_exchange_##name(volatile T *addr, T *expected,    \
                                                     T desired, int order, int fail) { \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                    \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                    \
     return __atomic_compare_exchange_n((T *)addr, expected, desired, weak,            \
                                        __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);           \
   }
@@ -101,7 +102,7 @@ void __tsan_write_range(void *addr, unsigned long size) {
   COMPARE_EXCHANGE(bits, T, weak, 1)                                                    \
   T __tsan_atomic##bits##_compare_exchange_val(volatile T *addr, T expected, T desired, \
                                                int order, int fail) {                   \
-    racewatch_access((uint64)addr, sizeof(T), ATOMIC_RMW, CALLER);                      \
+    racewatch_access((uint64)addr, sizeof(T), ATOMIC_CAS, CALLER);                      \
     __atomic_compare_exchange_n((T *)addr, &expected, desired, 0, __ATOMIC_SEQ_CST,     \
                                 __ATOMIC_SEQ_CST);                                      \
     return expected;                                                                    \
