@@ -74,9 +74,12 @@ def a_copyout_that_refuses_cow_pages_is_named(m):
 # Each race is caught with the grader pinned to one core, where harts meet
 # least, and named: a kind of report it may get, and a line of kalloc.c. A
 # plain count-- is a data race when the other hart's access meets a watch,
-# and a lost update when its store lands between this hart's load and store.
+# and a lost update when its store lands between this hart's load and store;
+# a test for other owners before a separate decrement is a stale check, shown
+# beside the leak the page totals find.
 NAMED_RACES = (("refcount_plain", ("data race on refcount", "lost update of refcount")),
-               ("refcount_decrement_then_read", ("stale read-back of refcount",)))
+               ("refcount_decrement_then_read", ("stale read-back of refcount",)),
+               ("refcount_sole_owner_test_then_decrement", ("stale check of refcount",)))
 # The count is touched in kref, kfree and krefcount: a race may be caught
 # at any of them (GCC 14 once caught kref's plain count++ first).
 RACE_PLACE = " at kernel/mm/kalloc.c:"
