@@ -6,6 +6,8 @@
   exists, so the text never sends a reader to a file that is gone.
 - House style: the C sources are as .clang-format formats them (checked
   with the clang-format version the tree was formatted with).
+- Translations: each docs/*.zh.md has its English doc's headings, fenced
+  blocks, inline code and numbers.
 - Lint: every Python file is clean under pyflakes, every shell script
   under shellcheck.
 - The mutation table: every mutation's text still occurs once.
@@ -13,6 +15,7 @@
 Run alone: python3 test/run.py structure
 """
 
+import collections
 import os
 import re
 import shutil
@@ -251,6 +254,54 @@ def shell_scripts_are_clean_under_shellcheck(m):
     check(status == 0, "expected shellcheck to find nothing in the shell scripts, it found:\n%s"
           % out)
     return "%d files: %s" % (len(files), " ".join(files))
+
+
+# --- Translated docs -------------------------------------------------------------
+
+FENCED = re.compile(r"(?ms)^```.*?^```")
+HEADING = re.compile(r"(?m)^(#+) ")
+INLINE_CODE = re.compile(r"`([^`\n]+)`")
+NUMBER = re.compile(r"\d+")
+
+
+def translation_differences(english, chinese):
+    """How a Chinese doc's text departs from its English one, as lines: both
+    must have the same heading levels in order, the same fenced blocks, and,
+    outside those, the same inline code spans and the same numbers."""
+    def outside_blocks(text):
+        return FENCED.sub("", text)
+    differences = []
+    if HEADING.findall(english) != HEADING.findall(chinese):
+        differences.append("headings: %s in English, %s in Chinese" % (
+            [len(h) for h in HEADING.findall(english)], [len(h) for h in HEADING.findall(chinese)]))
+    blocks = FENCED.findall(english), FENCED.findall(chinese)
+    if blocks[0] != blocks[1]:
+        differing = [i + 1 for i, pair in enumerate(zip(*blocks)) if pair[0] != pair[1]]
+        differences.append("fenced blocks: %d in English, %d in Chinese; differing: %s"
+                           % (len(blocks[0]), len(blocks[1]), differing or "-"))
+    for what, pattern in (("inline code", INLINE_CODE), ("numbers", NUMBER)):
+        counts = [collections.Counter(pattern.findall(outside_blocks(text)))
+                  for text in (english, chinese)]
+        if counts[0] != counts[1]:
+            differences.append("%s only in English: %s; only in Chinese: %s" % (
+                what, sorted((counts[0] - counts[1]).elements()),
+                sorted((counts[1] - counts[0]).elements())))
+    return differences
+
+
+@suite.test
+def chinese_docs_match_their_english_ones(m):
+    pairs = [(path[:-len(".zh.md")] + ".md", path) for path in tracked_files("*.zh.md")]
+    problems = []
+    for english, chinese in pairs:
+        with open(os.path.join(REPO, english)) as e, open(os.path.join(REPO, chinese)) as c:
+            problems += ["%s: %s" % (chinese, difference)
+                         for difference in translation_differences(e.read(), c.read())]
+    check(pairs, "expected translated docs (*.zh.md) to check")
+    check(not problems, "expected each Chinese doc to have its English one's headings, fenced "
+          "blocks, inline code and numbers; %d differences:\n%s"
+          % (len(problems), "\n".join(problems)))
+    return "%d pairs" % len(pairs)
 
 
 # --- The mutation table ---------------------------------------------------------

@@ -210,7 +210,7 @@ same way, lost points in: %(solution)s.
     True: """# 评分器对典型错误的反馈
 
 由 `%(command)s`
-于 %(date)s 生成（CPUS=%(cpus)d，一台双核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `tools/mutate.py`
+于 %(date)s 生成（CPUS=%(cpus)d，一台 2 核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `tools/mutate.py`
 中同名的变异），再像学生一样运行一次 `./grade-lab-cow`。"第一条信息"是报告中第一个 FAIL
 及其第一行原因（原样保留英文）。对引用计数竞争，"竞争"一栏是只运行
 `./grade-lab-cow %(race_tests)s`（专门寻找竞争的测试）时扣分的次数，按机器形态分列
