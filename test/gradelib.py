@@ -275,6 +275,8 @@ USERTESTS_FINAL = r"(%s(?: [0-9a-f]{16})?|%s)$" % (USERTESTS_PASSED, USERTESTS_F
 USERTESTS_OTHER_FAILURE = r"FAILED -- "     # a failure no single test owns (a leak)
 USERTESTS_FAILED_LIST = r"usertests: failed tests:(.*)$"   # printed last, cannot garble
 USERTESTS_MESSAGE = r"  \S"                  # usertests indents what went wrong
+SHOWN_PER_REASON = 3       # usertests failures shown in full for each reason
+NAMED_PER_REASON = 12      # of the others that failed the same way, named
 USERTESTS_TABLE = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
 
 
@@ -313,8 +315,10 @@ def usertests_failed(output):
 
 
 def usertests_failure_lines(output, names):
-    """What each test of names printed when it failed, exactly as printed:
-    its indented messages and its verdict line (read in one pass)."""
+    """What the tests of names printed when they failed, exactly as printed
+    (their indented messages and verdict lines, read in one pass), grouped
+    by reason: the first SHOWN_PER_REASON tests that failed the same way
+    (numbers aside) in full, then one line naming the others."""
     texts = output.texts()
     found = {}
     start = 0
@@ -324,8 +328,22 @@ def usertests_failure_lines(output, names):
                                               if re.match(USERTESTS_MESSAGE, line)]
                              + [texts[index]])
         start = index + 1
-    return [line for name in names for line in found.get(
-        name, ["test %s: FAILED (its verdict line did not come out whole)" % name])]
+    printed = {name: found.get(name, ["test %s: FAILED (its verdict line did not come out "
+                                      "whole)" % name]) for name in names}
+    by_reason = {}
+    for name in names:
+        reason = tuple(re.sub(r"\d+", "N", line) for line in printed[name][:-1])
+        by_reason.setdefault(reason, []).append(name)
+    lines = []
+    for reason, group in by_reason.items():
+        for name in group[:SHOWN_PER_REASON]:
+            lines += printed[name]
+        rest = group[SHOWN_PER_REASON:]
+        if rest:
+            lines.append("(%d more failed %s: %s%s)" % (
+                len(rest), "the same way" if reason else "without printing why",
+                " ".join(rest[:NAMED_PER_REASON]), " ..." if len(rest) > NAMED_PER_REASON else ""))
+    return lines
 
 
 def usertests_final(output):

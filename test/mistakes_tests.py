@@ -9,6 +9,7 @@ to one core (test/machineshape.py), where harts meet least.
 """
 
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -69,6 +70,25 @@ def a_copyout_that_refuses_cow_pages_is_named(m):
           "expected the grade of mistake %s to say %r, got: %s"
           % (COPYOUT_MISTAKE, COPYOUT_CAUSE, result.first))
     return result.first[:120]
+
+
+USERTESTS_COPYOUT_CAUSE = "copyout() to a page shared copy-on-write must work"
+SUMMARIZED = re.compile(r"\(\d+ more failed the same way: ")
+
+
+@suite.test
+def usertests_failures_name_copyout_and_are_summarized(m):
+    scratch = tempfile.mkdtemp(prefix="mistake-")
+    try:
+        tree = mistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
+        _, output, _ = graderun.run_grader(tree, ["usertests"], mistakes.GRADE_TIMEOUT, m.cpus)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    check(USERTESTS_COPYOUT_CAUSE in output and SUMMARIZED.search(output),
+          "expected the usertests failures of mistake %s to say %r, and the many that fail the "
+          "same way to be summarized in one line; got:\n%s"
+          % (COPYOUT_MISTAKE, USERTESTS_COPYOUT_CAUSE, output[-2000:]))
+    return SUMMARIZED.search(output).group()
 
 
 # Each race is caught with the grader pinned to one core, where harts meet

@@ -2349,8 +2349,16 @@ static int run_test(const struct test *t, const struct options *opt) {
     t->fn();
     exit(0);
   }
-  if (wait(&status) != pid)
+  int waited = wait(&status);
+  if (waited != pid) {
+    // The test's process exists, so only a failed copy of its status into
+    // this process's memory (shared copy-on-write with it) makes wait() fail.
+    printf("  wait() for the test's process (pid %d) returned %d: the kernel could not "
+           "write its exit status into usertests' memory (copyout() to a page shared "
+           "copy-on-write must work)\n",
+           pid, waited);
     status = TEST_FAILED;
+  }
   if (status == KILLED)
     printf("  the test process was killed\n");
   say_verdict(t, status, opt);
