@@ -9,7 +9,7 @@
 - Translations: each docs/*.zh.md has its English doc's headings, fenced
   blocks, inline code and numbers.
 - Lint: every Python file is clean under pyflakes, every shell script
-  under shellcheck.
+  under shellcheck, every YAML file (the GitHub workflows) under yamllint.
 - The mutation table: every mutation's text still occurs once.
 
 Run alone: python3 test/run.py structure
@@ -212,7 +212,8 @@ def c_sources_follow_the_house_style(m):
 
 # --- Lint ---------------------------------------------------------------------
 
-LINT_INSTALL = "Debian: apt-get install python3-pyflakes shellcheck; or sh tools/setup.sh --test"
+LINT_INSTALL = ("Debian: apt-get install python3-pyflakes shellcheck yamllint; or "
+                "sh tools/setup.sh --test")
 
 
 def scripts(suffix, interpreter):
@@ -253,6 +254,18 @@ def shell_scripts_are_clean_under_shellcheck(m):
     status, out = lint(tool, files)
     check(status == 0, "expected shellcheck to find nothing in the shell scripts, it found:\n%s"
           % out)
+    return "%d files: %s" % (len(files), " ".join(files))
+
+
+@suite.test
+def yaml_files_are_clean_under_yamllint(m):
+    tool = shutil.which("yamllint")
+    if tool is None:
+        raise TestSkipped("no yamllint on PATH (%s)" % LINT_INSTALL)
+    files = tracked_files("*.yml", "*.yaml", ".yamllint")
+    status, out = lint(tool, ["--strict"] + files)
+    check(status == 0, "expected yamllint (following .yamllint) to find nothing in the YAML "
+          "files, it found:\n%s" % out)
     return "%d files: %s" % (len(files), " ".join(files))
 
 

@@ -66,8 +66,9 @@ DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
 
 # Left out of every student's tree: the starter's own tools and checks, the
 # tools for grading many submissions, the mutation tests (tools/mutate.py
-# holds solution lines), time.txt (students write their own), and the
-# kernel's work beyond the lab: fault-around reuse and shared page-table
+# holds solution lines), time.txt (students write their own), the
+# project's own CI workflow and its yamllint rules, and the kernel's work
+# beyond the lab: fault-around reuse and shared page-table
 # pages (the challenge, docs/lab-cow-challenge.md, asks students to write
 # the latter).  A path ending in / stands for everything under it.  tools/perf.py stays: the
 # bench suite reads forkbench's output with it.
@@ -77,7 +78,8 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
-                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c")
+                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c",
+                   ".github/workflows/ci.yml", ".yamllint")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
 SOURCE_SUFFIXES = (".c", ".h", ".S")

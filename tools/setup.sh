@@ -22,14 +22,15 @@
 #                                (`make test` runs this): bubblewrap for the
 #                                sandboxed grader, clang-format for the style
 #                                check, graphviz for the diagrams in docs/,
-#                                pyflakes and shellcheck for the lint check
+#                                pyflakes, shellcheck and yamllint for the
+#                                lint checks
 set -eu
 
 DEBIAN_PACKAGES="gcc-riscv64-unknown-elf binutils-riscv64-unknown-elf qemu-system-misc gdb-multiarch python3 gcc libc6-dev make"
 COMPILERS="riscv64-unknown-elf-gcc riscv64-elf-gcc riscv64-none-elf-gcc riscv64-linux-gnu-gcc riscv64-unknown-linux-gnu-gcc"
 OTHER_COMMANDS="qemu-system-riscv64 python3 cc make"
-TEST_DEBIAN_PACKAGES="bubblewrap clang-format graphviz python3-pyflakes shellcheck"
-TEST_COMMANDS="bwrap clang-format dot pyflakes3 shellcheck"
+TEST_DEBIAN_PACKAGES="bubblewrap clang-format graphviz python3-pyflakes shellcheck yamllint"
+TEST_COMMANDS="bwrap clang-format dot pyflakes3 shellcheck yamllint"
 
 usage() {
   echo "usage: sh tools/setup.sh [--dry-run | --print] [--test] [--os debian|ubuntu|macos|arch|fedora]" >&2
