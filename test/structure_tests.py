@@ -6,6 +6,9 @@
   exists, so the text never sends a reader to a file that is gone.
 - House style: the C sources are as .clang-format formats them (checked
   with the clang-format version the tree was formatted with).
+- Code places: each FUNCTION ... FILE:LINE a doc quotes (gdb sessions, race
+  reports) lies inside that function, in the mistaken file for an example
+  its prose says comes from a mistake of tools/mutate.py.
 - Translations: each docs/*.zh.md has its English doc's headings, fenced
   blocks, inline code and numbers.
 - Lint: every Python file is clean under pyflakes, every shell script
@@ -267,6 +270,85 @@ def yaml_files_are_clean_under_yamllint(m):
     check(status == 0, "expected yamllint (following .yamllint) to find nothing in the YAML "
           "files, it found:\n%s" % out)
     return "%d files: %s" % (len(files), " ".join(files))
+
+
+# --- Code places quoted in docs -------------------------------------------------
+
+# A gdb frame "FUNC (ARGS) at FILE:LINE", a race report's "in FUNC at
+# FILE:LINE", and gdb's answer to "break FUNC": "... file FILE, line LINE."
+QUOTED_PLACES = (re.compile(r"(\w+) \((?:[^()\n]|\([^()\n]*\))*\) at ([\w/]+\.[chS]):(\d+)"),
+                 re.compile(r"\bin (\w+) at ([\w/]+\.[chS]):(\d+)"),
+                 re.compile(r"break (\w+)\n[^\n]*file ([\w/]+\.[chS]), line (\d+)\."))
+# The prose before a fenced block may say which mistake of tools/mutate.py
+# it was taken from: its places are then checked in the mistaken files.
+BLOCK_MISTAKE = re.compile(r"mistake\s+`(\w+)`[^`]*$")
+C_DEFINITION = re.compile(r"^(?:[\w*]+ +)*\**(\w+)\([^;]*$")
+
+
+def function_lines(text):
+    """{name: [(first line, last line)]} of the C functions text defines:
+    from a definition at the start of a line to the next line starting '}'."""
+    lines = text.split("\n")
+    found = {}
+    for number, line in enumerate(lines, 1):
+        definition = C_DEFINITION.match(line)
+        if definition:
+            end = next((n for n in range(number, len(lines) + 1)
+                        if lines[n - 1].startswith("}")), None)
+            if end is not None:
+                found.setdefault(definition.group(1), []).append((number, end))
+    return found
+
+
+def source_of(path, mistake):
+    """The text of path (relative to the tree), with mistake's edits if given."""
+    if mistake:
+        sys.path.insert(0, os.path.join(REPO, "tools"))
+        import mutate
+        edited = mutate.mutated_files(REPO, mutate.MUTATIONS_BY_NAME[mistake])
+        if os.path.join(REPO, path) in edited:
+            return edited[os.path.join(REPO, path)]
+    with open(os.path.join(REPO, path)) as f:
+        return f.read()
+
+
+def quoted_places(text):
+    """(mistake or None, function, file, line) of each code place quoted in
+    the fenced blocks of a doc's text."""
+    places = []
+    previous_end = 0
+    for block in FENCED.finditer(text):
+        mistake = BLOCK_MISTAKE.search(text[previous_end:block.start()])
+        previous_end = block.end()
+        for pattern in QUOTED_PLACES:
+            places += [(mistake and mistake.group(1),) + place.groups()
+                       for place in pattern.finditer(block.group())]
+    return places
+
+
+@suite.test
+def code_places_in_docs_are_inside_their_functions(m):
+    problems, checked = [], 0
+    for doc in tracked_files("README", "*.md"):
+        with open(os.path.join(REPO, doc)) as f:
+            places = quoted_places(f.read())
+        for mistake, function, path, line in places:
+            if not os.path.exists(os.path.join(REPO, path)):
+                problems.append("%s: %s:%s: no such file" % (doc, path, line))
+                continue
+            extents = function_lines(source_of(path, mistake)).get(function)
+            if extents is None:
+                continue        # a frame gdb shows inlined into another file's line
+            checked += 1
+            if not any(first <= int(line) <= last for first, last in extents):
+                problems.append("%s: %s at %s:%s, but %s%s is at lines %s" % (
+                    doc, function, path, line, function,
+                    " (with mistake %s)" % mistake if mistake else "",
+                    ", ".join("%d-%d" % extent for extent in extents)))
+    check(not problems, "expected each file:line a doc quotes to lie inside the function "
+          "named with it; %d do not (rerun the session, or fix the line):\n%s"
+          % (len(problems), "\n".join(problems)))
+    return "%d places checked" % checked
 
 
 # --- Translated docs -------------------------------------------------------------
