@@ -113,12 +113,15 @@ def file_list(tree):
 
 
 @suite.test
-def grader_report_agrees_with_its_exit_status(m):
+def solved_tree_scores_full_marks_with_a_consistent_report(m):
     with tree_copy() as tree:
         tests = listed_tests(tree, m.cpus)
         status, output, seconds = run_grader(tree, [], FULL_RUN_TIMEOUT, m.cpus)
         report = PrintedReport(output)
         check_consistent(report, tests, status)
+        check(report.score[0] == report.score[1] and status == 0,
+              "expected full marks and exit status 0 on the solved tree, got %d/%d and %d:\n%s"
+              % (report.score + (status, output[-1500:])))
         with open(os.path.join(tree, "xv6.out"), errors="replace") as transcript:
             console = transcript.read()
     check("$ cowtest" in console and "$ usertests -q" in console,

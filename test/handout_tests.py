@@ -4,8 +4,9 @@ tools/handout.py (`make handout LEVEL=standard|guided`) writes the lab's
 starter tree: the sources with the solution regions cut out, fork copying
 memory eagerly.  The starter must still build with -Werror, boot and pass
 usertests, while the grader must fail it on cowtest's simple and three.
-That failure, beside full marks on the solved tree, is our proof that the
-grader can tell a kernel without copy-on-write from one with it.
+That failure, beside full marks on the solved tree (the grade suite's
+solved_tree_scores_full_marks_with_a_consistent_report), is our proof that
+the grader can tell a kernel without copy-on-write from one with it.
 
 The leak check reads every solution region of the solved tree and looks for
 each of its non-trivial lines in every file of each starter (see
@@ -23,9 +24,9 @@ import sys
 import tarfile
 import tempfile
 
-from graderun import run_grader, tree_copy
+from graderun import run_grader
 from harness import REPO, Suite, check, scaled
-from report import RESULT, SCORE
+from report import RESULT
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import handout  # noqa: E402  (tools/handout.py, for its marker syntax)
@@ -176,18 +177,6 @@ def trap_todo_function(tree):
     check(functions, "expected a %s line inside a function of %s" % (TODO, TRAP_FILE))
     closed = before[before.rindex(functions[-1] + "("):].count("\n}")
     return functions[-1] if closed == 0 else None
-
-
-@suite.test
-def solved_tree_scores_full_marks(m):
-    with tree_copy() as tree:
-        status, output, seconds = run_grader(tree, [], GRADE_TIMEOUT, m.cpus)
-    scores = [SCORE.match(line) for line in output.splitlines()]
-    score = next((match.groups() for match in scores if match), None)
-    check(score is not None and score[0] == score[1] and status == 0,
-          "expected full marks and exit status 0 on the solved tree, got %s and %d:\n%s"
-          % ("%s/%s" % score if score else "no score", status, output[-1500:]))
-    return "%s/%s in %.0fs" % (score + (seconds,))
 
 
 @suite.test
