@@ -291,6 +291,43 @@ def starter_readme_is_for_students(m):
     return "%d instructor lines left out" % len(instructor)
 
 
+TODO_GREP = '$ grep -r "TODO (COW lab)" kernel\n'
+TODO_MARK = "TODO (COW lab)"
+
+
+def todo_lines(tree):
+    """Every line of the tree's kernel/ sources that carries a TODO of the lab,
+    as `grep -r` prints it (PATH:LINE)."""
+    found = set()
+    for folder, _, names in os.walk(os.path.join(tree, "kernel")):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, errors="replace") as f:
+                found |= {"%s:%s" % (os.path.relpath(path, tree), line.rstrip("\n"))
+                          for line in f if TODO_MARK in line}
+    return found
+
+
+@suite.test
+def lab_docs_list_every_todo_of_the_starter(m):
+    with starter_tree() as tree:
+        actual = todo_lines(tree)
+    problems = []
+    for doc in ("docs/lab-cow.md", "docs/lab-cow.zh.md"):
+        with open(os.path.join(REPO, doc), encoding="utf-8") as f:
+            text = f.read()
+        start = text.find(TODO_GREP)
+        listed = set(text[start + len(TODO_GREP):].split("```", 1)[0].splitlines()) \
+            if start >= 0 else set()
+        if listed != actual:
+            problems.append("%s: lists %d TODO lines; missing: %s; not in the starter: %s"
+                            % (doc, len(listed), sorted(actual - listed) or "-",
+                               sorted(listed - actual) or "-"))
+    check(actual and not problems, "expected the lab docs' `grep -r \"TODO (COW lab)\" kernel` "
+          "to list the standard starter's TODO lines exactly:\n%s" % "\n".join(problems))
+    return "%d TODO lines, listed in both docs" % len(actual)
+
+
 def git_in(tree, *args):
     subprocess.run(["git", "-c", "user.name=student", "-c", "user.email=student@example.com"]
                    + list(args), cwd=tree, check=True, stdout=subprocess.DEVNULL,
