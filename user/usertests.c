@@ -1214,19 +1214,19 @@ static int fill_file_table(int *release) {
 
   pipe_or_fail(report);
   pipe_or_fail(hold);
+  // One child fills at a time: a child still opening files would take the
+  // entry that the child which found the table full frees for its check.
   for (int i = 0; i < FILLERS; i++) {
     if (fork_or_fail() == 0) {
       close(report[0]);
       close(hold[1]);
       hold_files(report[1], hold[0]);
     }
-  }
-  close(report[1]);
-  close(hold[0]);
-  for (int i = 0; i < FILLERS; i++) {
     expect_ret("read() of a child's report", 1, read(report[0], &c, 1));
     total += (uchar)c;
   }
+  close(report[1]);
+  close(hold[0]);
   // Before closing anything: that would free an entry.
   expect_minus_one("open() with the file table full", open(FD_FILE, O_RDONLY));
   close(report[0]);
