@@ -100,7 +100,8 @@ def solution_lines():
 
     A line with a comment after code counts as two texts (the code, the
     comment).  Given code is left out: a line that the same file also has
-    outside its regions (usercopy.c's last `return`), or that at least
+    outside its regions (usercopy.c's last `return`) or in a STARTER line
+    (the signature of a stub the starter replaces), or that at least
     IDIOM_FILES other files have outside any region (an idiom of the
     kernel, like the user_pte() look-up).  A solution line pasted into one
     other file is still found.
@@ -114,8 +115,12 @@ def solution_lines():
             lines = f.readlines()
         inside = False
         for number, line in enumerate(lines, 1):
+            starter = handout.STARTER.match(line)
             if handout.BEGIN.match(line) or handout.END.match(line):
                 inside = bool(handout.BEGIN.match(line))
+            elif starter:                   # code the starter is given (a stub's signature)
+                for text in parts(starter.group(2)):
+                    outside[text].add(path)
             elif handout.ANY_MARKER not in line:
                 if inside:
                     candidates.append((path, number, line))

@@ -25,12 +25,11 @@ int kmanaged(void *pa);
 void *kfirstpage(void);
 uint64 kfree_list_visit(void (*visit)(void *pa), uint64 *nfree);
 
-// COW-LAB BEGIN: declare the reference-count operations
-// COW-LAB GUIDED: kref() and krefcount(), each given the page's physical address.
+// The reference counts (kalloc.c), by these names: fork, the COW fault
+// handler, pageinfo and the self-audit use them.
 // Adds an owner to an allocated page; each owner later calls kfree() once.
 void kref(void *pa);
-// How many owners the page has now.
+// How many owners the page has now (0: it is free).
 int krefcount(void *pa);
-// COW-LAB END
 
 #endif

@@ -13,7 +13,7 @@
 // (1 for the root page's entries), then the PTE's index in its page, the PTE,
 // the physical address it holds (a page-table page, or the mapped page), and
 // for a leaf the virtual address it maps.  Flags: V R W X U, and C after a
-// space for a copy-on-write page (PTE_COW, when the tree defines it).
+// space for a copy-on-write page (pte_is_cow(), mm/cow.h).
 //
 // It only reads the tree, through the kernel's direct map (a physical
 // address is a valid kernel pointer), and takes no lock: the caller makes
@@ -36,10 +36,7 @@ struct flag_letter {
 
 // The flags vmprint shows, in the order it shows them.
 static const struct flag_letter flag_letters[] = {
-  { PTE_V, "V" },    { PTE_R, "R" }, { PTE_W, "W" }, { PTE_X, "X" }, { PTE_U, "U" },
-#ifdef PTE_COW
-  { PTE_COW, " C" },
-#endif
+  { PTE_V, "V" }, { PTE_R, "R" }, { PTE_W, "W" }, { PTE_X, "X" }, { PTE_U, "U" },
 };
 
 #define NFLAG_LETTERS (sizeof(flag_letters) / sizeof(flag_letters[0]))
@@ -53,6 +50,10 @@ static void flag_string(pte_t pte, char *out) {
       continue;
     for (const char *s = flag_letters[i].letters; *s; s++)
       out[n++] = *s;
+  }
+  if (pte_is_cow(pte)) {
+    out[n++] = ' ';
+    out[n++] = 'C';
   }
   out[n] = 0;
 }
