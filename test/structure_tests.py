@@ -230,46 +230,34 @@ def scripts(suffix, interpreter):
     return found
 
 
-def lint(tool, files):
-    """(exit status, output) of tool run on files in the tree."""
-    result = subprocess.run([tool] + files, cwd=REPO, capture_output=True, text=True)
-    return result.returncode, (result.stdout + result.stderr).strip()
-
-
-@suite.test
-def python_is_clean_under_pyflakes(m):
-    tool = shutil.which("pyflakes3") or shutil.which("pyflakes")
+def lint(names, what, files, options=()):
+    """Run the first of the tools names on PATH over files (relative to the
+    tree); fail with what it printed unless it found nothing, skip if none
+    of them is installed. Returns a note for the test's PASS line."""
+    tool = next(filter(None, map(shutil.which, names)), None)
     if tool is None:
-        raise TestSkipped("no pyflakes3 or pyflakes on PATH (%s)" % LINT_INSTALL)
-    files = scripts(".py", b"python")
-    status, out = lint(tool, files)
-    check(status == 0, "expected pyflakes to find nothing in the Python files, it found:\n%s"
-          % out)
+        raise TestSkipped("no %s on PATH (%s)" % (" or ".join(names), LINT_INSTALL))
+    result = subprocess.run([tool] + list(options) + files, cwd=REPO, capture_output=True,
+                            text=True)
+    check(result.returncode == 0, "expected %s to find nothing in %s, it found:\n%s"
+          % (os.path.basename(tool), what, (result.stdout + result.stderr).strip()))
     return "%d files" % len(files)
 
 
 @suite.test
+def python_is_clean_under_pyflakes(m):
+    return lint(("pyflakes3", "pyflakes"), "the Python files", scripts(".py", b"python"))
+
+
+@suite.test
 def shell_scripts_are_clean_under_shellcheck(m):
-    tool = shutil.which("shellcheck")
-    if tool is None:
-        raise TestSkipped("no shellcheck on PATH (%s)" % LINT_INSTALL)
-    files = scripts(".sh", b"sh")
-    status, out = lint(tool, files)
-    check(status == 0, "expected shellcheck to find nothing in the shell scripts, it found:\n%s"
-          % out)
-    return "%d files: %s" % (len(files), " ".join(files))
+    return lint(("shellcheck",), "the shell scripts", scripts(".sh", b"sh"))
 
 
 @suite.test
 def yaml_files_are_clean_under_yamllint(m):
-    tool = shutil.which("yamllint")
-    if tool is None:
-        raise TestSkipped("no yamllint on PATH (%s)" % LINT_INSTALL)
-    files = tracked_files("*.yml", "*.yaml", ".yamllint")
-    status, out = lint(tool, ["--strict"] + files)
-    check(status == 0, "expected yamllint (following .yamllint) to find nothing in the YAML "
-          "files, it found:\n%s" % out)
-    return "%d files: %s" % (len(files), " ".join(files))
+    return lint(("yamllint",), "the YAML files (following .yamllint)",
+                tracked_files("*.yml", "*.yaml", ".yamllint"), ("--strict",))
 
 
 # --- Code places quoted in docs -------------------------------------------------
