@@ -9,6 +9,8 @@
 - Code places: each FUNCTION ... FILE:LINE a doc quotes (gdb sessions, race
   reports) lies inside that function, in the mistaken file for an example
   its prose says comes from a mistake of tools/mutate.py.
+- README's tree: every top folder and kernel layer has an entry, and each
+  layer's entry names its .c and .S files.
 - Translations: each docs/*.zh.md has its English doc's headings, fenced
   blocks, inline code and numbers.
 - Lint: every Python file is clean under pyflakes, every shell script
@@ -337,6 +339,48 @@ def code_places_in_docs_are_inside_their_functions(m):
           "named with it; %d do not (rerun the session, or fix the line):\n%s"
           % (len(problems), "\n".join(problems)))
     return "%d places checked" % checked
+
+
+# --- README's tree ---------------------------------------------------------------
+
+TREE_SECTION = re.compile(r"(?ms)^The source tree\n-+\n(.*?)^\S")
+TREE_ENTRY = re.compile(r"(?m)^( {4}| {6})(\S+)/ ")
+
+
+def tree_entries(readme):
+    """{folder as README's tree names it ("kernel", "kernel/mm" ...): the
+    text of its entry}, from README's section "The source tree"."""
+    section = TREE_SECTION.search(readme)
+    if section is None:
+        return {}
+    text, entries, parent = section.group(1), {}, None
+    starts = list(TREE_ENTRY.finditer(text))
+    for entry, after in zip(starts, starts[1:] + [None]):
+        indent, name = entry.groups()
+        if len(indent) == 4:
+            parent = name
+        folder = name if len(indent) == 4 else "%s/%s" % (parent, name)
+        entries[folder] = text[entry.end():after.start() if after else len(text)]
+    return entries
+
+
+@suite.test
+def readme_tree_names_every_folder_and_kernel_source(m):
+    with open(os.path.join(REPO, "README")) as f:
+        entries = tree_entries(f.read())
+    files = tracked_files()
+    folders = {path.split("/")[0] for path in files if "/" in path and not path.startswith(".")}
+    layers = {os.path.dirname(path) for path in files
+              if path.startswith("kernel/") and path.count("/") == 2}
+    problems = ["no entry for %s/" % folder for folder in sorted((folders | layers) - set(entries))]
+    for path in files:
+        folder, name = os.path.split(path)
+        if folder in layers and name.endswith((".c", ".S")) and name not in entries.get(folder, name):
+            problems.append("%s/ does not name %s" % (folder, name))
+    check(entries and not problems, "expected README's tree to list every top folder and kernel "
+          "layer, naming each layer's .c and .S files; %d problems:\n%s"
+          % (len(problems), "\n".join(problems)))
+    return "%d folders, %d layers" % (len(folders), len(layers))
 
 
 # --- Translated docs -------------------------------------------------------------
