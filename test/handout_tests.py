@@ -280,8 +280,9 @@ def solved_lines(path, region):
 
 @suite.test
 def starter_readme_is_for_students(m):
-    instructor = solved_lines("README", "SOLVED")
-    check(len(instructor) > 10, "expected instructor sections in README, found %d lines" % len(instructor))
+    instructor = solved_lines(handout.README_TEMPLATE, "SOLVED")
+    check(len(instructor) > 10, "expected instructor sections in %s, found %d lines"
+          % (handout.README_TEMPLATE, len(instructor)))
     with starter_tree() as tree:
         with open(os.path.join(tree, "README"), encoding="utf-8") as f:
             readme = f.read()

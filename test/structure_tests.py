@@ -9,6 +9,7 @@
 - Code places: each FUNCTION ... FILE:LINE a doc quotes (gdb sessions, race
   reports) lies inside that function, in the mistaken file for an example
   its prose says comes from a mistake of tools/mutate.py.
+- README is tools/README.in rendered for the solved tree, with no marker.
 - README's tree: every top folder and kernel layer has an entry, and each
   layer's entry names its .c and .S files.
 - Translations: each docs/*.zh.md has its English doc's headings, fenced
@@ -339,6 +340,22 @@ def code_places_in_docs_are_inside_their_functions(m):
           "named with it; %d do not (rerun the session, or fix the line):\n%s"
           % (len(problems), "\n".join(problems)))
     return "%d places checked" % checked
+
+
+# --- README, rendered from its template -----------------------------------------
+
+@suite.test
+def readme_is_its_template_rendered_for_the_solved_tree(m):
+    sys.path.insert(0, os.path.join(REPO, "tools"))
+    import handout
+    with open(os.path.join(REPO, handout.README)) as f:
+        readme = f.read()
+    check(readme == handout.rendered_readme(REPO, handout.SOLVED),
+          "expected README to be %s rendered for the solved tree (its markers gone); "
+          "edit the template and run: python3 tools/handout.py --readme"
+          % handout.README_TEMPLATE)
+    check(handout.ANY_MARKER not in readme, "expected no COW-LAB marker in README")
+    return "%d lines" % readme.count("\n")
 
 
 # --- README's tree ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 
 Usage: tools/handout.py [--level standard|guided] OUTDIR
 (OUTDIR must not exist yet; the level defaults to standard.)
+       tools/handout.py --readme     (README from tools/README.in, see below)
 
 The two levels differ only in how much help the starter gives: the standard
 level states the task and points to the places to change; the guided level
@@ -30,7 +31,11 @@ indentation: it is how the starter keeps working without the solution (for
 example, fork copying memory eagerly).
 
 Markers in the docs (README and *.md): HTML comments, which rendered Markdown
-hides, each on a line of its own:
+hides, each on a line of its own.  README is plain text, where they would
+show, so it has them only in its template, tools/README.in: README is that
+template rendered for the solved tree (`tools/handout.py --readme` writes
+it; the structure suite checks it), and a starter gets the template
+rendered for its level.
 
     <!-- COW-LAB SOLVED BEGIN -->  ...  <!-- COW-LAB SOLVED END -->
         only in the solved tree (text for instructors)
@@ -61,8 +66,12 @@ ANY_MARKER = "COW-LAB"
 DOC_REGION = re.compile(r"^<!-- COW-LAB (SOLVED|GUIDED) (BEGIN|END) -->$")
 DOC_STARTER_BEGIN = "<!-- COW-LAB STARTER BEGIN"
 DOC_STARTER_END = "COW-LAB STARTER END -->"
-# Which doc regions each level keeps.
-DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED")}
+# Which doc regions each level keeps; SOLVED renders README for the solved tree.
+SOLVED = "solved"
+DOC_KEPT = {"standard": ("STARTER",), "guided": ("STARTER", "GUIDED"),
+            SOLVED: ("SOLVED", "GUIDED")}
+README = "README"
+README_TEMPLATE = "tools/README.in"   # README with its markers (see the top)
 
 # Left out of every student's tree: the starter's own tools and checks, the
 # tools for grading many submissions, the mutation tests (tools/mutate.py
@@ -78,7 +87,7 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
-                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c",
+                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c", "tools/README.in",
                    ".github/workflows/ci.yml", ".yamllint")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
@@ -180,7 +189,8 @@ def write_handout(root, outdir, level="standard"):
     for path in tracked_files(root):
         if left_out(path, level) or not os.path.isfile(os.path.join(root, path)):
             continue
-        src, dst = os.path.join(root, path), os.path.join(outdir, path)
+        src = os.path.join(root, README_TEMPLATE if path == README else path)
+        dst = os.path.join(outdir, path)
         os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
         strip = strip_solution if path.endswith(SOURCE_SUFFIXES) else strip_doc if is_doc(path) else None
         if strip:
@@ -193,6 +203,12 @@ def write_handout(root, outdir, level="standard"):
         else:
             shutil.copy2(src, dst)
     return regions
+
+
+def rendered_readme(root, level):
+    """README's text for a tree of level (standard, guided, or SOLVED)."""
+    with open(os.path.join(root, README_TEMPLATE), encoding="utf-8") as f:
+        return "".join(strip_doc(f.readlines(), README_TEMPLATE, level))
 
 
 def make_repository(outdir):
@@ -216,9 +232,19 @@ def main(argv):
                                      description="Write the COW lab's starter tree.")
     parser.add_argument("--level", choices=LEVELS, default="standard",
                         help="how much help the starter gives (default standard)")
-    parser.add_argument("outdir", help="the directory to create")
+    parser.add_argument("--readme", action="store_true",
+                        help="instead, write README from %s for this (solved) tree"
+                        % README_TEMPLATE)
+    parser.add_argument("outdir", nargs="?", help="the directory to create")
     options = parser.parse_args(argv[1:])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    if options.readme:
+        with open(os.path.join(root, README), "w", encoding="utf-8") as f:
+            f.write(rendered_readme(root, SOLVED))
+        print("handout: wrote README from %s" % README_TEMPLATE)
+        return
+    if options.outdir is None:
+        parser.error("the directory to create is missing")
     try:
         regions = write_handout(root, options.outdir, options.level)
     except MarkerError as e:
