@@ -30,13 +30,13 @@
 #define PLIC                      0x0c000000L
 #define PLIC_SIZE                 0x400000L
 #define PLIC_PRIORITY             (PLIC + 0x0)
-#define PLIC_SOURCE_PRIORITY(irq) (PLIC_PRIORITY + (irq)*4)  // one 32-bit word per source
+#define PLIC_SOURCE_PRIORITY(irq) (PLIC_PRIORITY + 4 * (irq))  // a word per source
 #define PLIC_PENDING              (PLIC + 0x1000)
 // Each hart has a supervisor-mode context with its own enable bits,
 // priority threshold, and claim/complete register.
-#define PLIC_SENABLE(hart)        (PLIC + 0x2080 + (hart)*0x100)
-#define PLIC_SPRIORITY(hart)      (PLIC + 0x201000 + (hart)*0x2000)
-#define PLIC_SCLAIM(hart)         (PLIC + 0x201004 + (hart)*0x2000)
+#define PLIC_SENABLE(hart)        (PLIC + 0x2080 + 0x100 * (hart))
+#define PLIC_SPRIORITY(hart)      (PLIC + 0x201000 + 0x2000 * (hart))
+#define PLIC_SCLAIM(hart)         (PLIC + 0x201004 + 0x2000 * (hart))
 
 #define KERNBASE 0x80000000L
 #define PHYSTOP  (KERNBASE + 128 * 1024 * 1024)

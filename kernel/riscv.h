@@ -155,7 +155,7 @@ typedef uint64 *pagetable_t;  // a page of 512 PTEs
 // A PTE holds a physical page number from bit 10 up; the low 10 bits are flags.
 #define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)
 #define PTE2PA(pte)    (((pte) >> 10) << 12)
-#define PTE_FLAGS(pte) ((pte)&0x3FF)
+#define PTE_FLAGS(pte) (0x3FF & (pte))
 
 // A virtual address has three 9-bit page-table indexes above its 12-bit offset.
 #define PXMASK         0x1FF

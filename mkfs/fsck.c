@@ -31,10 +31,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define LOG_COUNT_WORD     0  // word of the log header holding n
-#define LOG_HOME_WORD      1  // first word of the header's home[] array
-#define LOG_HEADER_MAX     (BSIZE / sizeof(uint) - LOG_HOME_WORD)
-#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
+#define LOG_COUNT_WORD 0  // word of the log header holding n
+#define LOG_HOME_WORD  1  // first word of the header's home[] array
+#define LOG_HEADER_MAX (BSIZE / sizeof(uint) - LOG_HOME_WORD)
 
 const char *progname = "fsck";
 

@@ -30,6 +30,9 @@
 #define BOOTBLOCK  0  // block number of the (unused) boot block
 #define SUPERBLOCK 1  // block number of the superblock
 
+// n / d rounded up, for sizes in blocks (a constant expression if n and d are).
+#define DIV_ROUND_UP(n, d) ((n) / (d) + ((n) % (d) != 0))
+
 struct image {
   uchar *bytes;          // nblocks * BSIZE bytes, disk byte order
   uint nblocks;          // length of the image in blocks

@@ -24,16 +24,15 @@
 #include <stdio.h>
 #include <string.h>
 
-#define NINODES            200            // inodes in the image
-#define NLOG               (1 + LOGSIZE)  // log header, then logged blocks
-#define DIV_ROUND_UP(n, d) (((n) + (d)-1) / (d))
-#define NINODEBLOCKS       DIV_ROUND_UP(NINODES, IPB)
-#define NBITMAPBLOCKS      DIV_ROUND_UP(FSSIZE, BPB)
-#define LOGSTART           (SUPERBLOCK + 1)
-#define INODESTART         (LOGSTART + NLOG)
-#define BMAPSTART          (INODESTART + NINODEBLOCKS)
-#define DATASTART          (BMAPSTART + NBITMAPBLOCKS)
-#define PROGRAM_PREFIX     '_'  // marks built programs: user/_cat -> cat
+#define NINODES        200            // inodes in the image
+#define NLOG           (1 + LOGSIZE)  // log header, then logged blocks
+#define NINODEBLOCKS   DIV_ROUND_UP(NINODES, IPB)
+#define NBITMAPBLOCKS  DIV_ROUND_UP(FSSIZE, BPB)
+#define LOGSTART       (SUPERBLOCK + 1)
+#define INODESTART     (LOGSTART + NLOG)
+#define BMAPSTART      (INODESTART + NINODEBLOCKS)
+#define DATASTART      (BMAPSTART + NBITMAPBLOCKS)
+#define PROGRAM_PREFIX '_'  // marks built programs: user/_cat -> cat
 
 const char *progname = "mkfs";
 

@@ -5,7 +5,7 @@
 - Comment paths: every repository path that a comment or a doc names
   exists, so the text never sends a reader to a file that is gone.
 - House style: the C sources are as .clang-format formats them (checked
-  with the clang-format version the tree was formatted with).
+  with the clang-format versions that format them alike: 14 and 19).
 - Code places: each FUNCTION ... FILE:LINE a doc quotes (gdb sessions, race
   reports) lies inside that function, in the mistaken file for an example
   its prose says comes from a mistake of tools/mutate.py.
@@ -173,9 +173,10 @@ def paths_named_in_comments_and_docs_exist(m):
 
 # --- House style --------------------------------------------------------------
 
-# The tree is formatted with this major version of clang-format (Debian 12's).
-# Other versions break some lines differently, so they are not asked.
-STYLE_VERSION = 14
+# The major versions of clang-format that format the tree the same way:
+# Debian 12's and Debian 13's. Others may break some lines differently (11,
+# Debian 11's, does), so they are not asked.
+STYLE_VERSIONS = (14, 19)
 STYLE_SOURCES = ("kernel/*.c", "kernel/*.h", "user/*.c", "user/*.h", "mkfs/*.c", "mkfs/*.h")
 
 
@@ -202,12 +203,14 @@ def unformatted(tool, files):
 def c_sources_follow_the_house_style(m):
     tool = shutil.which("clang-format")
     if tool is None:
-        raise TestSkipped("no clang-format on PATH; the style check needs clang-format %d "
-                          "(Debian 12: apt-get install clang-format)" % STYLE_VERSION)
+        raise TestSkipped("no clang-format on PATH; the style check needs clang-format %s "
+                          "(Debian 12 and 13: apt-get install clang-format)"
+                          % " or ".join(map(str, STYLE_VERSIONS)))
     version = clang_format_version(tool)
-    if version != STYLE_VERSION:
-        raise TestSkipped("clang-format %s found; the house style is checked with version %d "
-                          "only, since other versions break lines differently" % (version, STYLE_VERSION))
+    if version not in STYLE_VERSIONS:
+        raise TestSkipped("clang-format %s found; the house style is checked with versions %s "
+                          "only, which format the tree alike" % (version,
+                                                                 " and ".join(map(str, STYLE_VERSIONS))))
     files = tracked_files(*STYLE_SOURCES)
     changed = unformatted(tool, files)
     check(not changed,
