@@ -98,8 +98,11 @@ def usertests_failures_name_copyout_and_are_summarized(m):
 # a test for other owners before a separate decrement is a stale check, shown
 # beside the leak the page totals find.
 NAMED_RACES = (("refcount_plain", ("data race on refcount", "lost update of refcount")),
-               ("refcount_decrement_then_read", ("stale read-back of refcount",)),
-               ("refcount_sole_owner_test_then_decrement", ("stale check of refcount",)))
+               ("refcount_decrement_then_read", ("stale read-back of refcount",)))
+# Named in 10 of 10 one-core grades with Debian 12's GCC 12, but missed in
+# one with Debian 13's GCC 14: too uncertain for make test, so only in
+# make test-full (tools/mistakes.py measures its rate).
+FULL_NAMED_RACES = (("refcount_sole_owner_test_then_decrement", ("stale check of refcount",)),)
 # The count is touched in kref, kfree and krefcount: a race may be caught
 # at any of them (GCC 14 once caught kref's plain count++ first).
 RACE_PLACE = " at kernel/mm/kalloc.c:"
@@ -125,5 +128,5 @@ def race_is_named_on_one_core(name, reports):
     return test
 
 
-for mistake_name, race_reports in NAMED_RACES:
+for mistake_name, race_reports in NAMED_RACES + (FULL_NAMED_RACES if FULL else ()):
     suite.test(race_is_named_on_one_core(mistake_name, race_reports))
