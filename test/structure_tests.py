@@ -30,6 +30,10 @@ import sys
 
 from harness import REPO, Suite, TestSkipped, check
 
+sys.path.insert(0, os.path.join(REPO, "tools"))
+import handout  # noqa: E402  (tools/, on the path above)
+import mutate  # noqa: E402
+
 KERNEL = os.path.join(REPO, "kernel")
 LAYERS_FILE = os.path.join(KERNEL, "layers.txt")
 BASE = "(kernel/*.h)"          # the headers below every layer
@@ -297,8 +301,6 @@ def function_lines(text):
 def source_of(path, mistake):
     """The text of path (relative to the tree), with mistake's edits if given."""
     if mistake:
-        sys.path.insert(0, os.path.join(REPO, "tools"))
-        import mutate
         edited = mutate.mutated_files(REPO, mutate.MUTATIONS_BY_NAME[mistake])
         if os.path.join(REPO, path) in edited:
             return edited[os.path.join(REPO, path)]
@@ -349,8 +351,6 @@ def code_places_in_docs_are_inside_their_functions(m):
 
 @suite.test
 def readme_is_its_template_rendered_for_the_solved_tree(m):
-    sys.path.insert(0, os.path.join(REPO, "tools"))
-    import handout
     with open(os.path.join(REPO, handout.README)) as f:
         readme = f.read()
     check(readme == handout.rendered_readme(REPO, handout.SOLVED),
@@ -458,8 +458,6 @@ def every_mutation_still_applies_to_the_sources(m):
     """tools/mutate.py (and the grader's mistake suite, tools/mistakes.py) edit
     the kernel by exact text; a source change that drifts from a pattern
     must be noticed here, not in a 20-minute mutation run."""
-    sys.path.insert(0, os.path.join(REPO, "tools"))
-    import mutate
     problems = []
     for mutation in mutate.MUTATIONS:
         try:

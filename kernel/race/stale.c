@@ -112,10 +112,14 @@ static void keep(const struct access *a, const struct call_point *at) {
   access_publish(&k->own, a);
 }
 
+// Looks the kept accesses up only for an atomic write (a few of all the
+// accesses), since stale_access() looks them up again for every access.
 int stale_acts_on_read(const struct access *a, const struct call_point *at) {
-  struct kept *k = at->call ? kept_of(a, at->call) : 0;
   int atomic_write = access_writes(a->word) && (access_kind(a->word) & ACCESS_ATOMIC);
-  return k && atomic_write && !access_writes(k->own.word);
+  if (!atomic_write || at->call == 0)
+    return 0;
+  struct kept *k = kept_of(a, at->call);
+  return k && !access_writes(k->own.word);
 }
 
 void stale_access(const struct access *a, const struct call_point *at, int locked) {
