@@ -55,6 +55,7 @@ PLAIN_WORDS = frozenset("""
     pagetable_t proc define endif ifdef ifndef include""".split())
 # Fault-around reuse, and shared page-table pages (the challenge students write).
 BEYOND_THE_LAB = (os.path.join("kernel", "mm", "cowaround.c"),
+                  os.path.join("kernel", "mm", "cowaround.h"),
                   os.path.join("kernel", "mm", "sharedpt.c"))
 
 
@@ -150,6 +151,41 @@ def guided_hints():
     return found
 
 
+SENTENCE_WORDS = 4          # a note's shorter fragments ("Counts:") prove nothing
+
+
+def comment_text(line):
+    return normalized(line.strip().lstrip("/").lstrip("*"))
+
+
+def note_sentences():
+    """{sentence: 'file:line'} for each sentence of the solved tree's design
+    notes (COW-LAB NOTE regions), which the standard starter must not have."""
+    found = {}
+    for path in handout.tracked_files(REPO):
+        if not path.endswith(handout.SOURCE_SUFFIXES):
+            continue
+        with open(os.path.join(REPO, path), encoding="utf-8") as f:
+            lines = list(enumerate(f, 1))
+        note, opened = [], None
+        for number, line in lines:
+            if handout.NOTE_BEGIN.match(line):
+                note, opened = [], number
+            elif handout.NOTE_END.match(line):
+                for sentence in re.split(r"(?<=[.;:])\s+", " ".join(note)):
+                    if len(sentence.split()) >= SENTENCE_WORDS:
+                        found[sentence] = "%s:%d" % (path, opened)
+                opened = None
+            elif opened and handout.ANY_MARKER not in line:
+                note.append(comment_text(line))
+    return found
+
+
+def tree_text(tree):
+    """Every text file of tree as one normalized string, comment marks left out."""
+    return " ".join(comment_text(line) for _, lines in starter_files(tree) for line in lines)
+
+
 def starter_files(tree):
     """(path relative to tree, normalized lines) of every text file in tree."""
     for folder, _, names in os.walk(tree):
@@ -212,6 +248,25 @@ def starters_hold_no_solution_line(m):
                   "where code placed there runs; it is in %s" % (level, TRAP_FILE, TRAP_TODO_FUNCTION,
                                                                  where or "no function"))
     return "%d solution lines and %d guided hints checked" % (len(solution), len(hints))
+
+
+@suite.test
+def only_the_guided_starter_keeps_the_design_notes(m):
+    # At the standard level the design is the student's: the solved tree's
+    # reasoning (why no lock, in which order) must not reach that starter.
+    notes = note_sentences()
+    check(len(notes) >= 5, "expected design notes in the solved tree, found %d sentences"
+          % len(notes))
+    for level in handout.LEVELS:
+        with starter_tree(level) as tree:
+            text = tree_text(tree)
+        present = ["%s (%s)" % (sentence, where) for sentence, where in notes.items()
+                   if sentence in text]
+        expected = len(notes) if level == "guided" else 0
+        check(len(present) == expected, "expected %d of the %d design-note sentences in the %s "
+              "starter, found %d:\n  %s" % (expected, len(notes), level, len(present),
+                                           "\n  ".join(present[:10])))
+    return "%d sentences" % len(notes)
 
 
 @suite.test

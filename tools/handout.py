@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Write the COW lab's starter tree: the solved tree minus the solution.
 
-Usage: tools/handout.py [--level standard|guided] OUTDIR
-(OUTDIR must not exist yet; the level defaults to standard.)
+Usage: tools/handout.py [--level standard|guided] [--with-solution] OUTDIR
+(OUTDIR must not exist yet; the level defaults to standard.  With
+--with-solution the starter gets the lab's solution back: the tree of a
+student whose solution is ours, which must pass everything the starter
+ships, handout_tests.py.)
        tools/handout.py --readme     (README from tools/README.in, see below)
 
 The two levels differ only in how much help the starter gives: the standard
@@ -28,7 +31,25 @@ A line
 
 (a comment in the solved tree) becomes <code> in the starter, at the same
 indentation: it is how the starter keeps working without the solution (for
-example, fork copying memory eagerly).
+example, fork copying memory eagerly).  With the solution put back, the
+STARTER lines are left out and the regions kept, without their markers.
+
+The solution's reasoning (why it is correct, what it chose) stays in the
+solved tree and the guided starter; at the standard level the design is the
+student's, so a note
+
+    // COW-LAB NOTE BEGIN
+    // ... the reasoning ...
+    // COW-LAB STANDARD: <what the standard starter says instead>
+    // COW-LAB NOTE END
+
+loses its lines there, and each STANDARD line becomes `// <text>` (STANDARD
+lines are in no other tree).  A line of code that ends in
+
+    ...;  // COW-LAB BEYOND: <what it adds>
+
+belongs to the kernel's work beyond the lab (fault-around): no starter has
+it, not even with the solution put back.
 
 Markers in the docs (README and *.md): HTML comments, which rendered Markdown
 hides, each on a line of its own.  README is plain text, where they would
@@ -61,6 +82,14 @@ BEGIN = re.compile(r"^(\s*)// COW-LAB BEGIN: (.+)$")
 GUIDED = re.compile(r"^\s*// COW-LAB GUIDED: (.*)$")
 END = re.compile(r"^\s*// COW-LAB END\s*$")
 STARTER = re.compile(r"^(\s*)// COW-LAB STARTER: (.*)$")
+NOTE_BEGIN = re.compile(r"^\s*// COW-LAB NOTE BEGIN\s*$")
+NOTE_END = re.compile(r"^\s*// COW-LAB NOTE END\s*$")
+STANDARD = re.compile(r"^(\s*)// COW-LAB STANDARD: (.*)$")
+BEYOND = re.compile(r"\S.*// COW-LAB BEYOND(: .*)?$")
+# Each source marker by name, in the order they are tried (see the top).
+SOURCE_MARKERS = (("BEGIN", BEGIN), ("GUIDED", GUIDED), ("END", END), ("STARTER", STARTER),
+                  ("NOTE BEGIN", NOTE_BEGIN), ("NOTE END", NOTE_END),
+                  ("STANDARD", STANDARD), ("BEYOND", BEYOND))
 ANY_MARKER = "COW-LAB"
 
 DOC_REGION = re.compile(r"^<!-- COW-LAB (SOLVED|GUIDED) (BEGIN|END) -->$")
@@ -87,7 +116,8 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
-                   "kernel/mm/cowaround.c", "kernel/mm/sharedpt.c", "tools/README.in",
+                   "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/sharedpt.c",
+                   "tools/README.in",
                    ".github/workflows/ci.yml", ".yamllint")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
@@ -100,42 +130,101 @@ class MarkerError(Exception):
     pass
 
 
-def strip_solution(lines, path, level="standard"):
-    """Returns the starter version of a source file's lines."""
-    out = []
-    inside = None   # line number of the open BEGIN
-    hinting = False  # still in the GUIDED lines right after BEGIN
-    for number, line in enumerate(lines, 1):
-        where = "%s:%d" % (path, number)
-        begin, end, starter = BEGIN.match(line), END.match(line), STARTER.match(line)
-        guided = GUIDED.match(line)
-        if begin:
-            if inside:
-                raise MarkerError("%s: COW-LAB BEGIN inside the region opened at line %d" % (where, inside))
-            inside, hinting, indent = number, True, begin.group(1)
-            out.append("%s// TODO (COW lab): %s\n" % (indent, begin.group(2)))
-        elif guided:
-            if not hinting:
-                raise MarkerError("%s: COW-LAB GUIDED must follow COW-LAB BEGIN or another GUIDED line" % where)
-            if level == "guided":
-                out.append("%s//   %s\n" % (indent, guided.group(1)))
-        elif end:
-            if not inside:
-                raise MarkerError("%s: COW-LAB END without BEGIN" % where)
-            inside, hinting = None, False
-        elif starter:
-            if inside:
-                raise MarkerError("%s: COW-LAB STARTER inside a solution region" % where)
-            out.append("%s%s\n" % (starter.group(1), starter.group(2)))
-        elif ANY_MARKER in line:
-            raise MarkerError("%s: unknown COW-LAB marker" % where)
-        else:
-            hinting = False
-            if not inside:
-                out.append(line)
-    if inside:
-        raise MarkerError("%s: COW-LAB BEGIN at line %d is never closed" % (path, inside))
-    return out
+def marker_of(line):
+    """(kind, match) for a source line: kind is one of SOURCE_MARKERS' names,
+    UNKNOWN for any other line that names COW-LAB, or None for plain code."""
+    for kind, pattern in SOURCE_MARKERS:
+        match = pattern.search(line)
+        if match:
+            return kind, match
+    return ("UNKNOWN" if ANY_MARKER in line else None), None
+
+
+class SourceStrip:
+    """One pass over a source file's lines, writing what the tree gets."""
+
+    def __init__(self, path, level, solution):
+        self.path, self.level, self.solution = path, level, solution
+        self.out = []
+        self.region = None    # line number of the open solution region's BEGIN
+        self.note = None      # line number of the open NOTE's BEGIN
+        self.hinting = False  # still in the GUIDED lines right after BEGIN
+        self.indent = ""
+        self.where = path
+
+    def run(self, lines):
+        for number, line in enumerate(lines, 1):
+            self.where = "%s:%d" % (self.path, number)
+            kind, match = marker_of(line)
+            if kind != "GUIDED":
+                self.hinting = False
+            getattr(self, "on_" + (kind or "CODE").replace(" ", "_"))(number, match, line)
+        if self.region or self.note:
+            raise MarkerError("%s: COW-LAB %s at line %d is never closed"
+                              % (self.path, "BEGIN" if self.region else "NOTE BEGIN",
+                                 self.region or self.note))
+        return self.out
+
+    def outside(self, what, number):
+        if self.region or self.note:
+            raise MarkerError("%s: COW-LAB %s inside the region opened at line %d"
+                              % (self.where, what, self.region or self.note))
+
+    def on_BEGIN(self, number, match, line):
+        self.outside("BEGIN", number)
+        self.region, self.hinting, self.indent = number, True, match.group(1)
+        if not self.solution:
+            self.out.append("%s// TODO (COW lab): %s\n" % (self.indent, match.group(2)))
+
+    def on_GUIDED(self, number, match, line):
+        if not self.hinting:
+            raise MarkerError("%s: COW-LAB GUIDED must follow COW-LAB BEGIN or another GUIDED line"
+                              % self.where)
+        if self.level == "guided" and not self.solution:
+            self.out.append("%s//   %s\n" % (self.indent, match.group(1)))
+
+    def on_END(self, number, match, line):
+        if not self.region:
+            raise MarkerError("%s: COW-LAB END without BEGIN" % self.where)
+        self.region = None
+
+    def on_STARTER(self, number, match, line):
+        self.outside("STARTER", number)
+        if not self.solution:
+            self.out.append("%s%s\n" % (match.group(1), match.group(2)))
+
+    def on_NOTE_BEGIN(self, number, match, line):
+        self.outside("NOTE BEGIN", number)
+        self.note = number
+
+    def on_NOTE_END(self, number, match, line):
+        if not self.note:
+            raise MarkerError("%s: COW-LAB NOTE END without NOTE BEGIN" % self.where)
+        self.note = None
+
+    def on_STANDARD(self, number, match, line):
+        if not self.note:
+            raise MarkerError("%s: COW-LAB STANDARD outside a NOTE" % self.where)
+        if self.level == "standard":
+            self.out.append("%s// %s\n" % (match.group(1), match.group(2)))
+
+    def on_BEYOND(self, number, match, line):
+        pass
+
+    def on_UNKNOWN(self, number, match, line):
+        raise MarkerError("%s: unknown COW-LAB marker" % self.where)
+
+    def on_CODE(self, number, match, line):
+        in_solution = self.region is not None
+        in_note = self.note is not None
+        if (not in_solution or self.solution) and (not in_note or self.level != "standard"):
+            self.out.append(line)
+
+
+def strip_solution(lines, path, level="standard", solution=False):
+    """Returns the starter version of a source file's lines; with solution,
+    the starter with the lab's solution put back (see the top)."""
+    return SourceStrip(path, level, solution).run(lines)
 
 
 def strip_doc(lines, path, level="standard"):
@@ -181,8 +270,9 @@ def tracked_files(root):
     return [p for p in result.stdout.decode().split("\0") if p]
 
 
-def write_handout(root, outdir, level="standard"):
-    """Writes the starter at the level; returns the number of solution regions removed."""
+def write_handout(root, outdir, level="standard", solution=False):
+    """Writes the starter at the level (with solution: the lab's solution put
+    back); returns the number of solution regions removed (or put back)."""
     if os.path.exists(outdir):
         sys.exit("handout: %s already exists; remove it or pick another directory" % outdir)
     regions = 0
@@ -192,16 +282,19 @@ def write_handout(root, outdir, level="standard"):
         src = os.path.join(root, README_TEMPLATE if path == README else path)
         dst = os.path.join(outdir, path)
         os.makedirs(os.path.dirname(dst) or ".", exist_ok=True)
-        strip = strip_solution if path.endswith(SOURCE_SUFFIXES) else strip_doc if is_doc(path) else None
-        if strip:
-            with open(src, encoding="utf-8") as f:
-                lines = f.readlines()
+        with open(src, "rb") as f:
+            content = f.read()
+        kept, lines = None, None
+        if path.endswith(SOURCE_SUFFIXES) or is_doc(path):
+            lines = content.decode("utf-8").splitlines(keepends=True)
+        if path.endswith(SOURCE_SUFFIXES):
             regions += sum(1 for line in lines if BEGIN.match(line))
-            with open(dst, "w", encoding="utf-8") as f:
-                f.writelines(strip(lines, path, level))
-            shutil.copymode(src, dst)
-        else:
-            shutil.copy2(src, dst)
+            kept = strip_solution(lines, path, level, solution)
+        elif is_doc(path):
+            kept = strip_doc(lines, path, level)
+        with open(dst, "wb") as f:
+            f.write(content if kept is None else "".join(kept).encode("utf-8"))
+        shutil.copymode(src, dst)
     return regions
 
 
@@ -235,6 +328,9 @@ def main(argv):
     parser.add_argument("--readme", action="store_true",
                         help="instead, write README from %s for this (solved) tree"
                         % README_TEMPLATE)
+    parser.add_argument("--with-solution", action="store_true",
+                        help="put the lab's solution back into the starter (a correct "
+                        "solution's tree, for tests)")
     parser.add_argument("outdir", nargs="?", help="the directory to create")
     options = parser.parse_args(argv[1:])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -246,12 +342,13 @@ def main(argv):
     if options.outdir is None:
         parser.error("the directory to create is missing")
     try:
-        regions = write_handout(root, options.outdir, options.level)
+        regions = write_handout(root, options.outdir, options.level, options.with_solution)
     except MarkerError as e:
         shutil.rmtree(options.outdir, ignore_errors=True)
         sys.exit("handout: %s" % e)
-    print("handout: wrote the %s starter tree to %s (%d solution regions removed), %s"
-          % (options.level, options.outdir, regions, make_repository(options.outdir)))
+    what = "put back" if options.with_solution else "removed"
+    print("handout: wrote the %s starter tree to %s (%d solution regions %s), %s"
+          % (options.level, options.outdir, regions, what, make_repository(options.outdir)))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 //  2. The first store to the page by either process is a store page fault:
 //     usertrap() calls cow_resolve().  The kernel's own writes into user
 //     memory (copyout) call it too, since they bypass the user's PTE_W check.
+// COW-LAB NOTE BEGIN
 //  3. cow_resolve() decides between three outcomes, each handled in one
 //     place: reuse when this page table is the only owner left (just turn
 //     PTE_W back on, copy nothing); copy when others still share it (map a
@@ -16,6 +17,10 @@
 //     when no page is free for the copy.  The solved kernel's reuse also makes
 //     the page's sole-owned neighbours writable (fault-around,
 //     mm/cowaround.c: beyond the lab, so the starter tree leaves it out).
+// COW-LAB STANDARD:  3. cow_resolve() gives the writer a page it may write: the same page
+// COW-LAB STANDARD:     when it is the only owner left, else a private copy; or fails when no
+// COW-LAB STANDARD:     page is free for the copy.
+// COW-LAB NOTE END
 //
 // Counting: each outcome is counted where it is decided, so for every
 // counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
@@ -23,18 +28,29 @@
 // Invariants: a PTE has PTE_COW only if it lacks PTE_W.  A user page's
 // reference count equals the number of leaf page-table pages that map it
 // (in the default build each belongs to one page table, so: the number of
-// PTEs), except for a moment inside cow_share_page() (counted, then
-// mapped) and uvmunmap() (counted down, then unmapped), while no other
-// code can look at either.  Kernel-only pages (trap frames, pipes, root and
-// level-1 page-table pages) have count 1; a leaf page-table page has one
-// per page table that holds it (mm/leaftable.h).
+// PTEs).  Kernel-only pages (trap frames, pipes, root and level-1
+// page-table pages) have count 1; a leaf page-table page has one per page
+// table that holds it (mm/leaftable.h).
+// COW-LAB NOTE BEGIN
+// The count differs for a moment inside cow_share_page() (counted, then
+// mapped) and uvmunmap() (counted down, then unmapped), while no other code
+// can look at either.
+// COW-LAB NOTE END
 //
-// Locking: none of our own.  Only the process itself (or its parent inside
-// fork, while the child cannot run) touches its page table, and it changes
-// a PTE only in a leaf page-table page of its own (walk_to_write()).  The
-// sole-owner test is safe without a lock because the count can only rise
-// through a fork of an owner, and the faulting process is not forking; if
-// the count falls meanwhile, the worst case is one needless copy.
+// Page tables: only the process itself (or its parent inside fork, while
+// the child cannot run) touches its page table, and it changes a PTE only
+// in a leaf page-table page of its own (walk_to_write()), so PTEs need no
+// lock.
+//
+// COW-LAB NOTE BEGIN
+// Counts: no lock of our own either.  The sole-owner test is safe without
+// one because the count can only rise through a fork of an owner, and the
+// faulting process is not forking; if the count falls meanwhile, the worst
+// case is one needless copy.
+// COW-LAB STANDARD: Counts: several harts fork, fault and exit at once; how each page's count
+// COW-LAB STANDARD: stays right, and what a decision on a count may assume, is yours to design
+// COW-LAB STANDARD: (docs/lab-cow.md, section 3, requirement 5).
+// COW-LAB NOTE END
 //
 // TLBs: a process's stale read-only translations are flushed when it next
 // enters user space (userret in trap/trampoline.S switches satp with
@@ -47,6 +63,7 @@
 #include "sched/process.h"
 #include "sched/sched.h"
 #include "mm/cow.h"
+#include "mm/cowaround.h"  // COW-LAB BEYOND: fault-around
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/leaftable.h"
@@ -71,12 +88,10 @@ void cow_share_page(pte_t *parent, pte_t *child) {
 }
 
 // The page's last owner writes it: give write permission back, copy nothing.
-// Its neighbours are likely sole-owned too (the other owner has exited):
-// cow_reuse_around() makes them writable now, sparing a fault each.
 static enum cow_result reuse_page(pte_t *pte) {
   *pte = (*pte | PTE_W) & ~PTE_COW;
   cow_count(COW_EVENT_REUSE);
-  cow_reuse_around(pte);
+  cow_reuse_around(pte);  // COW-LAB BEYOND: its sole-owned neighbours too
   return COW_DONE;
 }
 

@@ -49,11 +49,4 @@ enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer wr
 // COW-LAB STARTER:   return 0;
 // COW-LAB STARTER: }
 
-// Fault-around reuse, called by cow_resolve() after it reused the page that
-// pte maps: gives write permission back to every other copy-on-write page
-// in the same leaf page-table page that this page table alone maps.  A
-// kernel optimization beyond the lab, in mm/cowaround.c, which the lab's
-// starter tree leaves out (tools/handout.py).
-void cow_reuse_around(pte_t *pte);
-
 #endif

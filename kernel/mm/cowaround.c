@@ -28,6 +28,7 @@
 #include "types.h"
 #include "riscv.h"
 #include "mm/cow.h"
+#include "mm/cowaround.h"
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"

@@ -13,10 +13,14 @@
 // an owner, and kfree() drops one, returning the page to the free list only
 // when the last owner lets go.  A free page has count 0.
 //
-// Lock rules: kmem.lock guards the free list and the free-page count.  The
-// reference counts are changed with atomic instructions instead of a lock,
-// so that reading or changing one page's count (on every COW fault) never
-// waits for other harts.
+// Lock rules: kmem.lock guards the free list and the free-page count.
+// COW-LAB NOTE BEGIN
+// The reference counts are changed with atomic instructions instead of a
+// lock, so that reading or changing one page's count (on every COW fault)
+// never waits for other harts.
+// COW-LAB STANDARD: Several harts change reference counts at once: how they stay right is yours
+// COW-LAB STANDARD: to design.
+// COW-LAB NOTE END
 #include "types.h"
 #include "param.h"
 #include "memlayout.h"
