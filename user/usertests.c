@@ -2079,6 +2079,10 @@ static void vfork_child_out_of_memory(void) {
   if (info.cow) {
     expect_value("the exit status of a vfork child out of memory", KILLED, status);
     expect_value("the parent's global", VFORK_BEFORE, vfork_global);
+  } else if (status == KILLED) {
+    fail("pageinfo() said vfork_global's page was not copy-on-write (cow 0), yet a vfork "
+         "child with no memory left was killed storing to it: does pageinfo report the "
+         "COW bit (kernel/mm/pageinspect.c)?");
   } else {
     expect_value("the exit status of a vfork child whose store needed no copy", 0,
                  status);

@@ -29,6 +29,8 @@ int page_inspect(pagetable_t pagetable, uint64 va, struct pageinfo *info) {
   info->pa = (uint64)pa;
   info->flags = PTE_FLAGS(*pte);
   // COW-LAB BEGIN: report the page's reference count and whether this PTE is copy-on-write
+  // COW-LAB GUIDED: cow: whether the PTE has PTE_COW; refcount: how many page tables map
+  // COW-LAB GUIDED: the page, page_tables_mapping(pagetable, va, krefcount(pa)) (mm/leaftable.h).
   info->refcount = page_tables_mapping(pagetable, va, krefcount(pa));
   info->cow = (*pte & PTE_COW) != 0;
   // COW-LAB END

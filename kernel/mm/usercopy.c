@@ -28,7 +28,7 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
     // COW-LAB GUIDED: ask cow_resolve() as COW_KERNEL_WRITE; on COW_DONE look the page up again
-    // COW-LAB GUIDED: (walkaddr: it is the new copy, perhaps in a new page-table page); else refuse.
+    // COW-LAB GUIDED: with walkaddr() (it is the new copy: the old *pte may be stale); else refuse.
     // On success, look the page up again: the PTE maps this process's own
     // copy now, and with FORK=shared it may sit in a new leaf page-table page.
     if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)

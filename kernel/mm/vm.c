@@ -256,7 +256,7 @@ void uvmfree(pagetable_t pagetable) {
 
 // Fork's step for one page: the child's empty PTE *child gets the page
 // that the parent's PTE *parent maps.  Returns 0, or -1 when out of memory
-// (with *child still empty).
+// (with *child still empty): an eager copy can run out, sharing cannot.
 static int fork_page(pte_t *parent, pte_t *child) {
   // COW-LAB BEGIN: share the page copy-on-write instead of copying it
   // COW-LAB GUIDED: hand both PTEs to cow_share_page() (mm/cow.c) and return 0; the eager
