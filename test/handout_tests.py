@@ -25,7 +25,8 @@ import tarfile
 import tempfile
 
 from graderun import run_grader
-from harness import REPO, Suite, check, scaled
+from harness import REPO, Suite, TestSkipped, check, scaled
+from ports import free_port
 from report import RESULT
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
@@ -38,6 +39,13 @@ HANDIN_TOOL = os.path.join("tools", "handin.py")
 HANDOUT_TIMEOUT = 60        # seconds to write a starter tree
 HANDIN_TIMEOUT = 60         # seconds for make handin (git and a tarball)
 GRADE_TIMEOUT = 2400        # seconds for a whole grade
+MAKE_TEST_TIMEOUT = 3600    # seconds for a starter's whole make test
+# A solution written from the guided steps alone (see the file); its
+# starter's make test runs on the host stage of CI only: it checks what the
+# starter ships, the same on every platform, and costs minutes.
+SECOND_SOLUTION = os.path.join(REPO, "test", "solution_from_guided_steps.txt")
+PLATFORM_RUN = os.environ.get("XV6_PLATFORM_RUN")   # set by tools/platform-test.py
+SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 MUST_FAIL = ("simple", "oom_kills_only_child")   # the tests an eager fork cannot pass
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
@@ -60,11 +68,13 @@ BEYOND_THE_LAB = (os.path.join("kernel", "mm", "cowaround.c"),
 
 
 @contextlib.contextmanager
-def starter_tree(level="standard"):
-    """Writes the starter at level into a temporary folder; yields its path."""
+def starter_tree(level="standard", options=()):
+    """Writes the starter at level (with tools/handout.py's options) into a
+    temporary folder; yields its path."""
     with tempfile.TemporaryDirectory(prefix="xv6-starter-") as scratch:
         tree = os.path.join(scratch, "starter")
-        result = subprocess.run([sys.executable, HANDOUT_TOOL, "--level", level, tree], cwd=REPO,
+        result = subprocess.run([sys.executable, HANDOUT_TOOL, "--level", level] + list(options)
+                                + [tree], cwd=REPO,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
         check(result.returncode == 0, "expected tools/handout.py to succeed, got:\n" + result.stdout)
@@ -400,6 +410,33 @@ def handin(tree):
                             stderr=subprocess.STDOUT, universal_newlines=True,
                             timeout=scaled(HANDIN_TIMEOUT))
     return result.returncode, result.stdout
+
+
+@suite.test
+def a_correct_solution_passes_the_starters_make_test(m):
+    # A student who did the lab right must pass everything the starter
+    # ships: no check of the kernel's work beyond the lab (fault-around,
+    # shared page tables) may fail them.  Our own solution put back is the
+    # solved tree minus that work; this one was written apart from ours.
+    if PLATFORM_RUN:
+        raise TestSkipped("checked on the host stage; %s runs the solved tree's suites"
+                          % PLATFORM_RUN)
+    with starter_tree("guided", ("--with-solution-from", SECOND_SOLUTION)) as tree:
+        with open(os.path.join(tree, "time.txt"), "w") as f:
+            f.write("6\n")          # a finished student's, which the grade suite wants
+        environment = dict(os.environ, GRADE_PORT=str(free_port()))
+        result = subprocess.run(["make", "test"], cwd=tree, env=environment,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                universal_newlines=True, timeout=scaled(MAKE_TEST_TIMEOUT))
+    summaries = SUMMARY.findall(result.stdout)
+    failures = [line for line in result.stdout.splitlines() if line.startswith("FAIL ")]
+    check(result.returncode == 0 and summaries and summaries[-1][1] == "0",
+          "expected the guided starter with %s put back to pass its make test; status %d, "
+          "%s:\n%s" % (os.path.basename(SECOND_SOLUTION), result.returncode,
+                       " ".join(summaries[-1]) if summaries else "no summary",
+                       "\n".join(failures[:10]) or result.stdout[-2000:]))
+    passed, _, skipped = summaries[-1]
+    return "%s passed, %s skipped" % (passed, skipped or 0)
 
 
 @suite.test

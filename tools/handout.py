@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Write the COW lab's starter tree: the solved tree minus the solution.
 
-Usage: tools/handout.py [--level standard|guided] [--with-solution] OUTDIR
+Usage: tools/handout.py [--level standard|guided] [--with-solution |
+                        --with-solution-from FILE] OUTDIR
 (OUTDIR must not exist yet; the level defaults to standard.  With
---with-solution the starter gets the lab's solution back: the tree of a
-student whose solution is ours, which must pass everything the starter
-ships, handout_tests.py.)
+--with-solution the starter gets our solution back; with
+--with-solution-from, the one in FILE, whose sections "== <file>: <task>"
+each hold the code for the region of that file whose BEGIN names that
+task (lines before the first section are a note).  That is the tree of a
+student with a correct solution, which must pass everything the starter
+ships: handout_tests.py.)
        tools/handout.py --readme     (README from tools/README.in, see below)
 
 The two levels differ only in how much help the starter gives: the standard
@@ -91,6 +95,9 @@ SOURCE_MARKERS = (("BEGIN", BEGIN), ("GUIDED", GUIDED), ("END", END), ("STARTER"
                   ("NOTE BEGIN", NOTE_BEGIN), ("NOTE END", NOTE_END),
                   ("STANDARD", STANDARD), ("BEYOND", BEYOND))
 ANY_MARKER = "COW-LAB"
+OURS = "ours"       # --with-solution without a file: the solved tree's own code
+# A section of a solution file: "== <file>: <task of its region>".
+SOLUTION_SECTION = re.compile(r"^== (\S+): (.+)$")
 
 DOC_REGION = re.compile(r"^<!-- COW-LAB (SOLVED|GUIDED) (BEGIN|END) -->$")
 DOC_STARTER_BEGIN = "<!-- COW-LAB STARTER BEGIN"
@@ -117,7 +124,7 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
                    "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/sharedpt.c",
-                   "tools/README.in",
+                   "tools/README.in", "test/solution_from_guided_steps.txt",
                    ".github/workflows/ci.yml", ".yamllint")
 # Files that only the guided starter gets.
 GUIDED_ONLY = ("docs/lab-cow-guided.md", "docs/lab-cow-guided.zh.md")
@@ -141,10 +148,13 @@ def marker_of(line):
 
 
 class SourceStrip:
-    """One pass over a source file's lines, writing what the tree gets."""
+    """One pass over a source file's lines, writing what the tree gets.
+    solution: None (a starter), OURS (our solution put back), or
+    {(file, task): lines} read by read_solution(), whose used keys are
+    added to the set used."""
 
-    def __init__(self, path, level, solution):
-        self.path, self.level, self.solution = path, level, solution
+    def __init__(self, path, level, solution, used=None):
+        self.path, self.level, self.solution, self.used = path, level, solution, used
         self.out = []
         self.region = None    # line number of the open solution region's BEGIN
         self.note = None      # line number of the open NOTE's BEGIN
@@ -173,14 +183,22 @@ class SourceStrip:
     def on_BEGIN(self, number, match, line):
         self.outside("BEGIN", number)
         self.region, self.hinting, self.indent = number, True, match.group(1)
-        if not self.solution:
-            self.out.append("%s// TODO (COW lab): %s\n" % (self.indent, match.group(2)))
+        task = match.group(2)
+        if self.solution is None:
+            self.out.append("%s// TODO (COW lab): %s\n" % (self.indent, task))
+        elif self.solution is not OURS:
+            code = self.solution.get((self.path, task))
+            if code is None:
+                raise MarkerError("%s: the solution has no section '== %s: %s'"
+                                  % (self.where, self.path, task))
+            self.used.add((self.path, task))
+            self.out += code
 
     def on_GUIDED(self, number, match, line):
         if not self.hinting:
             raise MarkerError("%s: COW-LAB GUIDED must follow COW-LAB BEGIN or another GUIDED line"
                               % self.where)
-        if self.level == "guided" and not self.solution:
+        if self.level == "guided" and self.solution is None:
             self.out.append("%s//   %s\n" % (self.indent, match.group(1)))
 
     def on_END(self, number, match, line):
@@ -190,7 +208,7 @@ class SourceStrip:
 
     def on_STARTER(self, number, match, line):
         self.outside("STARTER", number)
-        if not self.solution:
+        if self.solution is None:
             self.out.append("%s%s\n" % (match.group(1), match.group(2)))
 
     def on_NOTE_BEGIN(self, number, match, line):
@@ -217,14 +235,27 @@ class SourceStrip:
     def on_CODE(self, number, match, line):
         in_solution = self.region is not None
         in_note = self.note is not None
-        if (not in_solution or self.solution) and (not in_note or self.level != "standard"):
+        if (not in_solution or self.solution is OURS) and (not in_note or self.level != "standard"):
             self.out.append(line)
 
 
-def strip_solution(lines, path, level="standard", solution=False):
+def strip_solution(lines, path, level="standard", solution=None, used=None):
     """Returns the starter version of a source file's lines; with solution,
-    the starter with the lab's solution put back (see the top)."""
-    return SourceStrip(path, level, solution).run(lines)
+    the starter with a solution put back (see SourceStrip)."""
+    return SourceStrip(path, level, solution, used).run(lines)
+
+
+def read_solution(path):
+    """{(file, task): lines} from a solution file (see the top)."""
+    regions, current = {}, None
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            section = SOLUTION_SECTION.match(line.rstrip("\n"))
+            if section:
+                current = regions.setdefault(section.groups(), [])
+            elif current is not None:
+                current.append(line)
+    return regions
 
 
 def strip_doc(lines, path, level="standard"):
@@ -270,12 +301,12 @@ def tracked_files(root):
     return [p for p in result.stdout.decode().split("\0") if p]
 
 
-def write_handout(root, outdir, level="standard", solution=False):
-    """Writes the starter at the level (with solution: the lab's solution put
-    back); returns the number of solution regions removed (or put back)."""
+def write_handout(root, outdir, level="standard", solution=None):
+    """Writes the starter at the level, with solution put back if given (see
+    SourceStrip); returns the number of solution regions removed (or put back)."""
     if os.path.exists(outdir):
         sys.exit("handout: %s already exists; remove it or pick another directory" % outdir)
-    regions = 0
+    regions, used = 0, set()
     for path in tracked_files(root):
         if left_out(path, level) or not os.path.isfile(os.path.join(root, path)):
             continue
@@ -289,12 +320,16 @@ def write_handout(root, outdir, level="standard", solution=False):
             lines = content.decode("utf-8").splitlines(keepends=True)
         if path.endswith(SOURCE_SUFFIXES):
             regions += sum(1 for line in lines if BEGIN.match(line))
-            kept = strip_solution(lines, path, level, solution)
+            kept = strip_solution(lines, path, level, solution, used)
         elif is_doc(path):
             kept = strip_doc(lines, path, level)
         with open(dst, "wb") as f:
             f.write(content if kept is None else "".join(kept).encode("utf-8"))
         shutil.copymode(src, dst)
+    unused = sorted(set(solution) - used) if isinstance(solution, dict) else []
+    if unused:
+        raise MarkerError("the solution's section '== %s: %s' matches no region of the tree"
+                          % unused[0])
     return regions
 
 
@@ -328,9 +363,11 @@ def main(argv):
     parser.add_argument("--readme", action="store_true",
                         help="instead, write README from %s for this (solved) tree"
                         % README_TEMPLATE)
-    parser.add_argument("--with-solution", action="store_true",
-                        help="put the lab's solution back into the starter (a correct "
-                        "solution's tree, for tests)")
+    parser.add_argument("--with-solution", action="store_const", const=OURS, dest="solution",
+                        help="put our solution back into the starter: a correct "
+                        "solution's tree, for tests")
+    parser.add_argument("--with-solution-from", metavar="FILE", dest="solution",
+                        help="the same with the solution in FILE (see the top)")
     parser.add_argument("outdir", nargs="?", help="the directory to create")
     options = parser.parse_args(argv[1:])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -342,11 +379,14 @@ def main(argv):
     if options.outdir is None:
         parser.error("the directory to create is missing")
     try:
-        regions = write_handout(root, options.outdir, options.level, options.with_solution)
+        solution = options.solution
+        if solution not in (None, OURS):
+            solution = read_solution(solution)
+        regions = write_handout(root, options.outdir, options.level, solution)
     except MarkerError as e:
         shutil.rmtree(options.outdir, ignore_errors=True)
         sys.exit("handout: %s" % e)
-    what = "put back" if options.with_solution else "removed"
+    what = "put back" if options.solution else "removed"
     print("handout: wrote the %s starter tree to %s (%d solution regions %s), %s"
           % (options.level, options.outdir, regions, what, make_repository(options.outdir)))
 
