@@ -379,14 +379,25 @@ def todo_lines(tree):
     return found
 
 
+LAB_DOCS = ("docs/lab-cow.md", "docs/lab-cow.zh.md")
+# How each of LAB_DOCS counts the files under kernel/mm/ the student edits.
+MM_FILE_COUNT = ("in %s files under `kernel/mm/`", "`kernel/mm/` 下的%s个文件")
+NUMBER_WORDS = (("zero", "零"), ("one", "一"), ("two", "两"), ("three", "三"), ("four", "四"),
+                ("five", "五"), ("six", "六"), ("seven", "七"), ("eight", "八"), ("nine", "九"))
+
+
+def doc_text(doc):
+    with open(os.path.join(REPO, doc), encoding="utf-8") as f:
+        return f.read()
+
+
 @suite.test
 def lab_docs_list_every_todo_of_the_starter(m):
     with starter_tree() as tree:
         actual = todo_lines(tree)
     problems = []
-    for doc in ("docs/lab-cow.md", "docs/lab-cow.zh.md"):
-        with open(os.path.join(REPO, doc), encoding="utf-8") as f:
-            text = f.read()
+    for doc in LAB_DOCS:
+        text = doc_text(doc)
         start = text.find(TODO_GREP)
         listed = set(text[start + len(TODO_GREP):].split("```", 1)[0].splitlines()) \
             if start >= 0 else set()
@@ -394,9 +405,17 @@ def lab_docs_list_every_todo_of_the_starter(m):
             problems.append("%s: lists %d TODO lines; missing: %s; not in the starter: %s"
                             % (doc, len(listed), sorted(actual - listed) or "-",
                                sorted(listed - actual) or "-"))
+    mm_files = {line.split(":", 1)[0] for line in actual if line.startswith("kernel/mm/")}
+    count_words = [phrase % NUMBER_WORDS[len(mm_files)][index]
+                   for index, phrase in enumerate(MM_FILE_COUNT)]
+    problems += ["%s: expected the work to be counted as %r (the starter's TODOs are in %d "
+                 "files under kernel/mm/)" % (doc, phrase, len(mm_files))
+                 for doc, phrase in zip(LAB_DOCS, count_words) if phrase not in doc_text(doc)]
     check(actual and not problems, "expected the lab docs' `grep -r \"TODO (COW lab)\" kernel` "
-          "to list the standard starter's TODO lines exactly:\n%s" % "\n".join(problems))
-    return "%d TODO lines, listed in both docs" % len(actual)
+          "to list the standard starter's TODO lines exactly, and to count their files:\n%s"
+          % "\n".join(problems))
+    return "%d TODO lines in %d files under kernel/mm/, listed in both docs" % (
+        len(actual), len(mm_files))
 
 
 def git_in(tree, *args):
