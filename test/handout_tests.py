@@ -49,6 +49,7 @@ SUMMARY = re.compile(r"(?m)^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$")
 MUST_FAIL = ("simple", "oom_kills_only_child")   # the tests an eager fork cannot pass
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
+TRAP_TODO = "a store page fault may be a write"
 TRAP_TODO_FUNCTION = "fault_served"   # the TODO for the trap path must sit in its body
 TODO = "TODO (COW lab)"
 IDIOM_FILES = 2             # other files with a line outside regions make it given code
@@ -220,10 +221,12 @@ def leaks(tree, forbidden):
 
 
 def trap_todo_function(tree):
-    """The function whose body holds the TODO in the starter's trap.c."""
+    """The function whose body holds the store page fault's TODO in the
+    starter's trap.c."""
     with open(os.path.join(tree, TRAP_FILE)) as f:
         source = f.read()
-    before = source[:source.index(TODO)] if TODO in source else ""
+    todo = "%s: %s" % (TODO, TRAP_TODO)
+    before = source[:source.index(todo)] if todo in source else ""
     functions = re.findall(r"^\w[^;]*?\b(\w+)\([^;]*\{$", before, re.MULTILINE)
     check(functions, "expected a %s line inside a function of %s" % (TODO, TRAP_FILE))
     closed = before[before.rindex(functions[-1] + "("):].count("\n}")

@@ -246,19 +246,18 @@ MUTATIONS = (
     mutation(
         "cow_store_fault_unhandled", "cow",
         "pages are shared at fork, but usertrap has no COW fault handler",
-        (TRAP, "  if (scause == SCAUSE_STORE_PAGE_FAULT &&\n"
-               "      cow_resolve(p->pagetable, r_stval(), COW_USER_STORE) != COW_NOT_COW)\n"
-               "    return 1;\n", "")),
+        (TRAP, "    enum cow_result result = cow_resolve(p->pagetable, va);",
+         "    enum cow_result result = COW_NOT_COW;  // no handler: every store fault is fatal")),
     mutation(
         "cow_resolve_never_copies", "cow",
         "a COW fault just turns PTE_W back on (pages stay shared)",
-        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)",
-         "  if (krefcount((void *)PTE2PA(*pte)) >= 1)")),
+        (COW, "  if (pte != 0 && krefcount((void *)PTE2PA(*pte)) == 1)",
+         "  if (pte != 0 && krefcount((void *)PTE2PA(*pte)) >= 1)")),
     mutation(
         "cow_sole_owner_copies", "cow",
         "a COW fault copies even when this process is the sole owner (never reuses)",
-        (COW, "  if (krefcount((void *)PTE2PA(*pte)) == 1)\n    return reuse_page(pte);\n",
-         "  if (krefcount((void *)PTE2PA(*pte)) == 0)\n    return reuse_page(pte);\n")),
+        (COW, "  if (pte != 0 && krefcount((void *)PTE2PA(*pte)) == 1)\n    return reuse_page(pte);\n",
+         "  if (pte != 0 && krefcount((void *)PTE2PA(*pte)) == 0)\n    return reuse_page(pte);\n")),
     mutation(
         "cow_copy_leaks_old_page", "cow",
         "a COW copy never drops its reference to the shared page",
@@ -266,15 +265,15 @@ MUTATIONS = (
     mutation(
         "cow_copy_drops_before_copying", "cow",
         "a COW copy drops its reference to the shared page before copying it",
-        (COW, "  void *copy = kalloc_copy(shared);\n  if (copy == 0)\n    return COW_OUT_OF_MEMORY;\n"
+        (COW, "  void *copy = kalloc_copy(shared);\n  if (copy == 0)\n    return -1;\n"
               "  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);\n  kfree(shared);\n",
          "  kfree(shared);\n  void *copy = kalloc_copy(shared);\n  if (copy == 0)\n"
-         "    return COW_OUT_OF_MEMORY;\n"
+         "    return -1;\n"
          "  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);\n")),
     mutation(
         "cow_oom_panics", "cow", "a COW fault panics when no page is free for the copy",
-        (COW, "  if (copy == 0)\n    return COW_OUT_OF_MEMORY;",
-         "  if (copy == 0)\n    panic(\"cow: out of memory\");")),
+        (TRAP, "static void out_of_memory(struct proc *p, uint64 va) {\n",
+         "static void out_of_memory(struct proc *p, uint64 va) {\n  panic(\"cow: out of memory\");\n")),
     mutation(
         "fork_failure_keeps_references", "cow",
         "a fork that fails half-way unmaps the child's pages without dropping their references",
@@ -287,8 +286,11 @@ MUTATIONS = (
         "copyout_refuses_cow_pages", "cow",
         "copyout fails on a COW page instead of breaking the share",
         (USERCOPY,
-         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)walkaddr(pagetable, va);\n",
+         "    if (*pte & PTE_COW) {\n"
+         "      cow_count(COW_EVENT_COPYOUT_BREAK);\n"
+         "      pte = cow_break(pagetable, va, pte);\n"
+         "      return pte ? (char *)PTE2PA(*pte) : 0;\n"
+         "    }\n",
          "")),
     mutation(
         "copyout_writes_shared_page", "cow",
@@ -299,11 +301,10 @@ MUTATIONS = (
         "copyout_uses_old_address", "cow",
         "copyout breaks the share but writes through the old physical address",
         (USERCOPY,
-         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)walkaddr(pagetable, va);",
-         "    uint64 before = PTE2PA(*pte);\n"
-         "    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)\n"
-         "      return (char *)before;")),
+         "      pte = cow_break(pagetable, va, pte);\n"
+         "      return pte ? (char *)PTE2PA(*pte) : 0;",
+         "      char *before = (char *)PTE2PA(*pte);\n"
+         "      return cow_break(pagetable, va, pte) ? before : 0;")),
     # --- Copy-on-write fork: reference counts.
     mutation(
         "kfree_ignores_refcount", "refcount", "kfree frees a page other page tables still map",

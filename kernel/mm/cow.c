@@ -7,20 +7,26 @@
 //     Pages that were never writable (text, read-only data) are shared as
 //     they are and never become COW: writing them stays a fatal fault.
 //  2. The first store to the page by either process is a store page fault:
-//     usertrap() calls cow_resolve().  The kernel's own writes into user
-//     memory (copyout) call it too, since they bypass the user's PTE_W check.
+//     usertrap() calls cow_resolve(), which finds the PTE and calls
+//     cow_break().  The kernel's own writes into user memory (copyout) call
+//     cow_break() with the PTE they found, since they bypass the user's
+//     PTE_W check.
 // COW-LAB NOTE BEGIN
-//  3. cow_resolve() decides between three outcomes, each handled in one
+//  3. cow_break() decides between three outcomes, each handled in one
 //     place: reuse when this page table is the only owner left (just turn
 //     PTE_W back on, copy nothing); copy when others still share it (map a
 //     private copy, drop one reference on the old page); and out of memory
 //     when no page is free for the copy.  The solved kernel's reuse also makes
 //     the page's sole-owned neighbours writable (fault-around,
 //     mm/cowaround.c: beyond the lab, so the starter tree leaves it out).
-// COW-LAB STANDARD:  3. cow_resolve() gives the writer a page it may write: the same page
-// COW-LAB STANDARD:     when it is the only owner left, else a private copy; or fails when no
-// COW-LAB STANDARD:     page is free for the copy.
+// COW-LAB STANDARD:  3. The writer gets a page it may write: the same page when it is the only
+// COW-LAB STANDARD:     owner left, else a private copy; or the write fails when no page is
+// COW-LAB STANDARD:     free for the copy.
 // COW-LAB NOTE END
+//
+//  4. Out of memory is not this file's to judge: it tells its caller, and
+//     the caller decides (usertrap() kills the process, or lets init yield
+//     and fault again; copyout() fails the system call).
 //
 // Counting: each outcome is counted where it is decided, so for every
 // counter set (mm/cowcount.c) faults = copies + reuses + out-of-memory.
@@ -59,9 +65,6 @@
 // vfork child borrows its parent's only while the parent sleeps).
 #include "types.h"
 #include "riscv.h"
-#include "lib/printf.h"
-#include "sched/process.h"
-#include "sched/sched.h"
 #include "mm/cow.h"
 #include "mm/cowaround.h"  // COW-LAB BEYOND: fault-around
 #include "mm/cowcount.h"
@@ -69,17 +72,16 @@
 #include "mm/leaftable.h"
 #include "mm/vm.h"
 
-// COW-LAB BEGIN: implement cow_share_page() and cow_resolve(), following the story told at the top of this file
+// COW-LAB BEGIN: implement cow_share_page(), cow_break() and cow_resolve(), following the story told at the top of this file
 // COW-LAB GUIDED: cow_share_page: a parent PTE with PTE_W loses it and gains PTE_COW; kref() the
 // COW-LAB GUIDED:   page; then the child's PTE becomes a copy of the parent's (new) PTE.
-// COW-LAB GUIDED: cow_resolve: find the PTE with user_pte(); none, or no PTE_COW: COW_NOT_COW.
-// COW-LAB GUIDED:   Count COW_EVENT_FAULT, and COW_EVENT_COPYOUT_BREAK for COW_KERNEL_WRITE.
-// COW-LAB GUIDED:   krefcount() is 1: set PTE_W, clear PTE_COW, count COW_EVENT_REUSE.
-// COW-LAB GUIDED:   Otherwise kalloc_copy() the page, point the PTE at the copy with PTE_W on
-// COW-LAB GUIDED:   and PTE_COW off, then kfree() the shared page; count COW_EVENT_COPY.
-// COW-LAB GUIDED:   No page for the copy: count COW_EVENT_OUT_OF_MEMORY and leave the PTE.
-// COW-LAB GUIDED:   A kernel write then just fails; init yield()s; any other process
-// COW-LAB GUIDED:   gets one "usertrap(): ..." line, setkilled(), COW_EVENT_OOM_KILL.
+// COW-LAB GUIDED: cow_break: count COW_EVENT_FAULT.  krefcount() is 1: set PTE_W, clear
+// COW-LAB GUIDED:   PTE_COW, count COW_EVENT_REUSE, return pte.  Otherwise kalloc_copy() the
+// COW-LAB GUIDED:   page, point the PTE at the copy with PTE_W on and PTE_COW off, then kfree()
+// COW-LAB GUIDED:   the shared page; count COW_EVENT_COPY; return pte.  No page for the copy:
+// COW-LAB GUIDED:   count COW_EVENT_OUT_OF_MEMORY, leave the PTE as it is, return 0.
+// COW-LAB GUIDED: cow_resolve: find the PTE with user_pte(); none, or no PTE_COW: COW_NOT_COW;
+// COW-LAB GUIDED:   else cow_break() it: COW_DONE, or COW_OUT_OF_MEMORY if it returned 0.
 void cow_share_page(pte_t *parent, pte_t *child) {
   if (*parent & PTE_W)
     *parent = (*parent & ~PTE_W) | PTE_COW;
@@ -88,63 +90,44 @@ void cow_share_page(pte_t *parent, pte_t *child) {
 }
 
 // The page's last owner writes it: give write permission back, copy nothing.
-static enum cow_result reuse_page(pte_t *pte) {
+static pte_t *reuse_page(pte_t *pte) {
   *pte = (*pte | PTE_W) & ~PTE_COW;
   cow_count(COW_EVENT_REUSE);
   cow_reuse_around(pte);  // COW-LAB BEYOND: its sole-owned neighbours too
-  return COW_DONE;
+  return pte;
 }
 
 // Others still share the page: map a private, writable copy instead, and
-// drop this page table's reference to the shared one.
-static enum cow_result copy_page(pte_t *pte) {
+// drop this page table's reference to the shared one.  Returns 0, or -1
+// when no page is free for the copy (the PTE is left as it was).
+static int copy_page(pte_t *pte) {
   void *shared = (void *)PTE2PA(*pte);
   void *copy = kalloc_copy(shared);
   if (copy == 0)
-    return COW_OUT_OF_MEMORY;
+    return -1;
   *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W) & ~PTE_COW);
   kfree(shared);
   cow_count(COW_EVENT_COPY);
-  return COW_DONE;
+  return 0;
 }
 
-// No page for the copy; the PTE is left as it was.  The kernel's own write
-// just fails (copyout returns -1).  A user store kills the process, except
-// init, which must never exit: it yields, and its store faults again once
-// others have run and perhaps freed memory.
-static enum cow_result out_of_memory(uint64 va, enum cow_writer writer) {
+pte_t *cow_break(pagetable_t pagetable, uint64 va, pte_t *pte) {
+  cow_count(COW_EVENT_FAULT);
+  // The same PTE, in a leaf page-table page of our own: the FORK=shared
+  // build may have to copy a shared one first (mm/leaftable.h).
+  pte = pte_to_write(pagetable, va, pte);
+  if (pte != 0 && krefcount((void *)PTE2PA(*pte)) == 1)
+    return reuse_page(pte);
+  if (pte != 0 && copy_page(pte) == 0)
+    return pte;
   cow_count(COW_EVENT_OUT_OF_MEMORY);
-  struct proc *p = myproc();
-  if (writer == COW_KERNEL_WRITE)
-    return COW_OUT_OF_MEMORY;
-  if (is_init(p)) {
-    yield();
-    return COW_OUT_OF_MEMORY;
-  }
-  cow_count(COW_EVENT_OOM_KILL);
-  printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
-         p->pid, p->name, (void *)va);
-  setkilled(p);
-  return COW_OUT_OF_MEMORY;
+  return 0;
 }
 
-enum cow_result cow_resolve(pagetable_t pagetable, uint64 va, enum cow_writer writer) {
+enum cow_result cow_resolve(pagetable_t pagetable, uint64 va) {
   pte_t *pte = user_pte(pagetable, va);
   if (pte == 0 || (*pte & PTE_COW) == 0)
     return COW_NOT_COW;
-  cow_count(COW_EVENT_FAULT);
-  if (writer == COW_KERNEL_WRITE)
-    cow_count(COW_EVENT_COPYOUT_BREAK);
-
-  // The same PTE, in a leaf page-table page of our own: the FORK=shared
-  // build copies a shared one here (mm/leaftable.h); the default build
-  // finds it already ours.
-  if ((pte = walk_to_write(pagetable, PGROUNDDOWN(va), 0)) == 0)
-    return out_of_memory(va, writer);
-  if (krefcount((void *)PTE2PA(*pte)) == 1)
-    return reuse_page(pte);
-  if (copy_page(pte) == COW_DONE)
-    return COW_DONE;
-  return out_of_memory(va, writer);
+  return cow_break(pagetable, va, pte) ? COW_DONE : COW_OUT_OF_MEMORY;
 }
 // COW-LAB END

@@ -4,7 +4,7 @@
 // copy-on-write: without this file, writing them takes one fault each,
 // only to find the count at 1 and give PTE_W back (mm/cow.c, reuse_page()).
 // A fault costs a trap (tens of microseconds on QEMU), far more than the
-// write.  So when cow_resolve() reuses a page, cow_reuse_around() looks at
+// write.  So when cow_break() reuses a page, cow_reuse_around() looks at
 // the whole leaf page-table page around it and gives PTE_W back to every
 // other copy-on-write PTE there whose page has count 1.  Those pages are
 // not faults: they are counted in pages_reused_around (kernel/cowstat.h),
@@ -13,7 +13,7 @@
 // Why no lock is needed, with several harts: a page's count is the number
 // of leaf page-table pages that map it (kalloc.c, mm/vm.c).  A count of 1,
 // for a page mapped here, means this leaf page-table page is its only one,
-// and cow_resolve() got it from walk_to_write(), so this page table alone
+// and cow_break() got it from pte_to_write(), so this page table alone
 // holds it.  The count can rise only by one of those holders forking (or,
 // in the FORK=shared build, copying a shared leaf page-table page that
 // maps it: again a holder), and the only holder is the faulting process,

@@ -6,7 +6,7 @@
 #include "types.h"
 #include "riscv.h"
 
-// Called by cow_resolve() after it reused the page that pte maps: gives
+// Called by cow_break() after it reused the page that pte maps: gives
 // write permission back to every other copy-on-write page in the same leaf
 // page-table page that this page table alone maps.
 void cow_reuse_around(pte_t *pte);

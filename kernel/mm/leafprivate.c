@@ -12,6 +12,10 @@ pte_t *walk_to_write(pagetable_t pagetable, uint64 va, int alloc) {
   return walk(pagetable, va, alloc);
 }
 
+pte_t *pte_to_write(pagetable_t pagetable, uint64 va, pte_t *pte) {
+  return pte;
+}
+
 // The one page table that held leaf lets go: nobody else holds it.
 void leaf_table_drop(pagetable_t leaf) {
   leaf_table_free(leaf);

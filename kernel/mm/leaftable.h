@@ -24,6 +24,11 @@
 // is 0, or memory ran out.
 pte_t *walk_to_write(pagetable_t pagetable, uint64 va, int alloc);
 
+// The same, for a caller that already holds pte, the leaf PTE a walk of
+// pagetable found for va: pte itself when its leaf page-table page is
+// pagetable's alone (no second walk), else walk_to_write()'s.
+pte_t *pte_to_write(pagetable_t pagetable, uint64 va, pte_t *pte);
+
 // Drops one page table's hold on the leaf page-table page leaf (the caller
 // clears the PTE that pointed at it).  When no other page table holds it,
 // frees it and the pages it maps (leaf_table_free() in mm/vm.c).

@@ -16,10 +16,11 @@
 //  2. Reading through a shared leaf table needs nothing: the MMU and walk()
 //     read it like any other.
 //  3. Any change to a PTE (a copy-on-write fault, sbrk, exec's guard page)
-//     first asks walk_to_write().  A leaf table that others hold too is
+//     first asks walk_to_write() (or pte_to_write(), for a PTE already in
+//     hand, as cow_break() has).  A leaf table that others hold too is
 //     copied: the copy raises the count of every page it maps, replaces the
 //     shared one in this page table, and this page table's hold on the
-//     shared one is dropped.  Then cow_resolve() goes on per page exactly
+//     shared one is dropped.  Then cow_break() goes on per page exactly
 //     as in the default build: count 1 means this leaf table alone maps the
 //     page (reuse), more means others do (copy).  The sole-owner test thus
 //     looks at both counts: the leaf table's (through the copy) and the
@@ -128,6 +129,12 @@ pte_t *walk_to_write(pagetable_t pagetable, uint64 va, int alloc) {
     return 0;
   *upper &= ~PTE_NO_WRITABLE;  // the caller may make a PTE writable
   return walk(pagetable, va, alloc);
+}
+
+// pte's leaf table may be shared, and the level-1 PTE above it may forbid
+// writable entries: walk again, as walk_to_write() does for any caller.
+pte_t *pte_to_write(pagetable_t pagetable, uint64 va, pte_t *pte) {
+  return walk_to_write(pagetable, PGROUNDDOWN(va), 0);
 }
 
 void leaf_table_drop(pagetable_t leaf) {

@@ -15,6 +15,7 @@
 #include "lib/string.h"
 #include "mm/vm.h"
 #include "mm/cow.h"
+#include "mm/cowcount.h"
 #include "mm/usercopy.h"
 #include "sched/process.h"
 
@@ -27,12 +28,16 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     return 0;
   if (dir == TO_USER && (*pte & PTE_W) == 0) {
     // COW-LAB BEGIN: a kernel write into a copy-on-write page must break the share first
-    // COW-LAB GUIDED: ask cow_resolve() as COW_KERNEL_WRITE; on COW_DONE look the page up again
-    // COW-LAB GUIDED: with walkaddr() (it is the new copy: the old *pte may be stale); else refuse.
-    // On success, look the page up again: the PTE maps this process's own
-    // copy now, and with FORK=shared it may sit in a new leaf page-table page.
-    if (cow_resolve(pagetable, va, COW_KERNEL_WRITE) == COW_DONE)
-      return (char *)walkaddr(pagetable, va);
+    // COW-LAB GUIDED: for a PTE_COW page: count COW_EVENT_COPYOUT_BREAK, and cow_break() it;
+    // COW-LAB GUIDED: return the page that the PTE it returns maps (the copy), or refuse on 0.
+    // Out of memory just refuses: the system call fails.  The PTE that
+    // cow_break() returns maps this process's own copy now (with FORK=shared
+    // it may sit in a new leaf page-table page).
+    if (*pte & PTE_COW) {
+      cow_count(COW_EVENT_COPYOUT_BREAK);
+      pte = cow_break(pagetable, va, pte);
+      return pte ? (char *)PTE2PA(*pte) : 0;
+    }
     // COW-LAB END
     return 0;
   }

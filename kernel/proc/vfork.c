@@ -4,7 +4,7 @@
 // copied, nothing is made copy-on-write, and every store the child makes
 // lands in the parent's memory.  A store to a page that is copy-on-write in
 // the parent (shared with an earlier fork child) faults as usual, and
-// cow_resolve() copies or reuses the page in that same page table, so the
+// cow_break() copies or reuses the page in that same page table, so the
 // parent sees the new page too.  The parent sleeps in vfork() meanwhile,
 // so one thread at a time runs on the page table, as mm/cow.c's TLB
 // argument needs.

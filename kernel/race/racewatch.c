@@ -20,7 +20,7 @@
 //    ("if the count is above 1, decrement it"), which only the page totals
 //    can show wrong when both are atomic: an atomic one is watched every
 //    time (ACT_WATCH_EVERY).  Correct code has few such writes
-//    (cow_resolve's copy reads the count, then kfree() drops it), so this
+//    (cow_break's copy reads the count, then kfree() drops it), so this
 //    costs little.
 //  - Stale values (race/stale.c): a thread that, in one call, reads a word
 //    and then stores on what it read, or changes it and then reads it back

@@ -21,6 +21,7 @@
 #include "sched/sched.h"
 #include "proc/proc.h"
 #include "mm/cow.h"
+#include "mm/cowcount.h"
 #include "trap/trap.h"
 #include "sys/sysargs.h"
 #include "dev/plic.h"
@@ -103,17 +104,41 @@ static void report_user_fault(struct proc *p, uint64 scause) {
          (void *)r_stval());
 }
 
+// COW-LAB BEGIN: decide what a process gets when no page is free for its copy-on-write copy
+// COW-LAB GUIDED: out_of_memory(p, va): init must never exit: it yield()s, and its store faults
+// COW-LAB GUIDED:   again once others have run.  Any other process: print one line starting
+// COW-LAB GUIDED:   "usertrap():", count COW_EVENT_OOM_KILL, and setkilled() it.  Never panic.
+// No page for a copy-on-write copy: the process's problem, not the
+// kernel's.  init must never exit, so it yields instead, and its store
+// faults again once others have run (and perhaps freed memory).
+static void out_of_memory(struct proc *p, uint64 va) {
+  if (is_init(p)) {
+    yield();
+    return;
+  }
+  cow_count(COW_EVENT_OOM_KILL);
+  printf("usertrap(): out of memory for a copy-on-write page, pid=%d %s stval=%p\n",
+         p->pid, p->name, (void *)va);
+  setkilled(p);
+}
+// COW-LAB END
+
 // Exceptions that are not the program's mistake.  Returns 1 if the
 // exception scause was one and has been dealt with (perhaps by killing the
 // process for lack of memory), 0 if it is a real fault.
 static int fault_served(struct proc *p, uint64 scause) {
   // COW-LAB BEGIN: a store page fault may be a write to a copy-on-write page (mm/cow.c)
   // COW-LAB GUIDED: for SCAUSE_STORE_PAGE_FAULT, give the faulting address (r_stval(), not
-  // COW-LAB GUIDED: sepc) to cow_resolve() as COW_USER_STORE; anything but COW_NOT_COW was
-  // COW-LAB GUIDED: served (even out of memory: cow_resolve() dealt with it): return 1.
-  if (scause == SCAUSE_STORE_PAGE_FAULT &&
-      cow_resolve(p->pagetable, r_stval(), COW_USER_STORE) != COW_NOT_COW)
-    return 1;
+  // COW-LAB GUIDED: sepc) to cow_resolve(); COW_OUT_OF_MEMORY: out_of_memory(p, va).  Anything
+  // COW-LAB GUIDED: but COW_NOT_COW was served: return 1.
+  if (scause == SCAUSE_STORE_PAGE_FAULT) {
+    uint64 va = r_stval();
+    enum cow_result result = cow_resolve(p->pagetable, va);
+    if (result == COW_OUT_OF_MEMORY)
+      out_of_memory(p, va);
+    if (result != COW_NOT_COW)
+      return 1;
+  }
   // COW-LAB END
   return 0;
 }
