@@ -72,7 +72,7 @@ MISTAKES = (
     Mistake("fork_failure_keeps_references", "fork 中途失败时取消映射却不释放引用", False),
     Mistake("copyout_refuses_cow_pages", "copyout 遇到 COW 页直接失败，不打破共享", False),
     Mistake("copyout_writes_shared_page", "copyout 直接写进 COW 页（从不打破共享）", False),
-    Mistake("copyout_uses_old_address", "copyout 打破共享后仍写旧的物理地址（没有重读 PTE）", False),
+    Mistake("copyout_uses_old_address", "copyout 打破共享后仍写旧的物理地址（打破共享之前查到的地址）", False),
     Mistake("kfree_ignores_refcount", "kfree 不看引用计数，直接释放仍被映射的页", False),
     Mistake("refcount_plain", "引用计数用普通的 ++ 和 --（没有原子操作也没有锁）", True),
     Mistake("refcount_decrement_then_read", "kfree 原子地减一，然后再单独读一次计数来决定", True),

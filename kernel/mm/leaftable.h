@@ -25,8 +25,8 @@
 pte_t *walk_to_write(pagetable_t pagetable, uint64 va, int alloc);
 
 // The same, for a caller that already holds pte, the leaf PTE a walk of
-// pagetable found for va: pte itself when its leaf page-table page is
-// pagetable's alone (no second walk), else walk_to_write()'s.
+// pagetable found for va.  The default build returns pte itself (no second
+// walk); FORK=shared walks again, as walk_to_write() does.
 pte_t *pte_to_write(pagetable_t pagetable, uint64 va, pte_t *pte);
 
 // Drops one page table's hold on the leaf page-table page leaf (the caller
