@@ -146,7 +146,8 @@ endif
 
 # Sorted, so the link order does not depend on the file system.
 RACE_SRCS := $(sort $(wildcard kernel/race/*.c))
-KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared) $(RACE_SRCS),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
+COV_SRCS := $(sort $(wildcard kernel/cov/*.c))
+KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared) $(RACE_SRCS) $(COV_SRCS),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
 KOBJS := $(addsuffix .o,$(basename $(KSRCS)))
 
 # The race kernel, kernel/kernel-race, is the kernel with the COW lab's files
@@ -156,6 +157,13 @@ KOBJS := $(addsuffix .o,$(basename $(KSRCS)))
 # plain kernel, whose speed the instrumentation does not touch.
 RACE_WATCHED := $(wildcard kernel/mm/kalloc.c kernel/mm/cow.c kernel/mm/usercopy.c kernel/mm/vm.c kernel/mm/pageinspect.c)
 RACE_KOBJS := $(filter-out $(RACE_WATCHED:.c=.o),$(KOBJS)) $(RACE_WATCHED:.c=.race.o) $(RACE_SRCS:.c=.o)
+
+# The coverage kernel, kernel/kernel-cov, is the kernel with every C file
+# compiled with -fsanitize-coverage=trace-pc and kernel/cov/ linked in: it
+# records which instructions ran, for `make coverage` (tools/coverage.py).
+# Only that target builds it.
+COV_KOBJS := $(patsubst %.c,%.cov.o,$(filter %.c,$(KSRCS))) $(filter-out %.c,$(KSRCS:.S=.o)) \
+             $(COV_SRCS:.c=.o)
 
 ULIB_SRCS := $(sort $(wildcard user/lib/*.c) $(filter-out user/lib/usys.S,$(wildcard user/lib/*.S)))
 ULIB_OBJS := $(addsuffix .o,$(basename $(ULIB_SRCS))) user/lib/usys.o
@@ -181,9 +189,11 @@ all: kernel/kernel kernel/kernel-race fs.img $(HOST_TOOLS)
 	$(CC) $(CFLAGS) $(INCLUDES) -c -o $@ $<
 %.race.o: %.c | toolchain
 	$(CC) $(CFLAGS) -fsanitize=thread $(INCLUDES) -c -o $@ $<
+%.cov.o: %.c | toolchain
+	$(CC) $(CFLAGS) -fsanitize-coverage=trace-pc $(INCLUDES) -c -o $@ $<
 
 # Naming the objects as targets keeps make from deleting them as intermediates.
-$(KOBJS) $(RACE_KOBJS) $(ULIB_OBJS) $(UPROG_OBJS): | toolchain
+$(KOBJS) $(RACE_KOBJS) $(COV_KOBJS) $(ULIB_OBJS) $(UPROG_OBJS): | toolchain
 
 kernel/kernel: $(KOBJS) kernel/kernel.ld $(FORK_STAMP)
 	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(KOBJS)
@@ -192,6 +202,9 @@ kernel/kernel: $(KOBJS) kernel/kernel.ld $(FORK_STAMP)
 
 kernel/kernel-race: $(RACE_KOBJS) kernel/kernel.ld $(FORK_STAMP)
 	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(RACE_KOBJS)
+
+kernel/kernel-cov: $(COV_KOBJS) kernel/kernel.ld $(FORK_STAMP)
+	$(LD) $(LDFLAGS) -T kernel/kernel.ld -o $@ $(COV_KOBJS)
 
 user/lib/usys.S: kernel/syscall.h user/lib/gen_usys.py
 	$(PYTHON) user/lib/gen_usys.py kernel/syscall.h > $@
@@ -214,7 +227,8 @@ fs.img: mkfs/mkfs README $(UPROGS)
 
 # --- Running ------------------------------------------------------------------
 
-.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport print-toolprefix test test-full clean handout
+.PHONY: qemu qemu-gdb print-qemu-cmd print-gdbport print-toolprefix test test-full clean handout \
+        coverage
 
 qemu: $(KERNEL) $(FSIMG) | toolchain qemu-check
 	$(QEMUCMD)
@@ -267,6 +281,11 @@ test: all | toolchain qemu-check test-tools
 test-full: all | toolchain qemu-check test-tools
 	XV6_TEST_FULL=1 $(PYTHON) test/run.py
 
+# make test (or the tests named by PATTERN) on the coverage kernel, then
+# which kernel lines ran (tools/coverage.py).
+coverage: all kernel/kernel-cov | toolchain qemu-check test-tools
+	$(PYTHON) tools/coverage.py $(PATTERN)
+
 # The COW lab's starter tree: the sources without the solution regions
 # (see tools/handout.py).  HANDOUT names the directory to create; LEVEL is
 # standard (the task and hints) or guided (step by step).  A starter tree
@@ -296,7 +315,7 @@ zipball handin:
 	@$(PYTHON) tools/handin.py $(if $(filter 1,$(FORCE)),--force)
 
 clean:
-	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel-race kernel/kernel.asm kernel/kernel.sym $(FORK_STAMP)
+	rm -f kernel/*/*.o kernel/*/*.d kernel/kernel kernel/kernel-race kernel/kernel-cov kernel/kernel.asm kernel/kernel.sym $(FORK_STAMP)
 	rm -f user/*.o user/*.d user/*.asm user/_* user/lib/*.o user/lib/*.d user/lib/usys.S
 	rm -f mkfs/*.o mkfs/*.d $(HOST_TOOLS) fs.img .gdbinit xv6.out compile_commands.json
 	find . -path ./.git -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -58,6 +58,10 @@ TRANSCRIPT = os.path.join(REPO, "xv6.out")
 FSCK = os.path.join(REPO, "mkfs", "fsck")
 KERNEL = "kernel/kernel"            # the kernels a tree builds, relative to it
 RACE_KERNEL = "kernel/kernel-race"  # with the race watcher (docs/races.md)
+# `make coverage` (tools/coverage.py) names a folder here: then each Machine
+# of this tree that would boot KERNEL boots the coverage kernel instead,
+# and leaves what it executed in that folder when killed (test/kcov.py).
+COVERAGE_FOLDER = os.environ.get("XV6_COVERAGE")
 
 PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
@@ -339,6 +343,7 @@ class Machine:
         self._process = None
         self._reader = None
         self._started_at = None
+        self.on_kill = []               # functions called with QEMU still running, at kill()
 
     def __enter__(self):
         return self
@@ -353,6 +358,9 @@ class Machine:
     def start(self):
         """Start QEMU. The console is read from now on; nothing is awaited."""
         assert not self.started, "a Machine is started only once"
+        if COVERAGE_FOLDER and self.kernel == KERNEL and self.tree == REPO:
+            import kcov                 # here: kcov itself builds on this module
+            kcov.record_into(self, COVERAGE_FOLDER)
         command = qemu_command(self.cpus, self.fs_image, self.qemu_extra, self.kernel)
         transcript = open(TRANSCRIPT, "ab")
         transcript.write(("\n===== %s: %s =====\n" % (self.label, " ".join(command))).encode())
@@ -595,6 +603,8 @@ class Machine:
         process = self._process
         if process is None or self not in _live:
             return
+        for call in self.on_kill:
+            call()
         try:
             process.kill()
         except OSError:

@@ -1,0 +1,31 @@
+// Kernel coverage: which of the kernel's instructions ran.
+//
+// Linked only into kernel/kernel-cov (Makefile; `make coverage`), whose
+// other C files are compiled with -fsanitize-coverage=trace-pc: the
+// compiler puts a call to __sanitizer_cov_trace_pc() at the start of each
+// basic block.  This file records where each call came from, one bit per
+// 2-byte slot of kernel text (RISC-V instructions start at even
+// addresses), in coverage_bits.  The host reads the bits out of guest
+// memory and maps them to source lines (test/kcov.py).  The plain kernel
+// and the race kernel do not have this file, so their speed is untouched.
+//
+// Invariant: a bit, once set, stays set until the machine restarts.
+// Locks: none.  Any hart sets bits at any time (with interrupts on or off,
+// in machine or supervisor mode) with one atomic OR, so no update is lost;
+// this file is not instrumented itself, and calls nothing.
+#include "types.h"
+#include "memlayout.h"
+
+#define COVERED_TEXT (1024 * 1024)  // bytes of kernel text from KERNBASE the bits cover
+#define SLOT_BYTES   2
+#define SLOTS        (COVERED_TEXT / SLOT_BYTES)
+
+// Read by the host (test/kcov.py finds it with nm); never by the kernel.
+uint64 coverage_bits[SLOTS / 64];
+
+// The compiler's hook; its return address lies just after the call.
+void __sanitizer_cov_trace_pc(void) {
+  uint64 slot = ((uint64)__builtin_return_address(0) - KERNBASE) / SLOT_BYTES;
+  if (slot < SLOTS)
+    __atomic_fetch_or(&coverage_bits[slot / 64], 1UL << (slot % 64), __ATOMIC_RELAXED);
+}

@@ -1,0 +1,53 @@
+"""coverage suite: the coverage kernel records what ran, and only that.
+
+`make coverage` (tools/coverage.py, test/kcov.py) trusts kernel/kernel-cov
+to set a bit for each basic block that runs, and the host to read the bits
+back and map them to lines.  One boot checks both ends: a workload that
+forks must show uvmcopy()'s lines executed, and the kernel self-audit,
+which it never calls, must show none of kernel/sys/audit.c's.  (Both are
+in every tree, starters included.)
+"""
+
+import os
+import re
+import subprocess
+
+from harness import REPO, Suite, check, scaled
+import kcov
+
+suite = Suite("coverage", cpus=(3,), boot=False)
+
+BUILD_TIMEOUT = 300          # seconds to build the coverage kernel
+WORKLOAD = "cowtest simple"  # forks, then writes
+RAN = ("kernel/mm/vm.c", "uvmcopy")
+NEVER_RAN = "kernel/sys/audit.c"
+
+
+def function_lines(path, name):
+    """The line numbers of function name's body in path (from its
+    definition to the next line that starts with '}')."""
+    with open(os.path.join(REPO, path)) as f:
+        lines = f.read().split("\n")
+    start = next(i for i, line in enumerate(lines, 1)
+                 if re.match(r"^\w.*\b%s\(" % name, line) and not line.endswith(";"))
+    end = next(i for i in range(start, len(lines) + 1) if lines[i - 1].startswith("}"))
+    return range(start, end + 1)
+
+
+@suite.test
+def coverage_kernel_records_the_blocks_that_ran(m):
+    built = subprocess.run(["make", "-s", kcov.KERNEL], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=scaled(BUILD_TIMEOUT))
+    check(built.returncode == 0, "expected `make %s` to build, got:\n%s"
+          % (kcov.KERNEL, built.stdout[-2000:]))
+    coverage = kcov.measure(lambda machine: machine.run(WORKLOAD), cpus=m.cpus)
+    path, function = RAN
+    ran = [n for n in function_lines(path, function) if coverage.executed(path, n)]
+    check(ran, "expected `%s` to execute lines of %s() (%s), the coverage kernel shows none: "
+          "%d of %d lines in all" % ((WORKLOAD, function, path) + coverage.totals()))
+    executed, instrumented = coverage.totals(NEVER_RAN)
+    check(instrumented > 0 and executed == 0,
+          "expected %s to hold instrumented lines, none executed by `%s`; found %d of %d"
+          % (NEVER_RAN, WORKLOAD, executed, instrumented))
+    return "%d of %d lines executed; %d in %s()" % (coverage.totals() + (len(ran), function))
