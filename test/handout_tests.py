@@ -434,6 +434,49 @@ def handin(tree):
     return result.returncode, result.stdout
 
 
+# Malformed sources and what tools/handout.py must say about each.
+BAD_MARKERS = (
+    ("// COW-LAB NOTE BEGIN\n// COW-LAB BEGIN: x\n// COW-LAB END\n// COW-LAB NOTE END\n",
+     "COW-LAB BEGIN inside the NOTE opened at line 1"),
+    ("// COW-LAB BEGIN: x\n// COW-LAB NOTE BEGIN\n// COW-LAB NOTE END\n// COW-LAB END\n",
+     "COW-LAB NOTE BEGIN inside the solution region opened at line 1"),
+    ("// COW-LAB STANDARD: x\n", "COW-LAB STANDARD outside a NOTE"),
+    ("// COW-LAB NOTE BEGIN\nf();  // COW-LAB BEYOND\n// COW-LAB NOTE END\n",
+     "COW-LAB BEYOND inside the NOTE opened at line 1"),
+    ("// COW-LAB NOTE BEGIN\n", "COW-LAB NOTE BEGIN at line 1 is never closed"),
+    ("// COW-LAB BEYOND\n", "unknown COW-LAB marker"),
+)
+
+
+@suite.test
+def handout_names_each_malformed_marker(m):
+    for source, expected in BAD_MARKERS:
+        try:
+            handout.strip_solution(source.splitlines(keepends=True), "f.c")
+            said = "nothing"
+        except handout.MarkerError as error:
+            said = str(error)
+        check(expected in said, "expected tools/handout.py to say %r about:\n%s\nit said: %s"
+              % (expected, source, said))
+    return "%d malformed sources" % len(BAD_MARKERS)
+
+
+@suite.test
+def our_solution_put_back_builds_at_both_levels(m):
+    # The put-back tree of a_correct_solution_passes_the_starters_make_test,
+    # with our solution: every region back, every BEYOND line out.
+    for level in handout.LEVELS:
+        with starter_tree(level, ("--with-solution",)) as tree:
+            built = subprocess.run(["make", "-s", "kernel/kernel"], cwd=tree,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                   universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
+            todos = todo_lines(tree)
+        check(built.returncode == 0, "expected the %s starter with our solution put back to "
+              "build, got:\n%s" % (level, built.stdout[-2000:]))
+        check(not todos, "expected no TODO left with the solution put back, found:\n%s"
+              % "\n".join(sorted(todos)))
+
+
 @suite.test
 def a_correct_solution_passes_the_starters_make_test(m):
     # A student who did the lab right must pass everything the starter

@@ -177,8 +177,9 @@ class SourceStrip:
 
     def outside(self, what, number):
         if self.region or self.note:
-            raise MarkerError("%s: COW-LAB %s inside the region opened at line %d"
-                              % (self.where, what, self.region or self.note))
+            raise MarkerError("%s: COW-LAB %s inside the %s opened at line %d"
+                              % (self.where, what, "solution region" if self.region else "NOTE",
+                                 self.region or self.note))
 
     def on_BEGIN(self, number, match, line):
         self.outside("BEGIN", number)
@@ -227,7 +228,9 @@ class SourceStrip:
             self.out.append("%s// %s\n" % (match.group(1), match.group(2)))
 
     def on_BEYOND(self, number, match, line):
-        pass
+        if self.note:
+            raise MarkerError("%s: COW-LAB BEYOND inside the NOTE opened at line %d"
+                              % (self.where, self.note))
 
     def on_UNKNOWN(self, number, match, line):
         raise MarkerError("%s: unknown COW-LAB marker" % self.where)
@@ -249,10 +252,13 @@ def read_solution(path):
     """{(file, task): lines} from a solution file (see the top)."""
     regions, current = {}, None
     with open(path, encoding="utf-8") as f:
-        for line in f:
+        for number, line in enumerate(f, 1):
             section = SOLUTION_SECTION.match(line.rstrip("\n"))
+            if section and section.groups() in regions:
+                raise MarkerError("%s:%d: a second section for %s: %s"
+                                  % ((path, number) + section.groups()))
             if section:
-                current = regions.setdefault(section.groups(), [])
+                current = regions[section.groups()] = []
             elif current is not None:
                 current.append(line)
     return regions
@@ -363,11 +369,12 @@ def main(argv):
     parser.add_argument("--readme", action="store_true",
                         help="instead, write README from %s for this (solved) tree"
                         % README_TEMPLATE)
-    parser.add_argument("--with-solution", action="store_const", const=OURS, dest="solution",
-                        help="put our solution back into the starter: a correct "
-                        "solution's tree, for tests")
-    parser.add_argument("--with-solution-from", metavar="FILE", dest="solution",
-                        help="the same with the solution in FILE (see the top)")
+    solutions = parser.add_mutually_exclusive_group()
+    solutions.add_argument("--with-solution", action="store_const", const=OURS, dest="solution",
+                           help="put our solution back into the starter: a correct "
+                           "solution's tree, for tests")
+    solutions.add_argument("--with-solution-from", metavar="FILE", dest="solution",
+                           help="the same with the solution in FILE (see the top)")
     parser.add_argument("outdir", nargs="?", help="the directory to create")
     options = parser.parse_args(argv[1:])
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -378,10 +385,13 @@ def main(argv):
         return
     if options.outdir is None:
         parser.error("the directory to create is missing")
-    try:
-        solution = options.solution
-        if solution not in (None, OURS):
+    solution = options.solution
+    if solution not in (None, OURS):
+        try:
             solution = read_solution(solution)
+        except (OSError, MarkerError) as e:
+            sys.exit("handout: cannot read the solution: %s" % e)
+    try:
         regions = write_handout(root, options.outdir, options.level, solution)
     except MarkerError as e:
         shutil.rmtree(options.outdir, ignore_errors=True)
