@@ -31,7 +31,7 @@ from report import PrintedReport
 sys.path.insert(0, os.path.join(REPO, "tools"))
 import submission  # noqa: E402  (needs the path above)
 
-suite = Suite("gradescale", cpus=(3,), boot=False)
+suite = Suite("gradescale", cpus=(3,), boot=False, host_only=True)
 
 QUICK_TESTS = ("simple", "three", "time")
 BATCH_TESTS = ("simple", "three")
