@@ -59,8 +59,9 @@ FSCK = os.path.join(REPO, "mkfs", "fsck")
 KERNEL = "kernel/kernel"            # the kernels a tree builds, relative to it
 RACE_KERNEL = "kernel/kernel-race"  # with the race watcher (docs/races.md)
 # `make coverage` (tools/coverage.py) names a folder here: then each Machine
-# of this tree that would boot KERNEL boots the coverage kernel instead,
-# and leaves what it executed in that folder when killed (test/kcov.py).
+# of this tree that would boot KERNEL (and is not under gdb) boots the
+# coverage kernel instead, and leaves what it executed in that folder when
+# killed (test/kcov.py).
 COVERAGE_FOLDER = os.environ.get("XV6_COVERAGE")
 PLATFORM_RUN = os.environ.get("XV6_PLATFORM_RUN")  # the release tools/platform-test.py runs on
 
@@ -359,7 +360,9 @@ class Machine:
     def start(self):
         """Start QEMU. The console is read from now on; nothing is awaited."""
         assert not self.started, "a Machine is started only once"
-        if COVERAGE_FOLDER and self.kernel == KERNEL and self.tree == REPO:
+        # A machine under gdb keeps its kernel: gdb reads kernel/kernel's symbols.
+        if (COVERAGE_FOLDER and self.kernel == KERNEL and self.tree == REPO
+                and "-gdb" not in self.qemu_extra):
             import kcov                 # here: kcov itself builds on this module
             kcov.record_into(self, COVERAGE_FOLDER)
         command = qemu_command(self.cpus, self.fs_image, self.qemu_extra, self.kernel)
