@@ -32,9 +32,9 @@ import sys
 import tempfile
 import time
 
-from harness import REPO, Machine, TestFailure, make_print, scaled
+from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, make_print, scaled
 
-KERNEL = os.path.join("kernel", "kernel-cov")
+KERNEL = COVERAGE_KERNEL
 HOOK = "__sanitizer_cov_trace_pc"
 BITS_SYMBOL = "coverage_bits"
 KERNBASE = 0x80000000
