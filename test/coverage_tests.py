@@ -9,9 +9,9 @@ in every tree, starters included.)
 """
 
 import os
-import re
 import subprocess
 
+from csource import function_lines
 from harness import REPO, Suite, check, scaled
 import kcov
 
@@ -23,17 +23,6 @@ RAN = ("kernel/mm/vm.c", "uvmcopy")
 NEVER_RAN = "kernel/sys/audit.c"
 
 
-def function_lines(path, name):
-    """The line numbers of function name's body in path (from its
-    definition to the next line that starts with '}')."""
-    with open(os.path.join(REPO, path)) as f:
-        lines = f.read().split("\n")
-    start = next(i for i, line in enumerate(lines, 1)
-                 if re.match(r"^\w.*\b%s\(" % name, line) and not line.endswith(";"))
-    end = next(i for i in range(start, len(lines) + 1) if lines[i - 1].startswith("}"))
-    return range(start, end + 1)
-
-
 @suite.test
 def coverage_kernel_records_the_blocks_that_ran(m):
     built = subprocess.run(["make", "-s", kcov.KERNEL], cwd=REPO, stdout=subprocess.PIPE,
@@ -43,7 +32,9 @@ def coverage_kernel_records_the_blocks_that_ran(m):
           % (kcov.KERNEL, built.stdout[-2000:]))
     coverage = kcov.measure(lambda machine: machine.run(WORKLOAD), cpus=m.cpus)
     path, function = RAN
-    ran = [n for n in function_lines(path, function) if coverage.executed(path, n)]
+    with open(os.path.join(REPO, path)) as f:
+        (first, last), = function_lines(f.read())[function]
+    ran = [n for n in range(first, last + 1) if coverage.executed(path, n)]
     check(ran, "expected `%s` to execute lines of %s() (%s), the coverage kernel shows none: "
           "%d of %d lines in all" % ((WORKLOAD, function, path) + coverage.totals()))
     executed, instrumented = coverage.totals(NEVER_RAN)

@@ -28,6 +28,7 @@ import shutil
 import subprocess
 import sys
 
+from csource import function_lines
 from harness import REPO, Suite, TestSkipped, check
 
 sys.path.insert(0, os.path.join(REPO, "tools"))
@@ -280,22 +281,6 @@ QUOTED_PLACES = (re.compile(r"(\w+) \((?:[^()\n]|\([^()\n]*\))*\) at ([\w/]+\.[c
 # The prose before a fenced block may say which mistake of tools/mutate.py
 # it was taken from: its places are then checked in the mistaken files.
 BLOCK_MISTAKE = re.compile(r"mistake\s+`(\w+)`[^`]*$")
-C_DEFINITION = re.compile(r"^(?:[\w*]+ +)*\**(\w+)\([^;]*$")
-
-
-def function_lines(text):
-    """{name: [(first line, last line)]} of the C functions text defines:
-    from a definition at the start of a line to the next line starting '}'."""
-    lines = text.split("\n")
-    found = {}
-    for number, line in enumerate(lines, 1):
-        definition = C_DEFINITION.match(line)
-        if definition:
-            end = next((n for n in range(number, len(lines) + 1)
-                        if lines[n - 1].startswith("}")), None)
-            if end is not None:
-                found.setdefault(definition.group(1), []).append((number, end))
-    return found
 
 
 def source_of(path, mistake):
