@@ -175,14 +175,14 @@ class SourceStrip:
                                  self.region or self.note))
         return self.out
 
-    def outside(self, what, number):
+    def outside(self, what):
         if self.region or self.note:
             raise MarkerError("%s: COW-LAB %s inside the %s opened at line %d"
                               % (self.where, what, "solution region" if self.region else "NOTE",
                                  self.region or self.note))
 
     def on_BEGIN(self, number, match, line):
-        self.outside("BEGIN", number)
+        self.outside("BEGIN")
         self.region, self.hinting, self.indent = number, True, match.group(1)
         task = match.group(2)
         if self.solution is None:
@@ -208,12 +208,12 @@ class SourceStrip:
         self.region = None
 
     def on_STARTER(self, number, match, line):
-        self.outside("STARTER", number)
+        self.outside("STARTER")
         if self.solution is None:
             self.out.append("%s%s\n" % (match.group(1), match.group(2)))
 
     def on_NOTE_BEGIN(self, number, match, line):
-        self.outside("NOTE BEGIN", number)
+        self.outside("NOTE BEGIN")
         self.note = number
 
     def on_NOTE_END(self, number, match, line):
