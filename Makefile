@@ -274,8 +274,9 @@ compile_commands.json:
 test-tools:
 	@sh tools/setup.sh --test >/dev/null || echo "*** make test goes on without them" >&2
 
+# PATTERN: only the tests whose names contain one of these words.
 test: all | toolchain qemu-check test-tools
-	$(PYTHON) test/run.py
+	$(PYTHON) test/run.py $(PATTERN)
 
 # Every usertest and a long grind, besides the rest of the suites.
 test-full: all | toolchain qemu-check test-tools

@@ -6,7 +6,8 @@ clean, and fsck must find the disk clean.
 
 `make test` fuzzes for FUZZ_SECONDS with CPUS=3, on this kernel and on the
 FORK=shared one (test/shared_tests.py builds it); `make test-full`
-(XV6_TEST_FULL=1) for FULL_FUZZ_SECONDS with CPUS=3 and with CPUS=1.
+(XV6_TEST_FULL=1) for FULL_FUZZ_SECONDS with CPUS=3 and with CPUS=1; a
+platform run (tools/platform-test.py) for PLATFORM_FUZZ_SECONDS.
 The seed is XV6_FUZZ_SEED if set, else a new one each run; it is printed
 with the result, and `fuzz SEED SECONDS` in xv6 makes the same calls again.
 """
@@ -15,12 +16,18 @@ import os
 import random
 import re
 
+import harness
 from harness import Suite, TestSkipped, check, fsck
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 FUZZ_SECONDS = 60
 FULL_FUZZ_SECONDS = 30 * 60
-SECONDS = int(os.environ.get("XV6_FUZZ_SECONDS", FULL_FUZZ_SECONDS if FULL else FUZZ_SECONDS))
+# A platform run (tools/platform-test.py) checks the fuzzer works on that
+# release; the minute of fuzzing is the host's.
+PLATFORM_FUZZ_SECONDS = 20
+DEFAULT_SECONDS = (FULL_FUZZ_SECONDS if FULL else
+                   PLATFORM_FUZZ_SECONDS if harness.PLATFORM_RUN else FUZZ_SECONDS)
+SECONDS = int(os.environ.get("XV6_FUZZ_SECONDS", DEFAULT_SECONDS))
 SEED = int(os.environ.get("XV6_FUZZ_SEED", random.randrange(1, 1 << 31)))
 # The fuzzer's own clock runs on xv6 ticks; QEMU on a loaded host runs slow,
 # and stopping and reaping everything takes up to a minute more.
