@@ -23,6 +23,11 @@ struct cowstat {
   // leaf page-table page that were sole-owned too, made writable at once
   // (fault-around; kernel/mm/cowaround.c).  Each spares one fault.
   uint64 pages_reused_around;
+  // Not faults either: pages a sequential writer's fault copied before
+  // their first write (copy-ahead; kernel/mm/cowahead.c), and of those,
+  // the ones freed without ever being written.
+  uint64 pages_copied_ahead;
+  uint64 ahead_never_written;
   uint64 free_pages;  // free physical pages now (the same for every which)
 };
 

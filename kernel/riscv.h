@@ -151,6 +151,8 @@ typedef uint64 *pagetable_t;  // a page of 512 PTEs
 #define PTE_W (1L << 2)  // writable
 #define PTE_X (1L << 3)  // executable
 #define PTE_U (1L << 4)  // reachable from user mode
+#define PTE_A (1L << 6)  // accessed: set by the MMU (QEMU) on a use through the PTE
+#define PTE_D (1L << 7)  // dirty: set by the MMU (QEMU) on a store through the PTE
 
 // A PTE holds a physical page number from bit 10 up; the low 10 bits are flags.
 #define PA2PTE(pa)     ((((uint64)pa) >> 12) << 10)

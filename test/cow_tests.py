@@ -6,8 +6,9 @@ that its forks really shared pages (faults, copies and sole-owner reuses
 happened, one child was killed for lack of memory, and every page came back),
 and that the counters add up: every fault is one copy, reuse or out-of-memory.
 In the solved tree, fault-around (kernel/mm/cowaround.c) must have made
-some pages writable without a fault of their own.  test/shared_tests.py runs the same check on
-the FORK=shared kernel.
+some pages writable without a fault of their own, and copy-ahead
+(kernel/mm/cowahead.c) copied some before their first write.
+test/shared_tests.py runs the same check on the FORK=shared kernel.
 """
 
 import os
@@ -20,8 +21,11 @@ COWTEST_TIMEOUT = 600   # seconds; ~35 s on an idle host
 # Fault-around is beyond the lab: a starter tree has no cowaround.c, so a
 # student's correct solution reuses no page around a fault.
 FAULT_AROUND = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowaround.c"))
+# So is copy-ahead (kernel/mm/cowahead.c): cowtest's children write in order.
+COPY_AHEAD = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowahead.c"))
 COUNTED = ("cow_faults", "pages_copied", "pages_reused", "oom_kills") + (
-    ("pages_reused_around",) if FAULT_AROUND else ())
+    ("pages_reused_around",) if FAULT_AROUND else ()) + (
+    ("pages_copied_ahead",) if COPY_AHEAD else ())
 
 suite = Suite("cow", cpus=(1, 3))
 
@@ -52,6 +56,6 @@ def check_cowtest(m):
     check(c.get("free_pages_before") == c.get("free_pages_after"),
           "expected every page back after cowtest: free pages %s before, %s after"
           % (c.get("free_pages_before"), c.get("free_pages_after")))
-    return ("%d faults, %d copies, %d reuses, %d reused around"
+    return ("%d faults, %d copies, %d reuses, %d reused around, %d copied ahead"
             % tuple(c.get(name, 0) for name in ("cow_faults", "pages_copied", "pages_reused",
-                                               "pages_reused_around")))
+                                               "pages_reused_around", "pages_copied_ahead")))

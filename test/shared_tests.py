@@ -28,6 +28,7 @@ import tempfile
 import cowdemo_tests
 import harness
 from cow_tests import check_cowtest
+from cowahead_tests import COPY_AHEAD, check_copy_ahead
 from harness import REPO, Suite, TestFailure, check
 
 # cowdemo's scenarios, whose facts (page shared after fork, copied by the
@@ -95,6 +96,14 @@ def usertests_pass_with_shared_page_tables(m):
     with booted_shared_kernel(m.cpus, "shared usertests") as shared:
         note = check_usertests(shared)
         return "%s; %s" % (note, shared.audit())
+
+
+@suite.test
+def copy_ahead_holds_with_shared_page_tables(m):
+    if not COPY_AHEAD:
+        raise harness.TestSkipped("this tree has no copy-ahead (kernel/mm/cowahead.c)")
+    with booted_shared_kernel(m.cpus, "shared cowahead") as shared:
+        return "%s; %s" % (check_copy_ahead(shared), shared.audit())
 
 
 @suite.test

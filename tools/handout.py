@@ -52,7 +52,7 @@ lines are in no other tree).  A line of code that ends in
 
     ...;  // COW-LAB BEYOND: <what it adds>
 
-belongs to the kernel's work beyond the lab (fault-around): no starter has
+belongs to the kernel's work beyond the lab (fault-around, copy-ahead): no starter has
 it, not even with the solution put back.
 
 Markers in the docs (README and *.md): HTML comments, which rendered Markdown
@@ -123,7 +123,8 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "test/hostile_probe.py", "tools/handout.py",
                    "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
-                   "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/sharedpt.c",
+                   "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/cowahead.c",
+                   "kernel/mm/cowahead.h", "kernel/mm/sharedpt.c",
                    "tools/README.in", "test/solution_from_guided_steps.txt",
                    ".github/workflows/ci.yml", ".yamllint")
 # Files that only the guided starter gets.

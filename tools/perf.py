@@ -1,18 +1,20 @@
 #!/usr/bin/env python3
 """Measure fork three ways, and write docs/perf.md and its chart.
 
-Usage: python3 tools/perf.py [--quick] [--rounds N] [--output PATH]
+Usage: python3 tools/perf.py [--quick] [--rounds N] [--cpus N ...] [--output PATH]
 
 In one run: builds this tree (the solved kernel, copy-on-write fork) with
 `make`; writes the lab's starter tree (fork copies memory eagerly) with
 `make handout` into a temporary directory and builds it; copies this tree
 there too and builds it with `make FORK=shared` (fork shares leaf
 page-table pages, kernel/mm/sharedpt.c).  Then it boots each kernel in
-turn with test/harness.py's Machine, on one CPU so that no other hart
-competes for the host, and runs user/forkbench in it. The figures of the
-three kernels (see the top of user/forkbench.c) become the tables of
+turn with test/harness.py's Machine and runs user/forkbench in it, first
+on one CPU, so that no other hart competes for the host, then with each
+further --cpus count (default: 1 and 3). The figures of the three kernels
+(see the top of user/forkbench.c) on one CPU become the tables of
 docs/perf.md, with a verdict on each target, and a chart of fork time
-against heap size, docs/perf-fork.svg (beside the report; stdlib only).
+against heap size, docs/perf-fork.svg (beside the report; stdlib only);
+copy-ahead's targets are judged at every CPU count.
 
 Every kernel runs the same benchmark: this tree's user/forkbench.c is
 copied into the starter before it is built (the handout holds only files
@@ -44,10 +46,11 @@ REPO = os.path.dirname(TOOLS_DIR)
 sys.path.insert(0, os.path.join(REPO, "test"))
 import harness  # noqa: E402  (needs the path above)
 
-CPUS = 1                      # harts per machine: one, for steady numbers
+CPU_COUNTS = (1, 3)           # harts per machine: one first, for steady numbers
 BENCH = "forkbench"
 BENCH_SOURCE = os.path.join("user", "forkbench.c")
 SHARED_SOURCE = os.path.join("kernel", "mm", "sharedpt.c")   # what FORK=shared builds
+AHEAD_HEADER = os.path.join("kernel", "mm", "cowahead.h")    # copy-ahead's window size
 BENCH_TIMEOUT = 1800          # seconds for one full forkbench run (times XV6_TIME_SCALE)
 DEFAULT_OUTPUT = os.path.join(REPO, "docs", "perf.md")
 REPRODUCE = "python3 tools/perf.py"
@@ -67,6 +70,10 @@ PAGES_MB = 16                 # a 16 MB fork at most
 PAGES_EXTRA = 3               # this many pages more than a 0 MB one,
 SHARED_MB = 32                # and a 32 MB fork+exit+wait at least
 SHARED_RATIO = 200            # this many times faster than eager copy
+AHEAD_MB = (4, 16, 32)        # copy-ahead: the child's writes to these heaps,
+AHEAD_RATIO = 1.0             # at most this times eager's time (the target)
+AHEAD_GOAL = 0.8              # and, better, at most this
+SPARSE_RATIO = 2              # a sparse writer: at most this many copies per page written
 
 LINE_PREFIX = "forkbench "
 DONE_LINE = "forkbench done"
@@ -138,12 +145,12 @@ def build_starter(scratch):
     return starter
 
 
-def run_bench(tree, label, quick):
-    """Boot tree's kernel and disk on CPUS harts, run forkbench; return its output."""
+def run_bench(tree, label, quick, cpus):
+    """Boot tree's kernel and disk on cpus harts, run forkbench; return its output."""
     kernel = os.path.join(tree, "kernel", "kernel")
     image = harness.fresh_image(os.path.join(tree, "fs.img"))
     command = BENCH + (" -q" if quick else "")
-    with harness.Machine(cpus=CPUS, fs_image=image, label="perf " + label,
+    with harness.Machine(cpus=cpus, fs_image=image, label="perf " + label,
                          qemu_extra="-kernel " + shlex.quote(kernel)) as machine:
         try:
             machine.boot()
@@ -152,10 +159,10 @@ def run_bench(tree, label, quick):
             raise PerfError("%s kernel: `%s` did not finish: %s" % (label, command, failure))
 
 
-def run_order_bench():
-    """Boot this tree's kernel once and run ORDER_COMMAND; return its output."""
+def run_order_bench(cpus):
+    """Boot this tree's kernel once on cpus harts and run ORDER_COMMAND; return its output."""
     image = harness.fresh_image(os.path.join(REPO, "fs.img"))
-    with harness.Machine(cpus=CPUS, fs_image=image, label="perf fork order") as machine:
+    with harness.Machine(cpus=cpus, fs_image=image, label="perf fork order") as machine:
         try:
             machine.boot()
             return machine.run(ORDER_COMMAND, BENCH_TIMEOUT)
@@ -170,10 +177,11 @@ def build_shared(scratch):
     return shared
 
 
-def measure(quick, rounds):
-    """Build the three trees and run forkbench on each, alternating kernels
-    for rounds rounds, so that a change in the host's load falls on all
-    alike; return {kernel: [output of each round]}."""
+def measure(quick, rounds, cpu_counts):
+    """Build the three trees and run forkbench on each with each count of
+    harts, alternating kernels for rounds rounds, so that a change in the
+    host's load falls on all alike; return {cpus: {kernel: [output of each
+    round]}}."""
     scratch = tempfile.mkdtemp(prefix="xv6-perf-")
     try:
         progress("building the solved tree (make)")
@@ -186,12 +194,13 @@ def measure(quick, rounds):
         else:
             progress("no %s here (the lab's challenge): the shared kernel is left out"
                      % SHARED_SOURCE)
-        outputs = {kernel: [] for kernel in KERNELS}
-        for round_number in range(1, rounds + 1):
-            for kernel, tree in sorted(trees.items(), key=lambda item: KERNELS.index(item[0])):
-                progress("round %d/%d: running %s on the %s kernel (CPUS=%d)"
-                         % (round_number, rounds, BENCH, kernel, CPUS))
-                outputs[kernel].append(run_bench(tree, kernel, quick))
+        outputs = {cpus: {kernel: [] for kernel in KERNELS} for cpus in cpu_counts}
+        for cpus in cpu_counts:
+            for round_number in range(1, rounds + 1):
+                for kernel, tree in sorted(trees.items(), key=lambda item: KERNELS.index(item[0])):
+                    progress("round %d/%d: running %s on the %s kernel (CPUS=%d)"
+                             % (round_number, rounds, BENCH, kernel, cpus))
+                    outputs[cpus][kernel].append(run_bench(tree, kernel, quick, cpus))
         return outputs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -401,6 +410,43 @@ def writes_section(results):
                  rows)
 
 
+def ahead_ratio(results, kernel, mb, key):
+    """kernel's child-writes time over eager's at mb MB, or None."""
+    return results.ratio("child_write", mb, key, over="eager", under=kernel)
+
+
+def ahead_window():
+    """COPY_AHEAD_MAX_PAGES from kernel/mm/cowahead.h, or '?' without one."""
+    try:
+        with open(os.path.join(REPO, AHEAD_HEADER)) as header:
+            found = re.search(r"(?m)^#define COPY_AHEAD_MAX_PAGES (\d+)", header.read())
+    except OSError:
+        return "?"
+    return found.group(1) if found else "?"
+
+
+def ahead_section(results):
+    """The child-writes times at the copy-ahead sizes, and the ratios to eager."""
+    rows = [[mb] + [ms_cell(results, kernel, "child_write", mb) for kernel in KERNELS]
+            + ["-" if None in pair else "%.2fx (%.2fx)" % pair
+               for pair in (tuple(ahead_ratio(results, k, mb, key) for key in TIME_KEYS)
+                            for k in KERNELS[1:])]
+            for mb in AHEAD_MB]
+    return table(["heap MB"] + ["child writes: %s ms" % NAMES[k] for k in KERNELS]
+                 + ["%s/eager" % NAMES[k] for k in KERNELS[1:]], rows)
+
+
+def sparse_section(results):
+    """What a child writing every 16th page had copied, on each COW kernel."""
+    rows = [[mb, results.value("cow", "sparse_pages", mb, "written") or "-"]
+            + [value if value is not None else results.missing(k, "sparse_pages", mb)
+               for value, k in ((results.value(k, "sparse_pages", mb, "copied"), k)
+                                for k in KERNELS[1:])]
+            for mb in results.sizes if mb > 0]
+    return table(["heap MB", "pages written"] + ["%s: pages copied" % NAMES[k]
+                                                 for k in KERNELS[1:]], rows)
+
+
 def growth_section(results):
     rows = []
     for fig in TIME_FIGURES:
@@ -476,8 +522,11 @@ def size_ratio(results, kernel, key):
     return big / small if big is not None and small else None
 
 
-def verdict(results):
-    """The lines on each target, then what the numbers say."""
+def verdict(by_cpus):
+    """The lines on each target, then what the numbers say.  by_cpus maps
+    each count of harts to its Results, the first one's the main figures;
+    copy-ahead's target is judged on all."""
+    cpus, results = next(iter(by_cpus.items()))
     lab = results.ratio("fork_exit_wait", TARGET_MB)
     around = results.ratio("parent_write", AROUND_MB, over="eager", under="cow")
     flat_ratio, flat_min_ratio = (size_ratio(results, "shared", key) for key in TIME_KEYS)
@@ -513,9 +562,48 @@ def verdict(results):
              "(medians; %.1fx comparing the fastest runs); the goal is %dx."
              % ((SHARED_MB,) + ratios(results, "fork_exit_wait", SHARED_MB, "shared")
                 + (SHARED_RATIO,)), absent),
+    ] + [ahead_goal(more, count) for count, more in by_cpus.items()] + [
+        sparse_goal(results),
     ]
     return "\n".join(lines) + "\n\n" + "\n\n".join(
         [memory_paragraph(results), timing_paragraph(results)])
+
+
+def ahead_goal(results, cpus):
+    """The verdict line on copy-ahead's target for the runs with cpus harts."""
+    kernels = [k for k in KERNELS[1:] if k in results.measured]
+    found = {(k, mb, key): ahead_ratio(results, k, mb, key)
+             for k in kernels for mb in AHEAD_MB for key in TIME_KEYS}
+    medians = [found[(k, mb, TIME_KEYS[0])] for k in kernels for mb in AHEAD_MB]
+    if None in medians:
+        return goal("Copy-ahead (CPUS=%d)" % cpus, None, False, "")
+    worst = max(medians)
+    described = "; ".join(
+        "%s %s" % (NAMES[k], ", ".join("%.2fx (%.2fx)" % (found[(k, mb, "us")],
+                                                          found[(k, mb, "min_us")])
+                                       for mb in AHEAD_MB))
+        for k in kernels)
+    return goal("Copy-ahead (CPUS=%d)" % cpus, worst, worst <= AHEAD_RATIO,
+                "A child that writes every page of its %s MB heap (fork, writes, exit, wait) "
+                "takes, against eager copying: %s (medians (minimums)). The target is at "
+                "most %.1fx; the goal, at most %.1fx, is %s."
+                % ("/".join(str(mb) for mb in AHEAD_MB), described, AHEAD_RATIO, AHEAD_GOAL,
+                   "met" if worst <= AHEAD_GOAL else "not met"))
+
+
+def sparse_goal(results):
+    """The verdict line on what a sparse writer has copied."""
+    found = [(k, mb, results.value(k, "sparse_pages", mb, "written"),
+              results.value(k, "sparse_pages", mb, "copied"))
+             for k in KERNELS[1:] if k in results.measured for mb in results.sizes if mb > 0]
+    per_page = [copied / written for _, _, written, copied in found
+                if written and copied is not None]
+    if not found or len(per_page) < len(found):
+        return goal("Sparse writer", None, False, "")
+    return goal("Sparse writer", max(per_page), max(per_page) <= SPARSE_RATIO,
+                "A child writing every 16th heap page has at most %.2f pages copied per page "
+                "it writes, on every COW kernel and heap size; the bound is %d."
+                % (max(per_page), SPARSE_RATIO))
 
 
 def memory_paragraph(results):
@@ -563,9 +651,10 @@ def fault_paragraph(results):
     if None in (copy, reuse, plain, trap) or trap <= 0:
         return "Some per-fault figures are missing; see the table."
     text = ("In the fastest batches (the figures a busy host disturbs least; medians over "
-            "heap sizes), on the COW kernel a write that copies a shared page costs %s, "
+            "heap sizes), on the COW kernel a child's write to a shared page costs %s, "
             "a write with no fault %s, and a bare trap into the kernel and back (getpid) "
-            "%s: a copy is a trap plus a kalloc(), its junk fill and the 4 KB copy."
+            "%s: a copy is a kalloc(), its junk fill and the 4 KB copy, and copy-ahead "
+            "shares one trap among the pages of its window."
             % (us(copy), us(plain), us(trap)))
     text += (" A parent's write after its child exited costs %s: the first write in each "
              "leaf page-table page faults and reuses its page, and fault-around gives "
@@ -643,7 +732,9 @@ def chart(results):
     return "\n".join(out) + "\n"
 
 
-def report(results, order, facts, quick, rounds, seconds, chart_name):
+def report(by_cpus, order, facts, quick, rounds, seconds, chart_name):
+    """docs/perf.md's text; by_cpus as verdict() takes it."""
+    cpus, results = next(iter(by_cpus.items()))
     mode = "`forkbench -q` (quick mode, fewer repetitions)" if quick else "`forkbench`"
     parts = [
         "# Fork performance: eager copying, copy-on-write, shared page tables",
@@ -659,7 +750,9 @@ def report(results, order, facts, quick, rounds, seconds, chart_name):
         "they are wall-clock times of the emulated machine and include whatever the host "
         "takes away from QEMU: each cell is **median (minimum)** over the repetitions, "
         "each the median over the rounds, and per-page costs come from batches of pages, "
-        "so preemption mostly falls outside them." % (CPUS, mode, rounds),
+        "so preemption mostly falls outside them. Copy-ahead's figures are measured "
+        "again with **CPUS=%s** (the section on copy-ahead)."
+        % (cpus, mode, rounds, ", ".join(str(c) for c in list(by_cpus)[1:]) or "-"),
         table(["measured", "value"], [
             ["date", facts["date"]],
             ["host", "%s, %s CPUs (uname -m, nproc), load average %s at the start"
@@ -669,7 +762,7 @@ def report(results, order, facts, quick, rounds, seconds, chart_name):
             ["perf.py run time", "%.0f s" % seconds],
         ]),
         "## Verdict",
-        verdict(results),
+        verdict(by_cpus),
         "## fork + exit + wait",
         "The child exits at once; the parent waits for it. Heap = touched pages "
         "(sbrk, one byte written per page). Ratios: median (minimum).",
@@ -690,7 +783,7 @@ def report(results, order, facts, quick, rounds, seconds, chart_name):
         "system call), and cowstat counts what copy-on-write did. *foreground*: the "
         "shell waits for each command; *background*: every other command ends in `&`, "
         "so the shell reads and parses the next line while that child starts. "
-        "The default order is the one that copies fewer pages." % (ORDER_COMMAND, CPUS),
+        "The default order is the one that copies fewer pages." % (ORDER_COMMAND, cpus),
         order_section(order),
         "## Writes after fork",
         "*Child writes*: the child writes every heap page, then exits (each write is a "
@@ -699,6 +792,18 @@ def report(results, order, facts, quick, rounds, seconds, chart_name):
         "64 MB the COW child's copies would not fit in memory, so forkbench skips that "
         "figure.",
         writes_section(results),
+        "## Copy-ahead",
+        "A child writing its parent's pages in order gets the next pages copied in the "
+        "same fault, a window that doubles while the faults stay sequential, up to %s "
+        "pages (kernel/mm/cowahead.c). *Child writes* at each CPU count, and its time "
+        "over eager copying's (medians (minimums)):" % ahead_window(),
+        "\n\n".join("CPUS=%d:\n\n%s" % (count, ahead_section(more))
+                    for count, more in by_cpus.items()),
+        "A *sparse writer* (forkbench's sparse_pages, CPUS=%d) writes every 16th heap page "
+        "after fork. Its faults are 16 pages apart, so no window grows past two pages (its "
+        "first heap fault may land just past its stack's). Pages written, and pages its "
+        "own COW counters (cowstat) say were copied:" % cpus,
+        sparse_section(results),
         "## Growth with heap size",
         "Least-squares slope of each time against heap size, over the sizes every kernel "
         "measured: fitted to the medians (to the minimums).",
@@ -725,24 +830,29 @@ def main():
     parser.add_argument("--output", default=DEFAULT_OUTPUT, help="where to write the report")
     parser.add_argument("--rounds", type=int, default=ROUNDS,
                         help="alternating runs of both kernels (default %d)" % ROUNDS)
+    parser.add_argument("--cpus", type=int, nargs="+", default=list(CPU_COUNTS),
+                        help="harts per machine: the main figures use the first count, "
+                        "copy-ahead's every one (default: %s)"
+                        % " ".join(str(c) for c in CPU_COUNTS))
     options = parser.parse_args()
     harness.install_signal_handlers()
     started = time.monotonic()
     facts = host_facts()
     try:
-        results = Results(measure(options.quick, max(1, options.rounds)))
+        outputs = measure(options.quick, max(1, options.rounds), options.cpus)
+        by_cpus = {cpus: Results(outputs[cpus]) for cpus in options.cpus}
         progress("running %s on the COW kernel" % ORDER_COMMAND)
-        order = run_order_bench()
+        order = run_order_bench(options.cpus[0])
     except (PerfError, ValueError, subprocess.TimeoutExpired) as error:
         print("perf: %s" % error, file=sys.stderr)
         return 1
     directory = os.path.dirname(os.path.abspath(options.output))
     os.makedirs(directory, exist_ok=True)
-    svg = chart(results)
+    svg = chart(by_cpus[options.cpus[0]])
     if svg:
         with open(os.path.join(directory, CHART), "w") as out:
             out.write(svg)
-    text = report(results, order, facts, options.quick, max(1, options.rounds),
+    text = report(by_cpus, order, facts, options.quick, max(1, options.rounds),
                   time.monotonic() - started, CHART if svg else None)
     with open(options.output, "w") as out:
         out.write(text)

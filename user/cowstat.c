@@ -18,6 +18,8 @@ static void print_counters(struct cowstat *st) {
   printf("copyout_breaks %lu\n", st->copyout_breaks);
   printf("oom_kills %lu\n", st->oom_kills);
   printf("pages_reused_around %lu\n", st->pages_reused_around);
+  printf("pages_copied_ahead %lu\n", st->pages_copied_ahead);
+  printf("ahead_never_written %lu\n", st->ahead_never_written);
 }
 
 static void get(int which, struct cowstat *st) {
@@ -64,6 +66,8 @@ int main(int argc, char *argv[]) {
     .copyout_breaks = after.copyout_breaks - before.copyout_breaks,
     .oom_kills = after.oom_kills - before.oom_kills,
     .pages_reused_around = after.pages_reused_around - before.pages_reused_around,
+    .pages_copied_ahead = after.pages_copied_ahead - before.pages_copied_ahead,
+    .ahead_never_written = after.ahead_never_written - before.ahead_never_written,
   };
   printf("cowstat: %s exited with status %d\n", argv[1], status);
   print_counters(&diff);

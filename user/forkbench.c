@@ -40,7 +40,12 @@
 //   forkbench fig=fork_pages heap_mb=H pages=P before=B after=A used=U
 //
 // free pages (cowstat) before a fork and after it, while the child still
-// exists (it waits on a pipe); U = B - A.  Instead of figures, a line may say
+// exists (it waits on a pipe); U = B - A.  And what a child that writes
+// every SPARSE_STRIDE-th page (only when P > 0) gets copied, by its own
+// copy-on-write counters (cowstat: copies at faults and copies made ahead;
+// an eager fork's copies are no COW event, so there C is 0):
+//
+//   forkbench fig=sparse_pages heap_mb=H pages=P written=W copied=C  Instead of figures, a line may say
 //
 //   forkbench heap_mb=H fork=failed           fork failed: the rest of H is skipped
 //   forkbench heap_mb=H sbrk=failed           the heap cannot grow: the run ends
@@ -68,6 +73,7 @@
 #define MAX_HEAP_MB         64
 #define MAX_BATCHES         (MAX_HEAP_MB * PAGES_PER_MB / PAGES_PER_BATCH)
 #define CHILD_COPY_MARGIN   64  // free pages to spare beyond a child's copies
+#define SPARSE_STRIDE       16  // the sparse writer writes every 16th page
 #define SBRK_FAILED         ((char *)-1)
 
 static const int heap_sizes_mb[] = { 0, 4, 16, 32, MAX_HEAP_MB };
@@ -406,6 +412,39 @@ static enum outcome fork_pages_figure(struct bench *b) {
   return result;
 }
 
+// The pages the child's own counters say it had copied.
+static uint64 pages_copied_by_self(void) {
+  struct cowstat st;
+  if (cowstat(COWSTAT_SELF, &st) < 0)
+    return 0;
+  return st.pages_copied + st.pages_copied_ahead;
+}
+
+// fork; the child writes every SPARSE_STRIDE-th page and reports how many
+// pages it wrote and had copied; the parent waits and prints them.
+static enum outcome sparse_pages_figure(struct bench *b) {
+  int pid = fork();
+  if (pid < 0)
+    return TRIAL_FORK_FAILED;
+  if (pid == 0) {
+    pages_copied_by_self();  // its stack's first write, a copy too, is done now
+    uint64 counts[2] = { 0, pages_copied_by_self() };  // written, copied
+    for (int i = 0; i < b->pages; i += SPARSE_STRIDE, counts[0]++)
+      b->heap[(uint64)i * PGSIZE] = (char)i;
+    counts[1] = pages_copied_by_self() - counts[1];
+    exit(write(b->report[1], counts, sizeof(counts)) == sizeof(counts) ? 0 : 1);
+  }
+  uint64 counts[2];
+  print_head("sparse_pages", b);
+  if (reap() != TRIAL_OK ||
+      read(b->report[0], counts, sizeof(counts)) != sizeof(counts)) {
+    printf(" child=failed\n");
+    return TRIAL_CHILD_FAILED;
+  }
+  printf(" pages=%d written=%lu copied=%lu\n", b->pages, counts[0], counts[1]);
+  return TRIAL_OK;
+}
+
 // All figures for the current heap size.  Returns TRIAL_FORK_FAILED if a
 // fork failed (the remaining figures are skipped).
 static enum outcome heap_figures(struct bench *b) {
@@ -421,7 +460,8 @@ static enum outcome heap_figures(struct bench *b) {
   } else if (run_figure(b, &child_write) == TRIAL_FORK_FAILED) {
     return TRIAL_FORK_FAILED;
   }
-  if (run_figure(b, &parent_write) == TRIAL_FORK_FAILED)
+  if (run_figure(b, &parent_write) == TRIAL_FORK_FAILED ||
+      (b->pages > 0 && sparse_pages_figure(b) == TRIAL_FORK_FAILED))
     return TRIAL_FORK_FAILED;
   run_figure(b, &plain_write);
   run_figure(b, &getpid_calls);

@@ -66,6 +66,7 @@
 #include "types.h"
 #include "riscv.h"
 #include "mm/cow.h"
+#include "mm/cowahead.h"   // COW-LAB BEYOND: copy-ahead
 #include "mm/cowaround.h"  // COW-LAB BEYOND: fault-around
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
@@ -118,8 +119,10 @@ pte_t *cow_break(pagetable_t pagetable, uint64 va, pte_t *pte) {
   pte = pte_to_write(pagetable, va, pte);
   if (pte != 0 && krefcount((void *)PTE2PA(*pte)) == 1)
     return reuse_page(pte);
-  if (pte != 0 && copy_page(pte) == 0)
+  if (pte != 0 && copy_page(pte) == 0) {
+    cow_copy_ahead(pagetable, va, pte);  // COW-LAB BEYOND: and the next pages
     return pte;
+  }
   cow_count(COW_EVENT_OUT_OF_MEMORY);
   return 0;
 }

@@ -41,6 +41,7 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     // COW-LAB END
     return 0;
   }
+  *pte |= dir == TO_USER ? PTE_D : 0;  // COW-LAB BEYOND: written, as by a user store
   return (char *)PTE2PA(*pte);
 }
 

@@ -30,6 +30,7 @@
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 #include "mm/cow.h"
+#include "mm/cowahead.h"  // COW-LAB BEYOND: copy-ahead
 #include "mm/leaftable.h"
 
 pagetable_t kernel_pagetable;
@@ -150,6 +151,12 @@ int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
   return 0;
 }
 
+// Drops the user page that pte maps (it is freed unless others map it).
+static void drop_user_page(pte_t pte) {
+  cow_ahead_forget(pte);  // COW-LAB BEYOND: copy-ahead counts a copy nobody wrote
+  kfree((void *)PTE2PA(pte));
+}
+
 // Removes npages mappings starting at va, which must all exist, and frees
 // the physical pages when do_free is set.
 void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free) {
@@ -163,7 +170,7 @@ void uvmunmap(pagetable_t pagetable, uint64 va, uint64 npages, int do_free) {
     if (PTE_FLAGS(*pte) == PTE_V)
       panic("uvmunmap: not a leaf");
     if (do_free)
-      kfree((void *)PTE2PA(*pte));
+      drop_user_page(*pte);
     *pte = 0;
   }
 }
@@ -224,7 +231,7 @@ uint64 uvmdealloc(pagetable_t pagetable, uint64 oldsz, uint64 newsz) {
 void leaf_table_free(pagetable_t leaf) {
   for (int i = 0; i < PTES_PER_TABLE; i++)
     if (leaf[i] & PTE_V)
-      kfree((void *)PTE2PA(leaf[i]));
+      drop_user_page(leaf[i]);
   kfree(leaf);
 }
 

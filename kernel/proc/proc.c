@@ -97,8 +97,11 @@ void proc_freepagetable(pagetable_t pagetable) {
 
 // Returns a slot to UNUSED, freeing what it owns.  Caller holds p->lock.
 static void freeproc(struct proc *p) {
-  if (p->pagetable)
+  if (p->pagetable) {
+    cow_count_for(p);  // COW-LAB BEYOND: pages it never wrote count as its own
     proc_freepagetable(p->pagetable);
+    cow_count_for(0);  // COW-LAB BEYOND: back to the running process
+  }
   if (p->trapframe)
     kfree(p->trapframe);
   p->trapframe = 0;
@@ -139,6 +142,7 @@ struct proc *allocproc(int with_pagetable) {
   memset(&p->context, 0, sizeof(p->context));
   memset(&p->cow_self, 0, sizeof(p->cow_self));
   memset(&p->cow_children, 0, sizeof(p->cow_children));
+  p->ahead_pages = 0;  // COW-LAB BEYOND: copy-ahead starts with one page
   p->lender = 0;
   p->context.ra = (uint64)forkret;
   p->context.sp = p->kstack + PGSIZE;
@@ -344,9 +348,9 @@ int wait(uint64 status_addr) {
           release(&wait_lock);
           return -1;
         }
+        freeproc(pp);  // first: freeing its memory may count events of its own
         cowstat_add(&p->cow_children, &pp->cow_self);
         cowstat_add(&p->cow_children, &pp->cow_children);
-        freeproc(pp);
         release(&pp->lock);
         release(&wait_lock);
         return pid;

@@ -93,6 +93,8 @@ struct proc {
   struct cowstat cow_self;      // copy-on-write events of this process
   struct cowstat cow_children;  // ... and of the children it has reaped
   int fork_order;               // who runs first after its fork (forkorder.h)
+  uint64 ahead_next;   // COW-LAB BEYOND: copy-ahead's window: where the next one starts
+  uint64 ahead_pages;  // COW-LAB BEYOND: ... and the last one's pages (0: none)
 
   // set by vfork() before the process first runs, cleared only by the
   // process itself; the parent reads it under vfork_lock (proc/vfork.c)
