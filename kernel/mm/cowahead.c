@@ -61,37 +61,41 @@ static uint64 window_pages(struct proc *p, uint64 va) {
   return doubled < COPY_AHEAD_MAX_PAGES ? doubled : COPY_AHEAD_MAX_PAGES;
 }
 
+// What break_ahead() did with one page.
+enum ahead_outcome { AHEAD_REUSED, AHEAD_COPIED, AHEAD_NO_MEMORY };
+
 // Breaks the share of the copy-on-write page that *pte maps, ahead of any
-// write to it.  Returns 0, or -1 (with *pte unchanged) when no page was
-// free for the copy.
-static int break_ahead(pte_t *pte) {
+// write to it.  Out of memory leaves *pte unchanged.
+static enum ahead_outcome break_ahead(pte_t *pte) {
   void *shared = (void *)PTE2PA(*pte);
   if (krefcount(shared) == 1) {
     *pte = (*pte | PTE_W) & ~PTE_COW;
-    cow_count(COW_EVENT_REUSE_AROUND);
-    return 0;
+    return AHEAD_REUSED;
   }
   void *copy = kalloc_copy(shared);
   if (copy == 0)
-    return -1;
+    return AHEAD_NO_MEMORY;
   *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W | PTE_AHEAD) & ~(PTE_COW | PTE_D));
   kfree(shared);
-  cow_count(COW_EVENT_COPY_AHEAD);
-  return 0;
+  return AHEAD_COPIED;
 }
 
 // Breaks the shares of the copy-on-write pages after va, up to end, in
-// order; leaf is the leaf page-table page that maps va.  Returns 0, or -1
-// if memory ran out on the way.
+// order, and counts them (once per window: counting is not free either);
+// leaf is the leaf page-table page that maps va.  Returns 0, or -1 if
+// memory ran out on the way.
 static int break_window(pagetable_t pagetable, uint64 va, uint64 end, pte_t *leaf) {
-  for (uint64 a = va + PGSIZE; a < end; a += PGSIZE) {
+  uint64 done[AHEAD_NO_MEMORY + 1] = { 0 };
+  for (uint64 a = va + PGSIZE; a < end && done[AHEAD_NO_MEMORY] == 0; a += PGSIZE) {
     pte_t *pte = walk_in_order(pagetable, a, 0, &leaf);
     if (pte == 0 || (*pte & PTE_V) == 0)
-      return 0;
-    if ((*pte & PTE_COW) && break_ahead(pte) < 0)
-      return -1;
+      break;
+    if (*pte & PTE_COW)
+      done[break_ahead(pte)]++;
   }
-  return 0;
+  cow_count_many(COW_EVENT_REUSE_AROUND, done[AHEAD_REUSED]);
+  cow_count_many(COW_EVENT_COPY_AHEAD, done[AHEAD_COPIED]);
+  return done[AHEAD_NO_MEMORY] ? -1 : 0;
 }
 
 void cow_copy_ahead(pagetable_t pagetable, uint64 va, pte_t *pte) {
