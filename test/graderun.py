@@ -1,7 +1,7 @@
 """Run a lab's grader (grade-lab-cow) from outside, as a child process bounded in time.
 
 Used by the suites that check the grader as a student runs it (grade,
-gradescale, handout) and by tools/submission.py, which runs the
+gradescale, handout) and by test/submission.py, which runs the
 instructor's grader on a submission's tree for tools/grade-batch.py and
 Gradescope.
 

@@ -21,15 +21,12 @@ import sys
 import tarfile
 import tempfile
 
-from grade_tests import check_consistent
 from graderun import listed_tests, run_grader, tree_copy
-from handout_tests import starter_tree
 from harness import (REASON_INDENT, REPO, TIME_SCALE, TIME_SCALE_VARIABLE, Suite, check,
                      copy_tree, run)
-from report import PrintedReport
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import submission  # noqa: E402  (needs the path above)
+import submission
+from report import PrintedReport, check_consistent
+from starter import starter_tree
 
 suite = Suite("gradescale", cpus=(3,), boot=False, host_only=True)
 
@@ -47,7 +44,7 @@ AUTOGRADER_TIMEOUT = 300
 MAKE_TIMEOUT = 120
 GRADE_BATCH = os.path.join(REPO, "tools", "grade-batch.py")
 RUN_AUTOGRADER = os.path.join(REPO, "tools", "gradescope", "run_autograder")
-HANDIN_FILES = ("Makefile", "tools/handin.py")   # the clone gets these as they are now
+HANDIN_FILES = ("Makefile", "tools/handin.py", "tools/labpath.py", "test/handinfiles.py")   # the clone gets these as they are now
 HANDIN = "lab-cow-handin.tar.gz"
 HANDIN_FOLDER = "lab-cow"
 

@@ -39,7 +39,6 @@ missing tests) and of a row that raises run without QEMU.
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -49,15 +48,15 @@ import tarfile
 import tempfile
 import zipfile
 
+import batch
 import sandbox
+from bombs import write_tar_bomb, write_zip_bomb
 from canaries import Canary, Listener, changes, snapshot
 from graderun import tree_copy
-from handout_tests import starter_tree
 from harness import REPO, Suite, TestSkipped, check, copy_tree, run
-from unpack_tests import write_tar_bomb, write_zip_bomb
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import submission  # noqa: E402  (needs the path above)
+from ports import PortPool
+import submission
+from starter import starter_tree
 
 suite = Suite("hostile", cpus=(3,), boot=False)
 
@@ -594,17 +593,8 @@ def batch_refuses_without_bwrap_unless_unsandboxed(m):
 
 
 
-def load_grade_batch():
-    """tools/grade-batch.py as a module (its name has a dash)."""
-    spec = importlib.util.spec_from_file_location("grade_batch", GRADE_BATCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @suite.test
 def batch_row_of_a_failing_grade_is_an_error_and_the_csv_is_written(m):
-    batch = load_grade_batch()
     tests = [("simple", 10), ("time", 1)]
     options = argparse.Namespace(logs=None, tests=None, timeout=1, confine=None,
                                  submissions="/nonexistent", out="/nonexistent/x.csv",
@@ -617,7 +607,7 @@ def batch_row_of_a_failing_grade_is_an_error_and_the_csv_is_written(m):
         return submission.GRADED, "", submission.fallback_results("fine", tests)
     submission.grade = crashing_grade
     try:
-        ports = batch.PortPool()
+        ports = PortPool()
         rows = [batch.grade_one(options, ports, path, os.path.basename(path), None)
                 for path in ("/x/bad", "/x/good")]
     finally:

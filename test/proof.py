@@ -28,7 +28,7 @@ user/proof.h and putting a forger for their output into the kernel: more
 work than the lab itself, and the kernel's source is what students hand
 in, where a forger is there for anyone grading to read. Nor does a proof
 say that the checks behind a line were sound; the C programs' own checks
-say that (tools/submission.py lays the instructor's user/cowtest.c,
+say that (test/submission.py lays the instructor's user/cowtest.c,
 user/usertests.c and user/proof.h over a submission, but the other headers
 and the library they include are the submission's).
 

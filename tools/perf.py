@@ -39,10 +39,12 @@ import sys
 import tempfile
 import time
 
-TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TOOLS_DIR)
-sys.path.insert(0, os.path.join(REPO, "test"))
-import harness  # noqa: E402  (needs the path above)
+import labpath
+import harness  # noqa: E402  (found through labpath)
+from forkbench import parse_forkbench  # noqa: E402
+from table import table  # noqa: E402
+
+REPO = labpath.TREE
 
 CPUS = 1                      # harts per machine: one, for steady numbers
 BENCH = "forkbench"
@@ -68,8 +70,6 @@ PAGES_EXTRA = 3               # this many pages more than a 0 MB one,
 SHARED_MB = 32                # and a 32 MB fork+exit+wait at least
 SHARED_RATIO = 200            # this many times faster than eager copy
 
-LINE_PREFIX = "forkbench "
-DONE_LINE = "forkbench done"
 TIME_FIGURES = ("fork_exit_wait", "child_write", "parent_write")
 EXEC_FIGURES = ("fork_exit_wait", "fork_exec_wait", "vfork_exec_wait")
 ORDER_COMMAND = "orderbench 100"  # the COW work of a 100-command shell script, by fork order
@@ -83,40 +83,6 @@ ROUNDS = 3                    # alternating runs of both kernels; each figure is
 
 class PerfError(Exception):
     """A build or a benchmark run went wrong; the message says how."""
-
-
-# --- forkbench's output -----------------------------------------------------
-
-def parse_forkbench(output):
-    """Parse forkbench's output into (figures, failures, done).
-
-    figures maps (fig, heap_mb) to a dict of that line's key=value tokens
-    (values that are numbers become ints); failures maps heap_mb to the
-    line's tokens for lines without fig= (fork=failed, sbrk=failed); done
-    says whether the closing "forkbench done" line came. Raises ValueError
-    on a forkbench line that does not parse.
-    """
-    figures, failures, done = {}, {}, False
-    for line in output.splitlines():
-        line = line.strip()
-        if line == DONE_LINE:
-            done = True
-            continue
-        if not line.startswith(LINE_PREFIX):
-            continue
-        tokens = {}
-        for token in line[len(LINE_PREFIX):].split():
-            key, equals, value = token.partition("=")
-            if not equals or not key or not value:
-                raise ValueError("forkbench line %r: %r is not key=value" % (line, token))
-            tokens[key] = int(value) if re.fullmatch(r"-?\d+", value) else value
-        if not isinstance(tokens.get("heap_mb"), int):
-            raise ValueError("forkbench line %r has no numeric heap_mb" % line)
-        if "fig" in tokens:
-            figures[(tokens["fig"], tokens["heap_mb"])] = tokens
-        else:
-            failures[tokens["heap_mb"]] = tokens
-    return figures, failures, done
 
 
 # --- Building and running ---------------------------------------------------
@@ -336,12 +302,6 @@ def ratio_pair_cell(results, fig, mb, over, under="eager"):
     """'median ratio (minimum ratio)' of under over over, or '-'."""
     ratios = [results.ratio(fig, mb, key, over, under) for key in TIME_KEYS]
     return "-" if None in ratios else "%.1fx (%.1fx)" % tuple(ratios)
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def slope(points):
