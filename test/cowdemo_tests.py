@@ -6,6 +6,7 @@ copies the fewest pages.
 import re
 
 import cowdemo
+from forkbench import ORDER_LINE
 from harness import Suite, check
 
 suite = Suite("cowdemo", cpus=(1, 3))
@@ -14,8 +15,6 @@ for scenario in cowdemo.SCENARIOS:
     suite.test(scenario)
 
 
-ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "
-                        r"pages_copied=(\d+) pages_reused=(\d+)$", re.M)
 ORDER_COMMANDS = 20
 NOISE_PAGES = 2   # with 3 harts, where the child runs varies a little from run to run
 

@@ -1,13 +1,17 @@
-"""forkbench's output (user/forkbench.c), read into figures.
+"""forkbench's output (user/forkbench.c), read into figures, and
+orderbench's result lines (user/orderbench.c).
 
-Shared by tools/perf.py, which measures fork with it, and the bench and
-shared suites, which check that each figure is printed and parses.
+Shared by tools/perf.py, which measures fork with them, and the bench,
+shared and cowdemo suites, which check what they print.
 """
 
 import re
 
 LINE_PREFIX = "forkbench "
 DONE_LINE = "forkbench done"
+# orderbench: one script's COW work under one fork order.
+ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "
+                        r"pages_copied=(\d+) pages_reused=(\d+)$", re.M)
 
 
 def parse_forkbench(output):

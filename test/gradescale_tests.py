@@ -25,6 +25,7 @@ from graderun import listed_tests, run_grader, tree_copy
 from harness import (REASON_INDENT, REPO, TIME_SCALE, TIME_SCALE_VARIABLE, Suite, check,
                      copy_tree, run)
 import submission
+from handinfiles import HANDIN, HANDIN_FOLDER
 from report import PrintedReport, check_consistent
 from starter import starter_tree
 
@@ -44,9 +45,8 @@ AUTOGRADER_TIMEOUT = 300
 MAKE_TIMEOUT = 120
 GRADE_BATCH = os.path.join(REPO, "tools", "grade-batch.py")
 RUN_AUTOGRADER = os.path.join(REPO, "tools", "gradescope", "run_autograder")
-HANDIN_FILES = ("Makefile", "tools/handin.py", "tools/labpath.py", "test/handinfiles.py")   # the clone gets these as they are now
-HANDIN = "lab-cow-handin.tar.gz"
-HANDIN_FOLDER = "lab-cow"
+# The clone gets these as they are now.
+HANDIN_FILES = ("Makefile", "tools/handin.py", "tools/labpath.py", "test/handinfiles.py")
 
 BROKEN_LINE = "\nint broken_on_purpose = ;\n"
 HUNG_FILE = os.path.join("kernel", "boot", "main.c")

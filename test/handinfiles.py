@@ -9,6 +9,7 @@ import os
 import subprocess
 
 HANDIN = "lab-cow-handin.tar.gz"
+HANDIN_FOLDER = "lab-cow"                  # the one folder HANDIN holds the files under
 NOT_HANDIN = ":(exclude)" + HANDIN + "*"   # a git pathspec: all but HANDIN and its .partial
 
 
@@ -16,9 +17,9 @@ class GitFailed(Exception):
     """git could not answer; the message names the command and what git said."""
 
 
-def git(root, *args):
-    """What `git ARGS -- . NOT_HANDIN` prints at root; GitFailed if git fails."""
-    result = subprocess.run(["git"] + list(args) + ["--", ".", NOT_HANDIN], cwd=root,
+def git(root, *args, paths=(".",)):
+    """What `git ARGS -- PATHS NOT_HANDIN` prints at root; GitFailed if git fails."""
+    result = subprocess.run(["git"] + list(args) + ["--"] + list(paths) + [NOT_HANDIN], cwd=root,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             universal_newlines=True)
     if result.returncode != 0:
@@ -27,8 +28,9 @@ def git(root, *args):
     return result.stdout
 
 
-def files_to_hand_in(root):
+def files_to_hand_in(root, paths=(".",)):
     """Tracked files under root that still exist, and untracked ones git does
-    not ignore, sorted; GitFailed if git fails."""
-    listed = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard").split("\0")
+    not ignore, of paths (git pathspecs), sorted; GitFailed if git fails."""
+    listed = git(root, "ls-files", "-z", "--cached", "--others", "--exclude-standard",
+                 paths=paths).split("\0")
     return sorted({path for path in listed if path and os.path.isfile(os.path.join(root, path))})

@@ -23,6 +23,7 @@ import sys
 import tarfile
 
 from graderun import run_grader
+from handinfiles import HANDIN
 from harness import REPO, Suite, check, scaled
 from ports import free_port
 from report import RESULT
@@ -497,7 +498,7 @@ def starter_is_a_repository_and_handin_asks_to_add_time_txt(m):
         status, output = handin(tree)
         check(status == 0, "expected make handin to succeed once time.txt is committed, got %d:\n%s"
               % (status, output))
-        with tarfile.open(os.path.join(tree, "lab-cow-handin.tar.gz")) as tar:
+        with tarfile.open(os.path.join(tree, HANDIN)) as tar:
             names = tar.getnames()
         check("lab-cow/time.txt" in names, "expected lab-cow/time.txt in the handin, found %d files "
               "without it" % len(names))

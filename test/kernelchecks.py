@@ -23,8 +23,9 @@ COWTEST_TIMEOUT = 600   # seconds; ~35 s on an idle host
 # Fault-around is beyond the lab: a starter tree has no cowaround.c, so a
 # student's correct solution reuses no page around a fault.
 FAULT_AROUND = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowaround.c"))
-COUNTED = ("cow_faults", "pages_copied", "pages_reused", "oom_kills") + (
-    ("pages_reused_around",) if FAULT_AROUND else ())
+# What a COW kernel must count during cowtest (tools/mutate.py checks them too).
+COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
+COUNTED = COWSTAT_COUNTERS + (("pages_reused_around",) if FAULT_AROUND else ())
 
 
 def tail(text, lines=8):

@@ -6,7 +6,6 @@ this tree has it.
 
 import atexit
 import os
-import shlex
 import shutil
 import tempfile
 
@@ -33,10 +32,7 @@ def shared_tree():
 
 def shared_kernel(cpus, label):
     """A Machine, not yet booted, that runs the FORK=shared kernel with cpus harts."""
-    tree = shared_tree()
-    kernel = os.path.join(tree, "kernel", "kernel")
-    return harness.Machine(cpus=cpus, fs_image=harness.fresh_image(os.path.join(tree, "fs.img")),
-                           label=label, qemu_extra="-kernel " + shlex.quote(kernel))
+    return harness.tree_machine(shared_tree(), cpus, label)
 
 
 def booted_shared_kernel(cpus, label):

@@ -32,6 +32,7 @@ import shutil
 import subprocess
 
 from csource import function_lines
+from handinfiles import files_to_hand_in
 from harness import REPO, Suite, TestSkipped, check
 import mutations
 import starter
@@ -46,11 +47,8 @@ suite = Suite("structure", cpus=(1,), boot=False)
 
 
 def tracked_files(*patterns):
-    """Repository-relative paths of the files git tracks that match patterns."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
-                          "--"] + list(patterns),
-                         cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return sorted(path for path in out.splitlines() if os.path.exists(os.path.join(REPO, path)))
+    """The files of the tree (see handinfiles.py) that match patterns, sorted."""
+    return files_to_hand_in(REPO, patterns or (".",))
 
 
 # --- Layers -------------------------------------------------------------------
@@ -276,7 +274,7 @@ def yaml_files_are_clean_under_yamllint(m):
 # tools/labpath.py declares them: the library (test/*.py but the suites) at the
 # bottom, the suites (test/*_tests.py) and the tools (tools/, grade-lab-cow,
 # run_autograder) above it, each importing only the library; the tools also
-# import labpath, the one file that may edit sys.path.
+# import labpath, the one file that may touch sys.path.
 
 BOOTSTRAP = "tools/labpath.py"
 TIER_IMPORTS = {"library": {"library"}, "suite": {"library"},
@@ -305,30 +303,16 @@ def imported_names(tree):
             yield node.lineno, node.module.split(".")[0]
 
 
-def is_sys_path(node):
-    return (isinstance(node, ast.Attribute) and node.attr == "path"
-            and isinstance(node.value, ast.Name) and node.value.id == "sys")
-
-
-def edits_sys_path(tree):
-    """Lines of an ast tree that change sys.path: a method call on it
-    (insert, append ...), or an assignment to it or to a slice of it."""
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
-            edited = is_sys_path(node.func.value)
-        elif isinstance(node, (ast.Assign, ast.AugAssign)):
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            edited = any(is_sys_path(t.value if isinstance(t, ast.Subscript) else t)
-                         for t in targets)
-        else:
-            continue
-        if edited:
-            yield node.lineno
+def sys_path_uses(tree):
+    """Lines of an ast tree that name sys.path (to read it or to change it)."""
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "path"
+            and isinstance(node.value, ast.Name) and node.value.id == "sys"]
 
 
 def forbidden_imports(files):
     """'file:line: ...' for each import that reaches a tier its file may not
-    import, and each sys.path edit outside BOOTSTRAP."""
+    import, and each use of sys.path outside BOOTSTRAP."""
     tiers = {os.path.splitext(os.path.basename(path))[0]: python_tier(path) for path in files}
     problems = []
     for path in files:
@@ -341,8 +325,8 @@ def forbidden_imports(files):
                 problems.append("%s:%d: a %s imports %s, a %s"
                                 % (path, line, mine or "build script", name, theirs))
         if path != BOOTSTRAP:
-            problems += ["%s:%d: edits sys.path (only %s may)" % (path, line, BOOTSTRAP)
-                         for line in edits_sys_path(tree)]
+            problems += ["%s:%d: uses sys.path (only %s may)" % (path, line, BOOTSTRAP)
+                         for line in sys_path_uses(tree)]
     return problems
 
 

@@ -2,8 +2,9 @@
 """Pack the tree for handing in: `make zipball` (or `make handin`).
 
 Writes HANDIN (lab-cow-handin.tar.gz) at the top of the tree. It holds,
-under one folder FOLDER/, every file git tracks and every untracked file git
-does not ignore, so build outputs (which .gitignore lists) stay out.
+under one folder HANDIN_FOLDER/, the files test/handinfiles.py lists: every
+file git tracks and every untracked file git does not ignore, so build
+outputs (which .gitignore lists) stay out.
 
 Refuses, with exit status 1, while `git status --porcelain` shows
 uncommitted changes, unless given --force (`make zipball FORCE=1`): what is
@@ -18,10 +19,9 @@ import sys
 import tarfile
 
 import labpath
-from handinfiles import HANDIN, GitFailed, files_to_hand_in, git  # noqa: E402  (found through labpath)
+from handinfiles import HANDIN, HANDIN_FOLDER, GitFailed, files_to_hand_in, git  # noqa: E402
 
 ROOT = labpath.TREE
-FOLDER = "lab-cow"
 TIME_FILE = "time.txt"
 EXIT_REFUSED = 1
 
@@ -49,7 +49,7 @@ def main(argv):
     partial = os.path.join(ROOT, HANDIN + ".partial")
     with tarfile.open(partial, "w:gz") as tar:
         for path in paths:
-            tar.add(os.path.join(ROOT, path), arcname=FOLDER + "/" + path, recursive=False)
+            tar.add(os.path.join(ROOT, path), arcname=HANDIN_FOLDER + "/" + path, recursive=False)
     os.replace(partial, os.path.join(ROOT, HANDIN))
     print("handin: wrote %s (%d files); hand in that file" % (HANDIN, len(paths)))
     return 0

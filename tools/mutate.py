@@ -39,7 +39,9 @@ import time
 import labpath
 import crashpoints  # noqa: E402  (found through labpath)
 import harness  # noqa: E402
-from gradelib import Command, Output  # noqa: E402
+from gradelib import Command, Output, usertests_table  # noqa: E402
+from kernelchecks import COWSTAT_COUNTERS, counters  # noqa: E402
+from labgrader import cowtest_runs  # noqa: E402
 from mutations import MUTATIONS, MUTATIONS_BY_NAME, ToolError, copy_sources, mutated_files  # noqa: E402
 from table import table  # noqa: E402
 
@@ -76,23 +78,11 @@ GRIND_TIMEOUT = 180          # grind prints only at the end; ~5 s unloaded
 MAX_RESUMES = 3              # restarts of a usertests run after crashes
 MAX_TIMEOUTS = 2             # hangs of one mutant before its other checks are skipped
 MAX_COMMAND_CHARS = 100      # user/sh.c reads lines of at most 128 bytes
-COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
 
-USERTEST_ENTRY = re.compile(r"TEST\((\w+), (QUICK|SLOW)\)")
-COWTEST_ENTRY = re.compile(r'\{ "(\w+)", test_\w+,')
 USERTEST_VERDICT = re.compile(r"(?m)^test (\S+): (OK|FAILED)$")
 USERTEST_MESSAGE = re.compile(r"(?m)^  \S.*$")     # usertests indents what went wrong
 USERTESTS_LEAK = "FAILED -- lost some free pages"
 GRIND_FAILURE = re.compile(r"(?m)^.*(expected|FAILED|died).*$")
-
-
-def test_names(source, entry):
-    """The names entry (a regex) finds in user/source, in order."""
-    with open(os.path.join(REPO, "user", source)) as f:
-        found = entry.findall(f.read())
-    if not found:
-        raise ToolError("no test table found in user/%s (has it changed?)" % source)
-    return found
 
 
 def usertests_checks(names, first_command=None):
@@ -116,10 +106,9 @@ def usertests_checks(names, first_command=None):
 
 def plan_checks(extra):
     """The checks for a tree, in the order they run."""
-    quick = [name for name, speed in test_names("usertests.c", USERTEST_ENTRY)
-             if speed == "QUICK"]
+    quick = usertests_table(quick_only=True)
     checks = [Check("cowtest", "cowtest " + name, COWTEST_TIMEOUT, COWTEST_IDLE, [name])
-              for name in test_names("cowtest.c", COWTEST_ENTRY)]
+              for name in cowtest_runs()]
     checks.append(Check("cowstat", "cowstat", COWSTAT_TIMEOUT, COWSTAT_TIMEOUT, []))
     checks += usertests_checks(quick, "usertests -q")
     checks += usertests_checks(list(extra))
@@ -205,7 +194,7 @@ def judge_cowstat(check, output, ended, findings):
     if ended:
         findings.add("cowstat[%s]" % ended.split(":")[0], ended)
         return
-    counts = {k: int(v) for k, v in re.findall(r"(?m)^(\w+) (\d+)$", output)}
+    counts = counters(output)
     for name in COWSTAT_COUNTERS:
         if counts.get(name, 0) == 0:
             findings.add("cowstat:" + name, "expected some %s after cowtest, got %r"

@@ -32,7 +32,6 @@ import math
 import os
 import platform
 import re
-import shlex
 import shutil
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import time
 
 import labpath
 import harness  # noqa: E402  (found through labpath)
-from forkbench import parse_forkbench  # noqa: E402
+from forkbench import ORDER_LINE, parse_forkbench  # noqa: E402
 from table import table  # noqa: E402
 
 REPO = labpath.TREE
@@ -73,8 +72,6 @@ SHARED_RATIO = 200            # this many times faster than eager copy
 TIME_FIGURES = ("fork_exit_wait", "child_write", "parent_write")
 EXEC_FIGURES = ("fork_exit_wait", "fork_exec_wait", "vfork_exec_wait")
 ORDER_COMMAND = "orderbench 100"  # the COW work of a 100-command shell script, by fork order
-ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "
-                        r"pages_copied=(\d+) pages_reused=(\d+)$", re.M)
 KERNELS = ("eager", "cow", "shared")   # the starter's kernel, the solved one, FORK=shared
 NAMES = {"eager": "eager", "cow": "COW", "shared": "shared tables"}
 CHART = "perf-fork.svg"       # written beside the report
@@ -106,11 +103,8 @@ def build_starter(scratch):
 
 def run_bench(tree, label, quick):
     """Boot tree's kernel and disk on CPUS harts, run forkbench; return its output."""
-    kernel = os.path.join(tree, "kernel", "kernel")
-    image = harness.fresh_image(os.path.join(tree, "fs.img"))
     command = BENCH + (" -q" if quick else "")
-    with harness.Machine(cpus=CPUS, fs_image=image, label="perf " + label,
-                         qemu_extra="-kernel " + shlex.quote(kernel)) as machine:
+    with harness.tree_machine(tree, CPUS, "perf " + label) as machine:
         try:
             machine.boot()
             return machine.run(command, BENCH_TIMEOUT)
