@@ -204,7 +204,8 @@ def workflow_has_one_step_per_graded_test(m):
           "`python3 tools/classroom.py workflow`):\n%s"
           % (classroomflow.WORKFLOW, "\n".join(problems)))
     check(read_workflow() == classroomflow.workflow_text(tests),
-          "expected %s to be what `python3 tools/classroom.py workflow` writes" % classroomflow.WORKFLOW)
+          "expected %s to be what `python3 tools/classroom.py workflow` writes"
+          % classroomflow.WORKFLOW)
     return "%d steps, %d points" % (len(tests), sum(points for _, points in tests))
 
 

@@ -301,7 +301,8 @@ def mkfs_refuses(make_inputs, expected):
         with tempfile.TemporaryDirectory() as folder:
             image = os.path.join(folder, "refused.img")
             inputs = make_inputs(folder)
-            status, out = run([MKFS] if inputs is None else [MKFS, image] + inputs, REPO, TOOL_TIMEOUT)
+            command = [MKFS] if inputs is None else [MKFS, image] + inputs
+            status, out = run(command, REPO, TOOL_TIMEOUT)
             left = os.path.exists(image)
         check(status == 1 and expected in out and not left,
               "expected mkfs to exit 1 saying %r and leave no image; got exit status %d, "

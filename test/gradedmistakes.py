@@ -75,7 +75,5 @@ def mistake_tree(scratch, mistake):
     """A copy of the solved tree's sources with mistake applied; returns its path."""
     tree = os.path.join(scratch, mistake)
     mutations.copy_sources(tree)
-    for path, text in mutations.mutated_files(tree, mutations.MUTATIONS_BY_NAME[mistake]).items():
-        with open(path, "w") as f:
-            f.write(text)
+    mutations.write_mutant(tree, mutations.MUTATIONS_BY_NAME[mistake])
     return tree

@@ -254,16 +254,6 @@ def fail(reason):
     raise TestFailure(reason)
 
 
-def line_check(text):
-    """A check that passes if the command printed the line text."""
-    def check_line(output):
-        index = output.index_of(text)
-        if index is None:
-            fail(output.missing(repr(text)))
-        return output.duration(index)
-    return check_line
-
-
 # "test NAME: OK PROOF" (PROOF as test/proof.py says), "test NAME: FAILED";
 # an OK line without a proof, or with anything else after OK, still
 # matches (group 3 is what follows), and counts as unproven.

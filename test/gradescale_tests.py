@@ -21,7 +21,8 @@ import sys
 import tarfile
 import tempfile
 
-from graderun import listed_tests, run_grader, tree_copy
+from archives import pack
+from graderun import listed_tests, patch, run_grader, tree_copy
 from harness import (REASON_INDENT, REPO, TIME_SCALE, TIME_SCALE_VARIABLE, Suite, check,
                      copy_tree, run)
 import submission
@@ -154,23 +155,7 @@ def break_build(tree):
 def hang_boot(tree):
     """Make tree's kernel spin forever before it starts init, so the shell's
     prompt never comes (in the kernel: graders boot their own user programs)."""
-    path = os.path.join(tree, HUNG_FILE)
-    with open(path) as handle:
-        text = handle.read()
-    check(HUNG_AT in text, "expected %r in %s, to hang the boot there" % (HUNG_AT, HUNG_FILE))
-    with open(path, "w") as handle:
-        handle.write(text.replace(HUNG_AT, "  for (;;)\n    ;\n" + HUNG_AT))
-
-
-def pack(tree, archive):
-    """Write archive (.tar.gz or .zip) holding tree under its own folder name."""
-    parent, folder = os.path.split(tree)
-    if archive.endswith(".zip"):
-        shutil.make_archive(archive[:-len(".zip")], "zip", parent, folder)
-    else:
-        with tarfile.open(archive, "w:gz") as tar:
-            tar.add(tree, arcname=folder)
-    return archive
+    patch(tree, HUNG_FILE, HUNG_AT, "  for (;;)\n    ;\n" + HUNG_AT)
 
 
 def surviving_qemus(folder):

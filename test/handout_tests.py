@@ -24,7 +24,7 @@ import tarfile
 
 from graderun import run_grader
 from handinfiles import HANDIN
-from harness import REPO, Suite, check, scaled
+from harness import REPO, SUMMARY, Suite, check, scaled
 from ports import free_port
 from report import RESULT
 import starter
@@ -32,13 +32,11 @@ from starter import HANDOUT_TIMEOUT, starter_tree
 
 suite = Suite("handout", cpus=(3,), boot=False, host_only=True)
 
-HANDIN_TOOL = os.path.join("tools", "handin.py")
 HANDIN_TIMEOUT = 60         # seconds for make handin (git and a tarball)
 GRADE_TIMEOUT = 2400        # seconds for a whole grade
 MAKE_TEST_TIMEOUT = 3600    # seconds for a starter's whole make test
 # A solution written apart from ours (see the file).
 SECOND_SOLUTION = os.path.join(REPO, "test", "solution_from_guided_steps.txt")
-SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, (\d+) skipped)?)$")
 MUST_FAIL = ("simple", "oom_kills_only_child")   # the tests an eager fork cannot pass
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")

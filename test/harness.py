@@ -78,6 +78,8 @@ REASON_INDENT = "    "   # indents quoted output under a failure reason
 FSCK_TIMEOUT = 30        # seconds for one fsck run
 AUDIT_TIMEOUT = 60       # seconds for the kernel self-audit
 TAIL_CHARS = 1200        # console characters quoted in a failure message
+# test/run.py's last line, `N passed, N failed[, N skipped]`.
+SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, (\d+) skipped)?)$")
 READ_CHUNK = 4096
 OUTPUT_TAIL_BYTES = 64 << 10   # of a build's output kept for its failure message
 MAX_CONSOLE_CHARS = 8 << 20    # console text kept; a kernel printing more is stopped
@@ -244,6 +246,11 @@ def make_print(target, *assignments):
     return result.stdout.strip()
 
 
+def last_lines(text, count=8):
+    """The last count lines of text, for a failure message."""
+    return "\n".join(text.strip().splitlines()[-count:])
+
+
 def run(command, cwd, timeout, **environment):
     """Run command in cwd with make_environment() and environment, for at most
     timeout seconds (scaled); return (exit status, output and errors)."""
@@ -303,8 +310,8 @@ def cross_tool(name, arguments, tree=REPO, runner=None, keep=OUTPUT_TAIL_BYTES,
     command = [make_print("print-toolprefix") + name] + list(arguments)
     status, output = run_with_tail(command, tree, timeout, runner, keep)
     if status != 0:
-        raise TestFailure("`%s` %s: %s" % (" ".join(command), "failed" if status else "ran too long",
-                                          output[-TAIL_CHARS:].strip()))
+        what = "failed" if status else "ran too long"
+        raise TestFailure("`%s` %s: %s" % (" ".join(command), what, output[-TAIL_CHARS:].strip()))
     return output
 
 

@@ -49,10 +49,11 @@ import tempfile
 import zipfile
 
 import batch
+import labgrader
 import sandbox
-from bombs import write_tar_bomb, write_zip_bomb
+from archives import pack, write_tar_bomb, write_zip_bomb
 from canaries import Canary, Listener, changes, snapshot
-from graderun import tree_copy
+from graderun import patch, tree_copy
 from harness import REPO, Suite, TestSkipped, check, copy_tree, run
 from ports import PortPool
 import submission
@@ -76,9 +77,7 @@ REPLAYED_NONCE = "0123456789abcdef"
 # Where host services put their sockets, each tried when this user may write it.
 SERVICE_FOLDERS = ("/run", "/run/user/%d" % os.getuid(), "/var/run", "/var/tmp", "/dev/shm",
                    "/tmp")
-COWTEST_NAMES = ("simple", "three", "file", "forkfork", "text_readonly",
-                 "oom_kills_only_child", "concurrent_release", "sole_owner_reuses",
-                 "failed_fork_releases", "nofree_leak")
+COWTEST_NAMES = labgrader.cowtest_order()
 
 
 # --- Building hostile submissions ---------------------------------------------
@@ -94,18 +93,6 @@ def place_probe(folder, script_name, targets):
 def arm(tree, targets):
     """Put the probe in place of tree's gen_usys.py, which the build runs."""
     place_probe(tree, PROBE_VICTIM, targets)
-
-
-def patch(tree, relative, anchor, replacement, prefix=""):
-    """Replace anchor (which must occur) in tree's file relative, and put
-    prefix at the file's top."""
-    path = os.path.join(tree, relative)
-    with open(path) as handle:
-        text = handle.read()
-    check(anchor in text, "expected %s to hold %r, to patch it" % (relative, anchor))
-    with open(path, "w") as handle:
-        handle.write(prefix + text.replace(anchor, replacement))
-    return tree
 
 
 def forged_transcript():
@@ -201,11 +188,6 @@ def arm_user_forger(tree):
     return patch(tree, SHELL, SHELL_EXEC, SHELL_REDIRECTED)
 
 
-def pack_tar(tree, archive):
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(tree, arcname=os.path.basename(tree))
-
-
 def not_a_tree(path):
     """A small archive at path (.zip or .tar.gz by its name) that holds no tree."""
     if path.endswith(".zip"):
@@ -279,7 +261,7 @@ def build_submissions(scene, source, starter):
         os.symlink(target, path)
     os.symlink(scene.victim, os.path.join(folder, "linked_folder"))
     other = os.path.join(scene.scratch, "other", "someone.tar.gz")
-    pack_tar(source, other)
+    pack(source, other)
     os.symlink(other, os.path.join(folder, "stolen.tar.gz"))
     write_tar_bomb(os.path.join(folder, "bomb.tar.gz"))
     write_zip_bomb(os.path.join(folder, "bomb.zip"))

@@ -13,7 +13,7 @@ the FORK=shared one.
 import os
 import re
 
-from harness import REPO, check
+from harness import REPO, check, last_lines
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 USERTESTS = "usertests" if FULL else "usertests -q"
@@ -26,10 +26,6 @@ FAULT_AROUND = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowaround.c"))
 # What a COW kernel must count during cowtest (tools/mutate.py checks them too).
 COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
 COUNTED = COWSTAT_COUNTERS + (("pages_reused_around",) if FAULT_AROUND else ())
-
-
-def tail(text, lines=8):
-    return "\n".join(text.strip().splitlines()[-lines:])
 
 
 def counters(out):
@@ -65,5 +61,5 @@ def check_usertests(m):
     failed = re.findall(r"(?m)^test (\S+): FAILED", out)
     check("ALL TESTS PASSED" in out and not failed,
           "expected `%s` to end with ALL TESTS PASSED; failed: %s; last lines:\n%s"
-          % (USERTESTS, ", ".join(failed) or "none reported", tail(out)))
+          % (USERTESTS, ", ".join(failed) or "none reported", last_lines(out)))
     return "%d tests passed" % len(passed)

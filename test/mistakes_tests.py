@@ -59,8 +59,8 @@ COPYOUT_CAUSE = "copyout() must break copy-on-write"
 def a_copyout_that_refuses_cow_pages_is_named(m):
     scratch = tempfile.mkdtemp(prefix="mistake-")
     try:
-        result = gradedmistakes.grade(gradedmistakes.mistake_tree(scratch, COPYOUT_MISTAKE), ("simple",),
-                                m.cpus)
+        tree = gradedmistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
+        result = gradedmistakes.grade(tree, ("simple",), m.cpus)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     check(COPYOUT_CAUSE in result.first,
@@ -78,7 +78,8 @@ def usertests_failures_name_copyout_and_are_summarized(m):
     scratch = tempfile.mkdtemp(prefix="mistake-")
     try:
         tree = gradedmistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
-        _, output, _ = graderun.run_grader(tree, ["usertests"], gradedmistakes.GRADE_TIMEOUT, m.cpus)
+        _, output, _ = graderun.run_grader(tree, ["usertests"], gradedmistakes.GRADE_TIMEOUT,
+                                           m.cpus)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     check(USERTESTS_COPYOUT_CAUSE in output and SUMMARIZED.search(output),

@@ -333,3 +333,10 @@ def mutated_files(tree, mut):
                             % (mut.name, count, edit.path, edit.old))
         texts[path] = texts[path].replace(edit.old, edit.new)
     return texts
+
+
+def write_mutant(tree, mut):
+    """Write mut's edits into the files under tree (ToolError as mutated_files)."""
+    for path, text in mutated_files(tree, mut).items():
+        with open(path, "w") as f:
+            f.write(text)

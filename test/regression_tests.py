@@ -7,8 +7,8 @@ test/shared_tests.py runs usertests (test/kernelchecks.py) on the FORK=shared
 kernel too.
 """
 
-from harness import Suite, check
-from kernelchecks import FULL, check_usertests, tail
+from harness import Suite, check, last_lines
+from kernelchecks import FULL, check_usertests
 
 GRIND_SEED = 7
 GRIND_ITERATIONS = 1000 if FULL else 40
@@ -27,4 +27,5 @@ def grind_finds_no_inconsistency(m):
     command = "grind %d %d" % (GRIND_SEED, GRIND_ITERATIONS)
     out = m.run(command, timeout=GRIND_TIMEOUT)
     verdict = "grind: seed %d iterations %d ok" % (GRIND_SEED, GRIND_ITERATIONS)
-    check(verdict in out, "expected `%s` to print '%s', got:\n%s" % (command, verdict, tail(out)))
+    check(verdict in out,
+          "expected `%s` to print '%s', got:\n%s" % (command, verdict, last_lines(out)))

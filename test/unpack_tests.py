@@ -26,7 +26,7 @@ import time
 import zipfile
 
 import unpack
-from bombs import BOMB_SIZE, deflated, write_tar_bomb, write_zip, write_zip_bomb
+from archives import BOMB_SIZE, deflated, write_tar_bomb, write_zip, write_zip_bomb
 from harness import Suite, TestSkipped, check
 
 suite = Suite("unpack", cpus=(3,), boot=False)

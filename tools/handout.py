@@ -20,7 +20,7 @@ import shutil
 import sys
 
 import labpath
-from starter import (LEVELS, OURS, README, README_TEMPLATE, SOLVED,  # noqa: E402  (found through labpath)
+from starter import (LEVELS, OURS, README, README_TEMPLATE, SOLVED,  # noqa: E402  (labpath)
                      MarkerError, make_repository, read_solution, rendered_readme, write_handout)
 
 

@@ -4,13 +4,13 @@ The one place in the tree that edits sys.path. The Python here is one
 package in three tiers, and imports run one way (test/structure_tests.py
 holds the rule):
 
-  library  test/*.py but the suites: harness, gradelib, graderun, report,
-           ports, sandbox, submission ...; imports nothing from the tiers
-           above it.
+  library  test/*.py but the suites and run.py: harness, gradelib,
+           graderun, report, ports, sandbox, submission ...; imports
+           nothing from the tiers above it.
   suites   test/*_tests.py: import the library only, never another suite
            or a tool (a suite runs a tool as a subprocess).
-  tools    tools/*.py, grade-lab-cow, tools/gradescope/run_autograder:
-           command lines over the library.
+  tools    tools/*.py, grade-lab-cow, tools/gradescope/run_autograder and
+           test/run.py (the suites' runner): command lines over the library.
 
 test/run.py and the suites find the library as Python finds any module
 beside the script it runs. A tool in tools/ imports this module first;

@@ -42,7 +42,8 @@ import harness  # noqa: E402
 from gradelib import Command, Output, usertests_table  # noqa: E402
 from kernelchecks import COWSTAT_COUNTERS, counters  # noqa: E402
 from labgrader import cowtest_runs  # noqa: E402
-from mutations import MUTATIONS, MUTATIONS_BY_NAME, ToolError, copy_sources, mutated_files  # noqa: E402
+from mutations import (MUTATIONS, MUTATIONS_BY_NAME, ToolError, copy_sources,  # noqa: E402
+                       mutated_files, write_mutant)
 from table import table  # noqa: E402
 
 REPO = labpath.TREE
@@ -415,9 +416,7 @@ def run_mutant(base, mut, cpus, keep, verbose):
     tree = base + "-" + mut.name
     harness.copy_tree(base, tree)
     try:
-        for path, text in mutated_files(tree, mut).items():
-            with open(path, "w") as f:
-                f.write(text)
+        write_mutant(tree, mut)
         build(tree, "mutant " + mut.name)
         found = run_checks(tree, cpus, mut.extra, mut.crash, verbose)
         return Result(mut.name, found["caught"], found["notes"],

@@ -101,26 +101,14 @@ def build_starter(scratch):
     return starter
 
 
-def run_bench(tree, label, quick):
-    """Boot tree's kernel and disk on CPUS harts, run forkbench; return its output."""
-    command = BENCH + (" -q" if quick else "")
+def run_bench(tree, label, command):
+    """Boot tree's kernel and disk on CPUS harts, run command; return its output."""
     with harness.tree_machine(tree, CPUS, "perf " + label) as machine:
         try:
             machine.boot()
             return machine.run(command, BENCH_TIMEOUT)
         except harness.TestFailure as failure:
             raise PerfError("%s kernel: `%s` did not finish: %s" % (label, command, failure))
-
-
-def run_order_bench():
-    """Boot this tree's kernel once and run ORDER_COMMAND; return its output."""
-    image = harness.fresh_image(os.path.join(REPO, "fs.img"))
-    with harness.Machine(cpus=CPUS, fs_image=image, label="perf fork order") as machine:
-        try:
-            machine.boot()
-            return machine.run(ORDER_COMMAND, BENCH_TIMEOUT)
-        except harness.TestFailure as failure:
-            raise PerfError("`%s` did not finish: %s" % (ORDER_COMMAND, failure))
 
 
 def build_shared(scratch):
@@ -151,7 +139,7 @@ def measure(quick, rounds):
             for kernel, tree in sorted(trees.items(), key=lambda item: KERNELS.index(item[0])):
                 progress("round %d/%d: running %s on the %s kernel (CPUS=%d)"
                          % (round_number, rounds, BENCH, kernel, CPUS))
-                outputs[kernel].append(run_bench(tree, kernel, quick))
+                outputs[kernel].append(run_bench(tree, kernel, BENCH + (" -q" if quick else "")))
         return outputs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -199,8 +187,6 @@ def host_facts():
 TIME_KEYS = ("us", "min_us")
 PAGE_KEYS = ("ns_per_page", "min_ns_per_page")
 CALL_KEYS = ("ns_per_call", "min_ns_per_call")
-# A reuse fault within this many times a getpid() costs "about one trap".
-TRAP_LIKE = (0.5, 1.5)
 
 
 def median_of_rounds(rounds):
@@ -286,10 +272,6 @@ def pair_cell(results, kernel, fig, mb, keys, scale):
 
 def ms_cell(results, kernel, fig, mb):
     return pair_cell(results, kernel, fig, mb, TIME_KEYS, 1000.0)
-
-
-def ratio_cell(ratio):
-    return "%.1fx" % ratio if ratio is not None else "-"
 
 
 def ratio_pair_cell(results, fig, mb, over, under="eager"):
@@ -686,7 +668,7 @@ def main():
     try:
         results = Results(measure(options.quick, max(1, options.rounds)))
         progress("running %s on the COW kernel" % ORDER_COMMAND)
-        order = run_order_bench()
+        order = run_bench(REPO, "cow", ORDER_COMMAND)
     except (PerfError, ValueError, subprocess.TimeoutExpired) as error:
         print("perf: %s" % error, file=sys.stderr)
         return 1

@@ -1,8 +1,11 @@
-"""Archives that lie, written field by field: tar and zip bombs (a small
-file that expands to BOMB_SIZE zero bytes) and zips whose declared sizes
-are false. For the suites that feed them to the unpacker and the graders.
+"""Archives for the suites that feed them to the unpacker and the graders:
+a tree packed as a student would (pack), and archives that lie, written
+field by field: tar and zip bombs (a small file that expands to BOMB_SIZE
+zero bytes) and zips whose declared sizes are false.
 """
 
+import os
+import shutil
 import struct
 import tarfile
 import zipfile
@@ -16,6 +19,17 @@ PART = 16 * MB                 # zeros deflated once, repeated to make a bomb
 GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03"   # deflate, no name, Unix
 DOS_DATE = (1 << 5) | 1        # 1980-01-01, the earliest date a zip can hold
 ZIP_FROM_UNIX = (3 << 8) | 20  # "made by" Unix, zip version 2.0
+
+
+def pack(tree, archive):
+    """Write archive (.tar.gz or .zip) holding tree under its own folder name."""
+    parent, folder = os.path.split(tree)
+    if archive.endswith(".zip"):
+        shutil.make_archive(archive[:-len(".zip")], "zip", parent, folder)
+    else:
+        with tarfile.open(archive, "w:gz") as tar:
+            tar.add(tree, arcname=folder)
+    return archive
 
 
 def deflated_piece(data, finish=False):
