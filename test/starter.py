@@ -117,7 +117,8 @@ INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.tx
                    "test/unpack_tests.py", "test/hostile_tests.py", "test/canaries.py",
                    "test/hostile_probe.py", "tools/handout.py", "test/starter.py",
                    "tools/mutate.py", "test/mutations.py", "docs/mutation.md", "docs/grading.md",
-                   "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
+                   "tools/mistakes.py", "test/gradedmistakes.py", "test/mistakes_tests.py",
+                   "test/structure_tests.py", "test/batch.py", "test/archives.py",
                    "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/sharedpt.c",
                    "tools/README.in", "test/solution_from_guided_steps.txt",
                    ".github/workflows/ci.yml", ".yamllint")
