@@ -3,21 +3,16 @@
 Runs `cowstat forkbench -q` (the quick mode) on three CPUs only, the
 machine `make qemu` boots, to keep `make test` short; tools/perf.py takes
 the real measurements, on one CPU. The tests never judge a time: they check
-that each figure is printed and parses (with tools/perf.py's parser, the one
-the report uses), and that the kernel could fork a 64 MB process, which in
+that each figure is printed and parses (with test/forkbench.py's parser, the one
+tools/perf.py uses), and that the kernel could fork a 64 MB process, which in
 128 MB of RAM only copy-on-write fork can do.
 
 The tests share one forkbench run per machine: the first test to need it
 runs it, and each test reads the same output.
 """
 
-import os
-import sys
-
-from harness import REPO, Suite, TestFailure, check
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-from perf import parse_forkbench  # noqa: E402  (needs the path above)
+from forkbench import parse_forkbench
+from harness import Suite, TestFailure, check
 
 suite = Suite("bench", cpus=(3,))
 

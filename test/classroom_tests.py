@@ -18,15 +18,13 @@ the other tests' steps must then fail as not graded.
 import os
 import re
 import subprocess
-import sys
 import time
 
+import classroomflow
+import submission
 from harness import REPO, Suite, TestFailure, check, make_environment
 from graderun import listed_tests, tree_copy
 from ports import free_port
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import classroom  # noqa: E402  (needs the path above)
 
 suite = Suite("classroom", cpus=(3,), boot=False)
 
@@ -108,12 +106,12 @@ def parse_yaml(text):
 
 def steps_of(workflow):
     """The job's steps; fails unless the workflow has the one job Classroom reads."""
-    check(isinstance(workflow, dict) and workflow.get("name") == classroom.WORKFLOW_NAME,
-          "expected the workflow to be named %r" % classroom.WORKFLOW_NAME)
+    check(isinstance(workflow, dict) and workflow.get("name") == classroomflow.WORKFLOW_NAME,
+          "expected the workflow to be named %r" % classroomflow.WORKFLOW_NAME)
     jobs = workflow.get("jobs") or {}
-    check(list(jobs) == [classroom.JOB_NAME], "expected the one job %r, got %s"
-          % (classroom.JOB_NAME, list(jobs)))
-    steps = jobs[classroom.JOB_NAME].get("steps")
+    check(list(jobs) == [classroomflow.JOB_NAME], "expected the one job %r, got %s"
+          % (classroomflow.JOB_NAME, list(jobs)))
+    steps = jobs[classroomflow.JOB_NAME].get("steps")
     check(isinstance(steps, list) and all(isinstance(step, dict) for step in steps),
           "expected a list of steps")
     return steps
@@ -125,9 +123,9 @@ def workflow_problems(workflow, tests):
     problems = []
     runs = [index for index, step in enumerate(steps) if step.get("run") == RUN_COMMAND]
     graders = [(index, step) for index, step in enumerate(steps)
-               if step.get("uses") == classroom.COMMAND_GRADER]
+               if step.get("uses") == classroomflow.COMMAND_GRADER]
     reporters = [(index, step) for index, step in enumerate(steps)
-                 if step.get("uses") == classroom.REPORTER]
+                 if step.get("uses") == classroomflow.REPORTER]
     if len(runs) != 1:
         problems.append("expected one step running %r, found %d" % (RUN_COMMAND, len(runs)))
     if len(reporters) != 1:
@@ -172,15 +170,15 @@ def reporter_problems(reporter, graders, tests):
     environment = step.get("env") or {}
     for name, _ in tests:
         wanted = "${{ steps.%s.outputs.result }}" % name
-        got = environment.get(classroom.results_variable(name))
+        got = environment.get(classroomflow.results_variable(name))
         if got != wanted:
             problems.append("%s: the reporter's %s is %r, expected %r"
-                            % (name, classroom.results_variable(name), got, wanted))
+                            % (name, classroomflow.results_variable(name), got, wanted))
     return problems
 
 
 def read_workflow():
-    with open(classroom.WORKFLOW) as handle:
+    with open(classroomflow.WORKFLOW) as handle:
         return handle.read()
 
 
@@ -188,11 +186,11 @@ def step_commands(workflow):
     """The grade step's command, and [(test name, max-score, command)] of the
     test steps, in order."""
     steps = steps_of(workflow)
-    grade = [step["run"] for step in steps if step.get("name") == classroom.GRADE_STEP]
-    check(len(grade) == 1, "expected one step named %r" % classroom.GRADE_STEP)
+    grade = [step["run"] for step in steps if step.get("name") == classroomflow.GRADE_STEP]
+    check(len(grade) == 1, "expected one step named %r" % classroomflow.GRADE_STEP)
     return grade[0], [(step["with"]["test-name"], int(step["with"]["max-score"]),
                        step["with"]["command"])
-                      for step in steps if step.get("uses") == classroom.COMMAND_GRADER]
+                      for step in steps if step.get("uses") == classroomflow.COMMAND_GRADER]
 
 
 # --- Tests --------------------------------------------------------------------
@@ -204,9 +202,10 @@ def workflow_has_one_step_per_graded_test(m):
     problems = workflow_problems(workflow, tests)
     check(not problems, "%s disagrees with ./grade-lab-cow --list (regenerate it with "
           "`python3 tools/classroom.py workflow`):\n%s"
-          % (classroom.WORKFLOW, "\n".join(problems)))
-    check(read_workflow() == classroom.workflow_text(tests),
-          "expected %s to be what `python3 tools/classroom.py workflow` writes" % classroom.WORKFLOW)
+          % (classroomflow.WORKFLOW, "\n".join(problems)))
+    check(read_workflow() == classroomflow.workflow_text(tests),
+          "expected %s to be what `python3 tools/classroom.py workflow` writes"
+          % classroomflow.WORKFLOW)
     return "%d steps, %d points" % (len(tests), sum(points for _, points in tests))
 
 
@@ -221,7 +220,7 @@ def workflow_check_finds_missing_steps_and_wrong_points(m):
         "a doubled step": (text.replace(step, step + step), second),
         "wrong points": (re.sub(r"(test-name: %s\n(?:.*\n)*?\s*max-score: )\d+" % first,
                                 r"\g<1>999", text, count=1), first),
-        "a missing _RESULTS": (re.sub(r".*%s.*\n" % classroom.results_variable(first), "",
+        "a missing _RESULTS": (re.sub(r".*%s.*\n" % classroomflow.results_variable(first), "",
                                       text), first),
     }
     for case, (mutant, name) in broken.items():
@@ -262,7 +261,7 @@ def steps_score_the_one_grade_run(m):
         outcomes = {name: (points,) + run_step(command, tree, environment, RESULT_TIMEOUT)
                     for name, points, command in steps}
         check(os.stat(kernel).st_mtime_ns == built, "expected no step to rebuild the kernel")
-        results = classroom.submission.load_results(os.path.join(tree, RESULTS_NAME))
+        results = submission.load_results(os.path.join(tree, RESULTS_NAME))
     expect_outcomes(outcomes, results)
     earned = sum(points for points, status, _, _ in outcomes.values() if status == 0)
     return "grade step %.0fs; steps earned %d points" % (seconds, earned)

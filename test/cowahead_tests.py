@@ -1,14 +1,6 @@
 """Copy-ahead suite: a child that writes its parent's pages in order gets
 the next pages copied in the same fault, and one that skips pages does not
-(kernel/mm/cowahead.c, beyond the lab).
-
-Each test runs `cowahead PAGES STRIDE [LAST]` (user/cowahead.c), which
-prints the child's counters for its write loop, and checks them against
-the window rule the kernel file states, modelled here: the first fault of
-a run handles one page, each fault that lands where the last window ended
-doubles the window, up to COPY_AHEAD_MAX_PAGES (read from
-kernel/mm/cowahead.h), and a window ends at the heap's end.  Every page
-must come back when the child is reaped.
+(kernel/mm/cowahead.c, beyond the lab; the checks are test/copyahead.py's).
 
 Copy-ahead is beyond the lab: a starter tree has no kernel/mm/cowahead.c,
 and then this suite has no tests (a student who writes one, as the
@@ -16,81 +8,10 @@ challenge suggests, gets them).  test/shared_tests.py runs the same checks
 on the FORK=shared kernel.
 """
 
-import os
-import re
-
-from harness import REPO, Suite, check
-
-HEADER = os.path.join(REPO, "kernel", "mm", "cowahead.h")
-COPY_AHEAD = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowahead.c"))
-TIMEOUT = 300   # seconds for one cowahead run
+from copyahead import COPY_AHEAD, check_sequential, check_sparse
+from harness import Suite
 
 suite = Suite("cowahead", cpus=(1, 3) if COPY_AHEAD else ())
-
-
-def max_window():
-    """COPY_AHEAD_MAX_PAGES, as kernel/mm/cowahead.h defines it."""
-    with open(HEADER) as f:
-        found = re.search(r"(?m)^#define COPY_AHEAD_MAX_PAGES (\d+)", f.read())
-    check(found, "cannot find COPY_AHEAD_MAX_PAGES in %s" % HEADER)
-    return int(found.group(1))
-
-
-def expected_run(written, mapped):
-    """What the window rule gives a child writing its first `written` of
-    `mapped` pages in order: its faults, the pages copied ahead, and how
-    many of those it never wrote."""
-    faults = ahead = handled = window = 0
-    while handled < written:
-        window = min(window * 2, max_window()) if window else 1
-        end = min(handled + window, mapped)
-        faults += 1
-        ahead += end - handled - 1
-        handled = end
-    return {"cow_faults": faults, "pages_copied": faults, "pages_copied_ahead": ahead,
-            "ahead_never_written": handled - written, "pages_reused": 0}
-
-
-def run_cowahead(m, arguments):
-    """The counters `cowahead ARGUMENTS` printed, after checking every page came back."""
-    command = "cowahead " + arguments
-    out = m.run(command, timeout=TIMEOUT)
-    counts = {name: int(value) for name, value in re.findall(r"(?m)^(\w+) (\d+)$", out)}
-    check("free_pages_after" in counts, "expected `%s` to finish, got:\n%s" % (command, out[-800:]))
-    check(counts["free_pages_before"] == counts["free_pages_after"],
-          "expected every page back after `%s`: %d free before the fork, %d after the wait"
-          % (command, counts["free_pages_before"], counts["free_pages_after"]))
-    return counts
-
-
-def check_sequential(m, mapped, written):
-    counts = run_cowahead(m, "%d 1 %d" % (mapped, written))
-    expected = expected_run(written, mapped)
-    wrong = ["%s %d, expected %d" % (name, counts.get(name, -1), value)
-             for name, value in expected.items() if counts.get(name) != value]
-    check(not wrong, "a child writing %d of %d pages in order: %s (windows of 1, 2, 4 ... %d "
-          "pages, kernel/mm/cowahead.c)" % (written, mapped, "; ".join(wrong), max_window()))
-    return "%d pages written: %d faults, %d copied ahead, %d of them unwritten" % (
-        written, expected["cow_faults"], expected["pages_copied_ahead"],
-        expected["ahead_never_written"])
-
-
-def check_sparse(m):
-    pages, stride = 512, 16
-    counts = run_cowahead(m, "%d %d" % (pages, stride))
-    written = pages // stride
-    copied = counts["pages_copied"] + counts["pages_copied_ahead"]
-    check(copied <= 2 * written and counts["pages_copied_ahead"] == 0,
-          "a child writing every %dth of %d pages (%d pages) got %d copied, %d of them ahead: "
-          "expected no copy-ahead for a writer that skips pages, and never more than twice "
-          "the pages written" % (stride, pages, written, copied, counts["pages_copied_ahead"]))
-    return "every %dth page: %d written, %d copied" % (stride, written, copied)
-
-
-def check_copy_ahead(m):
-    """All of this suite's checks on m; returns a note."""
-    notes = [check_sequential(m, 200, 100), check_sequential(m, 4096, 4096), check_sparse(m)]
-    return "; ".join(notes)
 
 
 @suite.test

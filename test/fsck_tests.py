@@ -14,10 +14,9 @@ no image left behind.
 
 import os
 import struct
-import subprocess
 import tempfile
 
-from harness import FSCK, REPO, Suite, check, header_number
+from harness import FSCK, REPO, Suite, check, header_number, run
 
 suite = Suite("fsck", cpus=(1,), boot=False)
 
@@ -101,12 +100,6 @@ class Image:
         self.data[at] ^= 1 << (block % 8)
 
 
-def run(command):
-    """(exit status, stdout and stderr) of command."""
-    result = subprocess.run(command, capture_output=True, text=True, timeout=TOOL_TIMEOUT)
-    return result.returncode, result.stdout + result.stderr
-
-
 def write(folder, name, data):
     path = os.path.join(folder, name)
     with open(path, "wb") as f:
@@ -119,7 +112,7 @@ def built_image(folder):
     files = [write(folder, "README", b"hello, file system\n"),
              write(folder, "_prog", bytes(i % 251 for i in range(PROGRAM_SIZE)))]
     path = os.path.join(folder, "fs.img")
-    status, out = run([MKFS, path] + files)
+    status, out = run([MKFS, path] + files, REPO, TOOL_TIMEOUT)
     check(status == 0 and os.path.getsize(path) == FSSIZE * BSIZE,
           "expected mkfs to build a %d-block image, got exit status %d:\n%s"
           % (FSSIZE, status, out))
@@ -129,7 +122,8 @@ def built_image(folder):
 
 def fsck(folder, image, *options):
     """(exit status, output) of fsck OPTIONS on image."""
-    return run([FSCK] + list(options) + [write(folder, "edited.img", image.data)])
+    return run([FSCK] + list(options) + [write(folder, "edited.img", image.data)], REPO,
+               TOOL_TIMEOUT)
 
 
 def fsck_finds(folder, image, expected, *options):
@@ -307,7 +301,8 @@ def mkfs_refuses(make_inputs, expected):
         with tempfile.TemporaryDirectory() as folder:
             image = os.path.join(folder, "refused.img")
             inputs = make_inputs(folder)
-            status, out = run([MKFS] if inputs is None else [MKFS, image] + inputs)
+            command = [MKFS] if inputs is None else [MKFS, image] + inputs
+            status, out = run(command, REPO, TOOL_TIMEOUT)
             left = os.path.exists(image)
         check(status == 1 and expected in out and not left,
               "expected mkfs to exit 1 saying %r and leave no image; got exit status %d, "

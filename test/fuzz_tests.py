@@ -5,7 +5,7 @@ blocks must be back to their starting counts, the kernel self-audit must be
 clean, and fsck must find the disk clean.
 
 `make test` fuzzes for FUZZ_SECONDS with CPUS=3, on this kernel and on the
-FORK=shared one (test/shared_tests.py builds it); `make test-full`
+FORK=shared one (test/sharedkernel.py builds it); `make test-full`
 (XV6_TEST_FULL=1) for FULL_FUZZ_SECONDS with CPUS=3 and with CPUS=1; a
 platform run (tools/platform-test.py) for PLATFORM_FUZZ_SECONDS.
 The seed is XV6_FUZZ_SEED if set, else a new one each run; it is printed
@@ -17,6 +17,7 @@ import random
 import re
 
 import harness
+import sharedkernel
 from harness import Suite, TestSkipped, check, fsck
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
@@ -54,8 +55,7 @@ def fuzz_leaves_no_leak_and_a_clean_disk(m):
 
 @suite.test
 def fuzzer_finds_nothing_with_shared_page_tables(m):
-    import shared_tests  # imported here: it needs this module's suite to exist first
-    if not shared_tests.suite.cpus:
+    if not sharedkernel.AVAILABLE:
         raise TestSkipped("this tree has no kernel/mm/sharedpt.c to build FORK=shared with")
-    with shared_tests.shared_kernel(m.cpus, "shared fuzz") as shared:
+    with sharedkernel.shared_kernel(m.cpus, "shared fuzz") as shared:
         return fuzz_leaves_no_leak_and_a_clean_disk(shared)

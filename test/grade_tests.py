@@ -14,17 +14,16 @@ carrying the proof of the grade's own nonce, and fails a shell that
 answers the grader's commands with a recorded transcript of a passing run.
 """
 
-import importlib.machinery
-import importlib.util
 import os
 import re
 import socket
 
 import gradelib
+import labgrader
 import proof
-from graderun import GRADER, listed_tests, run_grader, tree_copy
-from harness import KERNEL, RACE_KERNEL, REPO, Suite, TestFailure, check
-from report import PrintedReport
+from graderun import listed_tests, run_grader, tree_copy
+from harness import KERNEL, RACE_KERNEL, Suite, TestFailure, check
+from report import PrintedReport, check_consistent
 
 suite = Suite("grade", cpus=(3,), boot=False)
 
@@ -76,29 +75,6 @@ int main(void) {
   }
 }
 """
-
-
-def check_consistent(report, tests, status):
-    """The report names every test once, and its score, tally and exit status agree."""
-    points = dict(tests)
-    names = [name for name, _, _ in report.results]
-    check(names == ["build"] + [name for name, _ in tests],
-          "expected results for build, then %s; got %s" % (", ".join(points), ", ".join(names)))
-    for name, passed, reasons in report.results:
-        check(passed == (not reasons),
-              "%s: expected a reason under FAIL and none under OK, got %r" % (name, reasons))
-    earned = sum(points.get(name, 0) for name, passed, _ in report.results if passed)
-    check(report.score == (earned, sum(points.values())),
-          "expected Score: %d/%d from the results, got %d/%d"
-          % ((earned, sum(points.values())) + report.score))
-    passed = sum(1 for _, ok, _ in report.results if ok)
-    check(report.tally == (passed, len(names) - passed),
-          "expected %d passed, %d failed from the results, got %d, %d"
-          % ((passed, len(names) - passed) + report.tally))
-    full = report.score[0] == report.score[1] and report.tally[1] == 0
-    check(status == (0 if full else 1),
-          "expected exit status %d with Score %d/%d, got %d"
-          % ((0 if full else 1,) + report.score + (status,)))
 
 
 def file_list(tree):
@@ -287,19 +263,9 @@ def grader_charges_a_panic_to_the_test_that_was_running(m):
     return "the panic charged to %s, symbolized, in %.0fs" % (PANIC_TESTS[1], seconds)
 
 
-def grader_module():
-    """grade-lab-cow, loaded as a module (its file name has no .py)."""
-    path = os.path.join(REPO, GRADER)
-    loader = importlib.machinery.SourceFileLoader("grade_lab_cow", path)
-    module = importlib.util.module_from_spec(importlib.util.spec_from_file_location(
-        loader.name, path, loader=loader))
-    loader.exec_module(module)
-    return module
-
-
 @suite.test
 def race_kernel_boots_only_when_concurrent_release_is_graded(m):
-    tests = grader_module().lab_grader(proof.new_nonce()).tests
+    tests = labgrader.lab_grader(proof.new_nonce()).tests
     full = set(gradelib.command_kernels(tests).values())
     without = [test for test in tests if test.name != RACE_TEST]
     partial = set(gradelib.command_kernels(without).values())
@@ -327,7 +293,7 @@ def race_check_outcome(races, test_passes):
     output = gradelib.Output(gradelib.Command("cowtest", 1))
     output.races = races
     try:
-        grader_module().no_race_reported(check_test)(output)
+        labgrader.no_race_reported(check_test)(output)
     except TestFailure as failure:
         return str(failure)
     return None

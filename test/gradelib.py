@@ -14,7 +14,7 @@ start or is stopped early.
 A tree other than the grader's own: `--tree DIR` grades DIR, and
 `--confine bwrap|user` runs its build and QEMU confined (test/sandbox.py),
 while the grader itself, its checks and its report stay outside, where the
-tree's code cannot reach them (tools/submission.py grades submissions so).
+tree's code cannot reach them (test/submission.py grades submissions so).
 Either way the tree's own files are read only before its build
 (TreeFiles), and each QEMU boots its fs.img with -snapshot.
 
@@ -252,16 +252,6 @@ class Test:
 def fail(reason):
     """Fail the current check with reason (built only once the check fails)."""
     raise TestFailure(reason)
-
-
-def line_check(text):
-    """A check that passes if the command printed the line text."""
-    def check_line(output):
-        index = output.index_of(text)
-        if index is None:
-            fail(output.missing(repr(text)))
-        return output.duration(index)
-    return check_line
 
 
 # "test NAME: OK PROOF" (PROOF as test/proof.py says), "test NAME: FAILED";

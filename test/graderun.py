@@ -1,7 +1,7 @@
 """Run a lab's grader (grade-lab-cow) from outside, as a child process bounded in time.
 
 Used by the suites that check the grader as a student runs it (grade,
-gradescale, handout) and by tools/submission.py, which runs the
+gradescale, handout) and by test/submission.py, which runs the
 instructor's grader on a submission's tree for tools/grade-batch.py and
 Gradescope.
 
@@ -10,7 +10,8 @@ GRADE_PORT. Past its time limit (scaled by XV6_TIME_SCALE) it gets SIGTERM,
 which makes it kill its QEMU and write what it has, and GRACE_SECONDS later
 its whole group gets SIGKILL; either way nothing it started (make, QEMU) is
 left running. stop_all() (Ctrl-C in a batch) kills every grader now running
-and lets no more start.
+and lets no more start. tree_copy() and patch() prepare the trees the
+suites grade: a copy of this one, broken on purpose where they need it.
 """
 
 import contextlib
@@ -126,3 +127,15 @@ def listed_tests(tree, cpus):
     check(pairs and all(len(pair) == 2 and pair[1].isdigit() for pair in pairs),
           "expected `%s --list` to print NAME POINTS lines, got %r" % (GRADER, output))
     return [(name, int(points)) for name, points in pairs]
+
+
+def patch(tree, relative, anchor, replacement, prefix=""):
+    """Replace anchor (which must occur) in tree's file relative, and put
+    prefix at the file's top."""
+    path = os.path.join(tree, relative)
+    with open(path) as handle:
+        text = handle.read()
+    check(anchor in text, "expected %s to hold %r, to patch it" % (relative, anchor))
+    with open(path, "w") as handle:
+        handle.write(prefix + text.replace(anchor, replacement))
+    return tree

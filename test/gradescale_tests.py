@@ -21,15 +21,14 @@ import sys
 import tarfile
 import tempfile
 
-from grade_tests import check_consistent
-from graderun import listed_tests, run_grader, tree_copy
-from handout_tests import starter_tree
+from archives import pack
+from graderun import listed_tests, patch, run_grader, tree_copy
 from harness import (REASON_INDENT, REPO, TIME_SCALE, TIME_SCALE_VARIABLE, Suite, check,
                      copy_tree, run)
-from report import PrintedReport
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import submission  # noqa: E402  (needs the path above)
+import submission
+from handinfiles import HANDIN, HANDIN_FOLDER
+from report import PrintedReport, check_consistent
+from starter import starter_tree
 
 suite = Suite("gradescale", cpus=(3,), boot=False, host_only=True)
 
@@ -47,9 +46,8 @@ AUTOGRADER_TIMEOUT = 300
 MAKE_TIMEOUT = 120
 GRADE_BATCH = os.path.join(REPO, "tools", "grade-batch.py")
 RUN_AUTOGRADER = os.path.join(REPO, "tools", "gradescope", "run_autograder")
-HANDIN_FILES = ("Makefile", "tools/handin.py")   # the clone gets these as they are now
-HANDIN = "lab-cow-handin.tar.gz"
-HANDIN_FOLDER = "lab-cow"
+# The clone gets these as they are now.
+HANDIN_FILES = ("Makefile", "tools/handin.py", "tools/labpath.py", "test/handinfiles.py")
 
 BROKEN_LINE = "\nint broken_on_purpose = ;\n"
 HUNG_FILE = os.path.join("kernel", "boot", "main.c")
@@ -157,23 +155,7 @@ def break_build(tree):
 def hang_boot(tree):
     """Make tree's kernel spin forever before it starts init, so the shell's
     prompt never comes (in the kernel: graders boot their own user programs)."""
-    path = os.path.join(tree, HUNG_FILE)
-    with open(path) as handle:
-        text = handle.read()
-    check(HUNG_AT in text, "expected %r in %s, to hang the boot there" % (HUNG_AT, HUNG_FILE))
-    with open(path, "w") as handle:
-        handle.write(text.replace(HUNG_AT, "  for (;;)\n    ;\n" + HUNG_AT))
-
-
-def pack(tree, archive):
-    """Write archive (.tar.gz or .zip) holding tree under its own folder name."""
-    parent, folder = os.path.split(tree)
-    if archive.endswith(".zip"):
-        shutil.make_archive(archive[:-len(".zip")], "zip", parent, folder)
-    else:
-        with tarfile.open(archive, "w:gz") as tar:
-            tar.add(tree, arcname=folder)
-    return archive
+    patch(tree, HUNG_FILE, HUNG_AT, "  for (;;)\n    ;\n" + HUNG_AT)
 
 
 def surviving_qemus(folder):

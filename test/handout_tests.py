@@ -16,33 +16,27 @@ This suite is instructor-only: the handout leaves it out.
 """
 
 import collections
-import contextlib
 import os
 import re
 import subprocess
 import sys
 import tarfile
-import tempfile
 
 from graderun import run_grader
-from harness import REPO, Suite, check, scaled
+from handinfiles import HANDIN
+from harness import REPO, SUMMARY, Suite, check, scaled
 from ports import free_port
 from report import RESULT
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import handout  # noqa: E402  (tools/handout.py, for its marker syntax)
+import starter
+from starter import HANDOUT_TIMEOUT, starter_tree
 
 suite = Suite("handout", cpus=(3,), boot=False, host_only=True)
 
-HANDOUT_TOOL = os.path.join(REPO, "tools", "handout.py")
-HANDIN_TOOL = os.path.join("tools", "handin.py")
-HANDOUT_TIMEOUT = 60        # seconds to write a starter tree
 HANDIN_TIMEOUT = 60         # seconds for make handin (git and a tarball)
 GRADE_TIMEOUT = 2400        # seconds for a whole grade
 MAKE_TEST_TIMEOUT = 3600    # seconds for a starter's whole make test
 # A solution written apart from ours (see the file).
 SECOND_SOLUTION = os.path.join(REPO, "test", "solution_from_guided_steps.txt")
-SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, (\d+) skipped)?)$")
 MUST_FAIL = ("simple", "oom_kills_only_child")   # the tests an eager fork cannot pass
 MUST_PASS = ("build", "usertests", "usertests_copyin", "usertests_copyout")
 TRAP_FILE = os.path.join("kernel", "trap", "trap.c")
@@ -63,20 +57,6 @@ PLAIN_WORDS = frozenset("""
 BEYOND_THE_LAB = (os.path.join("kernel", "mm", "cowaround.c"),
                   os.path.join("kernel", "mm", "cowaround.h"),
                   os.path.join("kernel", "mm", "sharedpt.c"))
-
-
-@contextlib.contextmanager
-def starter_tree(level="standard", options=()):
-    """Writes the starter at level (with tools/handout.py's options) into a
-    temporary folder; yields its path."""
-    with tempfile.TemporaryDirectory(prefix="xv6-starter-") as scratch:
-        tree = os.path.join(scratch, "starter")
-        result = subprocess.run([sys.executable, HANDOUT_TOOL, "--level", level] + list(options)
-                                + [tree], cwd=REPO,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                universal_newlines=True, timeout=scaled(HANDOUT_TIMEOUT))
-        check(result.returncode == 0, "expected tools/handout.py to succeed, got:\n" + result.stdout)
-        yield tree
 
 
 def normalized(text):
@@ -117,20 +97,20 @@ def solution_lines():
     """
     outside = collections.defaultdict(set)     # text -> files that have it outside regions
     candidates = []
-    for path in handout.tracked_files(REPO):
-        if not path.endswith(handout.SOURCE_SUFFIXES):
+    for path in starter.tracked_files(REPO):
+        if not path.endswith(starter.SOURCE_SUFFIXES):
             continue
         with open(os.path.join(REPO, path), encoding="utf-8") as f:
             lines = f.readlines()
         inside = False
         for number, line in enumerate(lines, 1):
-            starter = handout.STARTER.match(line)
-            if handout.BEGIN.match(line) or handout.END.match(line):
-                inside = bool(handout.BEGIN.match(line))
-            elif starter:                   # code the starter is given (a stub's signature)
-                for text in parts(starter.group(2)):
+            stub = starter.STARTER.match(line)
+            if starter.BEGIN.match(line) or starter.END.match(line):
+                inside = bool(starter.BEGIN.match(line))
+            elif stub:                      # code the starter is given (a stub's signature)
+                for text in parts(stub.group(2)):
                     outside[text].add(path)
-            elif handout.ANY_MARKER not in line:
+            elif starter.ANY_MARKER not in line:
                 if inside:
                     candidates.append((path, number, line))
                 else:
@@ -149,11 +129,11 @@ def solution_lines():
 def guided_hints():
     """{text: 'file:line'} for each step-by-step hint of the guided level."""
     found = {}
-    for path in handout.tracked_files(REPO):
-        if path.endswith(handout.SOURCE_SUFFIXES):
+    for path in starter.tracked_files(REPO):
+        if path.endswith(starter.SOURCE_SUFFIXES):
             with open(os.path.join(REPO, path), encoding="utf-8") as f:
                 for number, line in enumerate(f, 1):
-                    hint = handout.GUIDED.match(line)
+                    hint = starter.GUIDED.match(line)
                     if hint and not is_trivial(hint.group(1)):
                         found[normalized(hint.group(1))] = "%s:%d" % (path, number)
     return found
@@ -170,21 +150,21 @@ def note_sentences():
     """{sentence: 'file:line'} for each sentence of the solved tree's design
     notes (COW-LAB NOTE regions), which the standard starter must not have."""
     found = {}
-    for path in handout.tracked_files(REPO):
-        if not path.endswith(handout.SOURCE_SUFFIXES):
+    for path in starter.tracked_files(REPO):
+        if not path.endswith(starter.SOURCE_SUFFIXES):
             continue
         with open(os.path.join(REPO, path), encoding="utf-8") as f:
             lines = list(enumerate(f, 1))
         note, opened = [], None
         for number, line in lines:
-            if handout.NOTE_BEGIN.match(line):
+            if starter.NOTE_BEGIN.match(line):
                 note, opened = [], number
-            elif handout.NOTE_END.match(line):
+            elif starter.NOTE_END.match(line):
                 for sentence in re.split(r"(?<=[.;:])\s+", " ".join(note)):
                     if len(sentence.split()) >= SENTENCE_WORDS:
                         found[sentence] = "%s:%d" % (path, opened)
                 opened = None
-            elif opened and handout.ANY_MARKER not in line:
+            elif opened and starter.ANY_MARKER not in line:
                 note.append(comment_text(line))
     return found
 
@@ -235,13 +215,13 @@ def starters_hold_no_solution_line(m):
     solution, hints = solution_lines(), guided_hints()
     check(len(solution) > 20 and hints, "expected solution regions and guided hints in the solved "
           "tree, found %d solution lines and %d hints" % (len(solution), len(hints)))
-    for level in handout.LEVELS:
+    for level in starter.LEVELS:
         forbidden = dict(solution, **(hints if level == "standard" else {}))
         with starter_tree(level) as tree:
             found = leaks(tree, forbidden)
             check(not found, "expected no solution line in the %s starter, found %d:\n  %s"
                   % (level, len(found), "\n  ".join(found[:20])))
-            markers = leaks(tree, {handout.ANY_MARKER: "tools/handout.py"})
+            markers = leaks(tree, {starter.ANY_MARKER: "tools/handout.py"})
             check(not markers, "expected no markers in the %s starter, found:\n  %s"
                   % (level, "\n  ".join(markers[:20])))
             listed = subprocess.run([sys.executable, os.path.join("test", "run.py"), "--list"], cwd=tree,
@@ -267,7 +247,7 @@ def only_the_guided_starter_keeps_the_design_notes(m):
     notes = note_sentences()
     check(len(notes) >= 5, "expected design notes in the solved tree, found %d sentences"
           % len(notes))
-    for level in handout.LEVELS:
+    for level in starter.LEVELS:
         with starter_tree(level) as tree:
             text = tree_text(tree)
         present = ["%s (%s)" % (sentence, where) for sentence, where in notes.items()
@@ -283,7 +263,7 @@ def only_the_guided_starter_keeps_the_design_notes(m):
 def starters_ship_the_proof_files(m):
     # The starter's cowtest and usertests include user/proof.h, and its
     # grader imports test/proof.py: without either it cannot be graded.
-    for level in handout.LEVELS:
+    for level in starter.LEVELS:
         with starter_tree(level) as tree:
             missing = [path for path in PROOF_FILES
                        if not os.path.isfile(os.path.join(tree, path))]
@@ -335,7 +315,7 @@ def solved_lines(path, region):
     kept, inside = [], False
     with open(os.path.join(REPO, path), encoding="utf-8") as f:
         for line in f:
-            marker = handout.DOC_REGION.match(line.strip())
+            marker = starter.DOC_REGION.match(line.strip())
             if marker and marker.group(1) == region:
                 inside = marker.group(2) == "BEGIN"
             elif inside and line.strip():
@@ -345,9 +325,9 @@ def solved_lines(path, region):
 
 @suite.test
 def starter_readme_is_for_students(m):
-    instructor = solved_lines(handout.README_TEMPLATE, "SOLVED")
+    instructor = solved_lines(starter.README_TEMPLATE, "SOLVED")
     check(len(instructor) > 10, "expected instructor sections in %s, found %d lines"
-          % (handout.README_TEMPLATE, len(instructor)))
+          % (starter.README_TEMPLATE, len(instructor)))
     with starter_tree() as tree:
         with open(os.path.join(tree, "README"), encoding="utf-8") as f:
             readme = f.read()
@@ -449,9 +429,9 @@ BAD_MARKERS = (
 def handout_names_each_malformed_marker(m):
     for source, expected in BAD_MARKERS:
         try:
-            handout.strip_solution(source.splitlines(keepends=True), "f.c")
+            starter.strip_solution(source.splitlines(keepends=True), "f.c")
             said = "nothing"
-        except handout.MarkerError as error:
+        except starter.MarkerError as error:
             said = str(error)
         check(expected in said, "expected tools/handout.py to say %r about:\n%s\nit said: %s"
               % (expected, source, said))
@@ -462,7 +442,7 @@ def handout_names_each_malformed_marker(m):
 def our_solution_put_back_builds_at_both_levels(m):
     # The put-back tree of a_correct_solution_passes_the_starters_make_test,
     # with our solution: every region back, every BEYOND line out.
-    for level in handout.LEVELS:
+    for level in starter.LEVELS:
         with starter_tree(level, ("--with-solution",)) as tree:
             built = subprocess.run(["make", "-s", "kernel/kernel"], cwd=tree,
                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -518,7 +498,7 @@ def starter_is_a_repository_and_handin_asks_to_add_time_txt(m):
         status, output = handin(tree)
         check(status == 0, "expected make handin to succeed once time.txt is committed, got %d:\n%s"
               % (status, output))
-        with tarfile.open(os.path.join(tree, "lab-cow-handin.tar.gz")) as tar:
+        with tarfile.open(os.path.join(tree, HANDIN)) as tar:
             names = tar.getnames()
         check("lab-cow/time.txt" in names, "expected lab-cow/time.txt in the handin, found %d files "
               "without it" % len(names))

@@ -78,6 +78,8 @@ REASON_INDENT = "    "   # indents quoted output under a failure reason
 FSCK_TIMEOUT = 30        # seconds for one fsck run
 AUDIT_TIMEOUT = 60       # seconds for the kernel self-audit
 TAIL_CHARS = 1200        # console characters quoted in a failure message
+# test/run.py's last line, `N passed, N failed[, N skipped]`.
+SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, (\d+) skipped)?)$")
 READ_CHUNK = 4096
 OUTPUT_TAIL_BYTES = 64 << 10   # of a build's output kept for its failure message
 MAX_CONSOLE_CHARS = 8 << 20    # console text kept; a kernel printing more is stopped
@@ -88,6 +90,7 @@ PANIC_WAIT = 3           # seconds at most spent reading a panic's backtrace
 PANIC_LINES = 24         # lines of a panic (its line and backtrace) quoted
 BACKTRACE_ADDRESS = re.compile(r"^\s+(0x[0-9a-f]+)$")   # a line of the kernel's backtrace
 ADDR2LINE_TIMEOUT = 10   # seconds to symbolize a backtrace
+TOOL_TIMEOUT = 120       # seconds for a cross tool (objdump, nm) on the whole kernel
 # Variables by which an enclosing `make test` would pass its jobserver and
 # flags to our own `make print-qemu-cmd`.
 MAKE_ENVIRONMENT = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL")
@@ -243,6 +246,11 @@ def make_print(target, *assignments):
     return result.stdout.strip()
 
 
+def last_lines(text, count=8):
+    """The last count lines of text, for a failure message."""
+    return "\n".join(text.strip().splitlines()[-count:])
+
+
 def run(command, cwd, timeout, **environment):
     """Run command in cwd with make_environment() and environment, for at most
     timeout seconds (scaled); return (exit status, output and errors)."""
@@ -262,15 +270,15 @@ def start(command, cwd, runner=None, **streams):
     return runner.popen(command, cwd, make_environment(), **streams)
 
 
-def run_with_tail(command, cwd, timeout, runner=None):
+def run_with_tail(command, cwd, timeout, runner=None, keep=OUTPUT_TAIL_BYTES):
     """Run command (output and errors together) for at most timeout seconds
     (scaled); return (exit status, or None if it ran out of time, the last
-    OUTPUT_TAIL_BYTES of its output as text). Memory stays bounded however
-    much it prints."""
+    keep bytes of its output as text, or all of it with keep None). With
+    keep, memory stays bounded however much it prints."""
     process = start(command, cwd, runner, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                     stderr=subprocess.STDOUT)
     ends = deadline(timeout)
-    tail = b""
+    tail = bytearray()
     with process, selectors.DefaultSelector() as selector:
         selector.register(process.stdout, selectors.EVENT_READ)
         while True:
@@ -278,12 +286,33 @@ def run_with_tail(command, cwd, timeout, runner=None):
             if remaining <= 0 or not selector.select(remaining):
                 process.kill()
                 process.wait()
-                return None, tail.decode("utf-8", "replace")
+                return None, text_of(tail, keep)
             chunk = os.read(process.stdout.fileno(), READ_CHUNK)
             if not chunk:
                 break
-            tail = (tail + chunk)[-OUTPUT_TAIL_BYTES:]
-        return process.wait(), tail.decode("utf-8", "replace")
+            tail += chunk
+            if keep is not None and len(tail) > 2 * keep:   # trimmed now and then: linear time
+                del tail[:-keep]
+        return process.wait(), text_of(tail, keep)
+
+
+def text_of(output, keep):
+    """The last keep bytes of output (all with keep None), as text."""
+    return bytes(output if keep is None else output[-keep:]).decode("utf-8", "replace")
+
+
+def cross_tool(name, arguments, tree=REPO, runner=None, keep=OUTPUT_TAIL_BYTES,
+               timeout=TOOL_TIMEOUT):
+    """The output of the tree's cross tool name (objdump, nm, addr2line) run
+    with arguments in tree, through runner (a sandbox.py confinement) if
+    given: its last keep bytes, or all with keep None. TestFailure if it
+    fails or runs out of time."""
+    command = [make_print("print-toolprefix") + name] + list(arguments)
+    status, output = run_with_tail(command, tree, timeout, runner, keep)
+    if status != 0:
+        what = "failed" if status else "ran too long"
+        raise TestFailure("`%s` %s: %s" % (" ".join(command), what, output[-TAIL_CHARS:].strip()))
+    return output
 
 
 def make(*arguments, tree=REPO, timeout=BUILD_TIMEOUT, runner=None):
@@ -478,16 +507,12 @@ class Machine:
                 for line in lines] if named else lines
 
     def _kernel_tool(self, name, arguments):
-        """The tree's cross tool name (addr2line, nm ...) run with arguments
-        (which name the booted kernel), the way the tree's own code runs
-        (confined, for a submission); its output, or None if it failed."""
+        """cross_tool on the booted kernel, run the way the tree's own code
+        runs (confined, for a submission); its output, or None if it failed."""
         try:
-            tool = make_print("print-toolprefix") + name
-            status, output = run_with_tail([tool] + arguments, self.tree,
-                                           ADDR2LINE_TIMEOUT, self.runner)
+            return cross_tool(name, arguments, self.tree, self.runner, timeout=ADDR2LINE_TIMEOUT)
         except (OSError, TestFailure):
             return None
-        return output if status == 0 else None
 
     def code_places(self, addresses):
         """{address: "function at file:line"} for return addresses (hex
@@ -630,6 +655,14 @@ class Machine:
                 pipe.close()
             except OSError:
                 pass
+
+
+def tree_machine(tree, cpus, label):
+    """A Machine, not yet booted, that boots the kernel built in another
+    tree (a copy built with other options) on a fresh copy of its fs.img."""
+    kernel = os.path.join(tree, "kernel", "kernel")
+    return Machine(cpus=cpus, fs_image=fresh_image(os.path.join(tree, "fs.img")), label=label,
+                   qemu_extra="-kernel " + shlex.quote(kernel))
 
 
 # --- Suites -------------------------------------------------------------------

@@ -39,7 +39,6 @@ missing tests) and of a row that raises run without QEMU.
 
 import argparse
 import csv
-import importlib.util
 import json
 import os
 import shutil
@@ -49,15 +48,16 @@ import tarfile
 import tempfile
 import zipfile
 
+import batch
+import labgrader
 import sandbox
+from archives import pack, write_tar_bomb, write_zip_bomb
 from canaries import Canary, Listener, changes, snapshot
-from graderun import tree_copy
-from handout_tests import starter_tree
+from graderun import patch, tree_copy
 from harness import REPO, Suite, TestSkipped, check, copy_tree, run
-from unpack_tests import write_tar_bomb, write_zip_bomb
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import submission  # noqa: E402  (needs the path above)
+from ports import PortPool
+import submission
+from starter import starter_tree
 
 suite = Suite("hostile", cpus=(3,), boot=False)
 
@@ -77,9 +77,7 @@ REPLAYED_NONCE = "0123456789abcdef"
 # Where host services put their sockets, each tried when this user may write it.
 SERVICE_FOLDERS = ("/run", "/run/user/%d" % os.getuid(), "/var/run", "/var/tmp", "/dev/shm",
                    "/tmp")
-COWTEST_NAMES = ("simple", "three", "file", "forkfork", "text_readonly",
-                 "oom_kills_only_child", "concurrent_release", "sole_owner_reuses",
-                 "failed_fork_releases", "nofree_leak")
+COWTEST_NAMES = labgrader.cowtest_order()
 
 
 # --- Building hostile submissions ---------------------------------------------
@@ -95,18 +93,6 @@ def place_probe(folder, script_name, targets):
 def arm(tree, targets):
     """Put the probe in place of tree's gen_usys.py, which the build runs."""
     place_probe(tree, PROBE_VICTIM, targets)
-
-
-def patch(tree, relative, anchor, replacement, prefix=""):
-    """Replace anchor (which must occur) in tree's file relative, and put
-    prefix at the file's top."""
-    path = os.path.join(tree, relative)
-    with open(path) as handle:
-        text = handle.read()
-    check(anchor in text, "expected %s to hold %r, to patch it" % (relative, anchor))
-    with open(path, "w") as handle:
-        handle.write(prefix + text.replace(anchor, replacement))
-    return tree
 
 
 def forged_transcript():
@@ -202,11 +188,6 @@ def arm_user_forger(tree):
     return patch(tree, SHELL, SHELL_EXEC, SHELL_REDIRECTED)
 
 
-def pack_tar(tree, archive):
-    with tarfile.open(archive, "w:gz") as tar:
-        tar.add(tree, arcname=os.path.basename(tree))
-
-
 def not_a_tree(path):
     """A small archive at path (.zip or .tar.gz by its name) that holds no tree."""
     if path.endswith(".zip"):
@@ -280,7 +261,7 @@ def build_submissions(scene, source, starter):
         os.symlink(target, path)
     os.symlink(scene.victim, os.path.join(folder, "linked_folder"))
     other = os.path.join(scene.scratch, "other", "someone.tar.gz")
-    pack_tar(source, other)
+    pack(source, other)
     os.symlink(other, os.path.join(folder, "stolen.tar.gz"))
     write_tar_bomb(os.path.join(folder, "bomb.tar.gz"))
     write_zip_bomb(os.path.join(folder, "bomb.zip"))
@@ -594,17 +575,8 @@ def batch_refuses_without_bwrap_unless_unsandboxed(m):
 
 
 
-def load_grade_batch():
-    """tools/grade-batch.py as a module (its name has a dash)."""
-    spec = importlib.util.spec_from_file_location("grade_batch", GRADE_BATCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @suite.test
 def batch_row_of_a_failing_grade_is_an_error_and_the_csv_is_written(m):
-    batch = load_grade_batch()
     tests = [("simple", 10), ("time", 1)]
     options = argparse.Namespace(logs=None, tests=None, timeout=1, confine=None,
                                  submissions="/nonexistent", out="/nonexistent/x.csv",
@@ -617,7 +589,7 @@ def batch_row_of_a_failing_grade_is_an_error_and_the_csv_is_written(m):
         return submission.GRADED, "", submission.fallback_results("fine", tests)
     submission.grade = crashing_grade
     try:
-        ports = batch.PortPool()
+        ports = PortPool()
         rows = [batch.grade_one(options, ports, path, os.path.basename(path), None)
                 for path in ("/x/bad", "/x/good")]
     finally:

@@ -27,12 +27,11 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
-from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, make_print, scaled
+from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, cross_tool, scaled
 
 KERNEL = COVERAGE_KERNEL
 HOOK = "__sanitizer_cov_trace_pc"
@@ -40,7 +39,6 @@ BITS_SYMBOL = "coverage_bits"
 KERNBASE = 0x80000000
 SLOT_BYTES = 2                 # kernel/cov/cov.c: one bit per 2-byte slot
 MONITOR_TIMEOUT = 10           # seconds for QEMU's monitor to answer
-TOOL_TIMEOUT = 120             # seconds for objdump or addr2line on the kernel
 # objdump -d -l's lines: a function, a source place, an instruction.
 FUNCTION = re.compile(r"^[0-9a-f]+ <(\S+)>:$")
 PLACE = re.compile(r"^(/\S+|\S+\.[chS]):(\d+)(?: \(discriminator \d+\))?$")
@@ -53,22 +51,11 @@ JALR_BYTES = 4
 BITS_SUFFIX = ".bits"          # a file of coverage_bits saved by record_into()
 
 
-def cross_tool(name, arguments):
-    """The output of the tree's cross tool name (objdump, nm)."""
-    tool = make_print("print-toolprefix") + name
-    result = subprocess.run([tool] + arguments, cwd=REPO, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, universal_newlines=True,
-                            timeout=scaled(TOOL_TIMEOUT))
-    if result.returncode != 0:
-        raise TestFailure("%s %s failed: %s" % (name, " ".join(arguments), result.stderr.strip()))
-    return result.stdout
-
-
 def functions(kernel=KERNEL):
     """{function: [(address, mnemonic, operands, (file, line))]} of kernel's
     code, from objdump -d -l; file is relative to the tree."""
     found, current, place = {}, None, None
-    for text in cross_tool("objdump", ["-d", "-l", kernel]).splitlines():
+    for text in cross_tool("objdump", ["-d", "-l", kernel], keep=None).splitlines():
         function, where, instruction = FUNCTION.match(text), PLACE.match(text), INSTRUCTION.match(text)
         if function:
             current = found.setdefault(function.group(1), [])
@@ -121,7 +108,7 @@ def line_sites(kernel=KERNEL):
 
 def bits_address(kernel=KERNEL):
     """(address, size in bytes) of coverage_bits in kernel."""
-    for line in cross_tool("nm", ["-S", kernel]).splitlines():
+    for line in cross_tool("nm", ["-S", kernel], keep=None).splitlines():
         fields = line.split()
         if len(fields) == 4 and fields[3] == BITS_SYMBOL:
             return int(fields[0], 16), int(fields[1], 16)

@@ -1,8 +1,8 @@
 """The grader's mistake suite: `make grade` must fail each classic mistake, in time.
 
-Each test grades the solved tree with one mistake of tools/mistakes.py (the
-edits are tools/mutate.py's mutation of that name) and checks that the
-grade lost points and finished within tools/mistakes.py's GRADE_LIMIT.
+Each test grades the solved tree with one mistake of test/gradedmistakes.py
+(the edits are test/mutations.py's mutation of that name) and checks that the
+grade lost points and finished within test/gradedmistakes.py's GRADE_LIMIT.
 `make test` grades SAMPLE (a few minutes); `make test-full`
 (XV6_TEST_FULL=1) grades every mistake, the races with the grader pinned
 to one core (test/machineshape.py), where harts meet least.
@@ -11,15 +11,12 @@ to one core (test/machineshape.py), where harts meet least.
 import os
 import re
 import shutil
-import sys
 import tempfile
 
+import gradedmistakes
 import graderun
 import machineshape
-from harness import REPO, Suite, check, scaled
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import mistakes  # noqa: E402  (needs the path above)
+from harness import Suite, check, scaled
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 # One of each kind: the copyout mistake that used to take 5 minutes, a
@@ -33,23 +30,23 @@ def grading_loses_points(name, shape):
     def test(m):
         scratch = tempfile.mkdtemp(prefix="mistake-")
         try:
-            tree = mistakes.mistake_tree(scratch, name)
-            result = mistakes.grade(tree, (), m.cpus, shape)
+            tree = gradedmistakes.mistake_tree(scratch, name)
+            result = gradedmistakes.grade(tree, (), m.cpus, shape)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)
         check(result.score < result.possible,
               "expected the grade of mistake %s to lose points, got %d/%d"
               % (name, result.score, result.possible))
-        check(result.seconds <= scaled(mistakes.GRADE_LIMIT),
+        check(result.seconds <= scaled(gradedmistakes.GRADE_LIMIT),
               "expected the grade of mistake %s to finish within %g s, it took %d s"
-              % (name, scaled(mistakes.GRADE_LIMIT), result.seconds))
+              % (name, scaled(gradedmistakes.GRADE_LIMIT), result.seconds))
         return "%d/%d in %d s (%s); %s" % (result.score, result.possible, result.seconds,
                                            shape, result.first[:100])
     test.__name__ = name
     return test
 
 
-for mistake in mistakes.MISTAKES:
+for mistake in gradedmistakes.MISTAKES:
     if FULL or mistake.name in SAMPLE:
         suite.test(grading_loses_points(mistake.name, "one-core" if mistake.race else "free"))
 
@@ -62,8 +59,8 @@ COPYOUT_CAUSE = "copyout() must break copy-on-write"
 def a_copyout_that_refuses_cow_pages_is_named(m):
     scratch = tempfile.mkdtemp(prefix="mistake-")
     try:
-        result = mistakes.grade(mistakes.mistake_tree(scratch, COPYOUT_MISTAKE), ("simple",),
-                                m.cpus)
+        tree = gradedmistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
+        result = gradedmistakes.grade(tree, ("simple",), m.cpus)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     check(COPYOUT_CAUSE in result.first,
@@ -80,8 +77,9 @@ SUMMARIZED = re.compile(r"\(\d+ more failed the same way: ")
 def usertests_failures_name_copyout_and_are_summarized(m):
     scratch = tempfile.mkdtemp(prefix="mistake-")
     try:
-        tree = mistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
-        _, output, _ = graderun.run_grader(tree, ["usertests"], mistakes.GRADE_TIMEOUT, m.cpus)
+        tree = gradedmistakes.mistake_tree(scratch, COPYOUT_MISTAKE)
+        _, output, _ = graderun.run_grader(tree, ["usertests"], gradedmistakes.GRADE_TIMEOUT,
+                                           m.cpus)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     check(USERTESTS_COPYOUT_CAUSE in output and SUMMARIZED.search(output),
@@ -112,10 +110,10 @@ def race_is_named_on_one_core(name, reports):
     def test(m):
         scratch = tempfile.mkdtemp(prefix="mistake-")
         try:
-            tree = mistakes.mistake_tree(scratch, name)
+            tree = gradedmistakes.mistake_tree(scratch, name)
             with machineshape.shaped("one-core") as prefix:
-                _, output, _ = graderun.run_grader(tree, list(mistakes.RACE_TESTS),
-                                                   mistakes.GRADE_TIMEOUT, m.cpus,
+                _, output, _ = graderun.run_grader(tree, list(gradedmistakes.RACE_TESTS),
+                                                   gradedmistakes.GRADE_TIMEOUT, m.cpus,
                                                    prefix=prefix)
         finally:
             shutil.rmtree(scratch, ignore_errors=True)

@@ -28,7 +28,7 @@ user/proof.h and putting a forger for their output into the kernel: more
 work than the lab itself, and the kernel's source is what students hand
 in, where a forger is there for anyone grading to read. Nor does a proof
 say that the checks behind a line were sound; the C programs' own checks
-say that (tools/submission.py lays the instructor's user/cowtest.c,
+say that (test/submission.py lays the instructor's user/cowtest.c,
 user/usertests.c and user/proof.h over a submission, but the other headers
 and the library they include are the submission's).
 
@@ -38,7 +38,6 @@ bytes (least significant first), then a finalizer of xorshift and multiply
 rounds. Standard library only.
 """
 
-import re
 import secrets
 
 PROOF_DIGITS = 16                    # hex digits of a nonce or a proof
@@ -48,7 +47,6 @@ FNV_PRIME = 0x100000001b3            # FNV-1a 64-bit multiplier
 MIX_SHIFT = 33                       # finalizer: xorshift distance
 MIX_MULTIPLIERS = (0xff51afd7ed558ccd, 0xc4ceb9fe1a85ec53)
 WORD_BYTES = 8
-HEX16 = re.compile(r"[0-9a-fA-F]{%d}" % PROOF_DIGITS)
 
 
 def new_nonce():
@@ -59,11 +57,6 @@ def new_nonce():
 def hex16(value):
     """value (a nonce or a proof) as the guest writes it: 16 lowercase hex digits."""
     return "%0*x" % (PROOF_DIGITS, value & MASK)
-
-
-def parse_hex16(text):
-    """The value of text if it is exactly 16 hex digits (either case), else None."""
-    return int(text, 16) if HEX16.fullmatch(text) else None
 
 
 def _add_bytes(state, data):

@@ -17,14 +17,12 @@ test/grade_tests.py checks the grader from outside: a real run passes it,
 and a shell replaying a recorded run fails it.
 """
 
-import importlib.machinery
-import importlib.util
-import os
 import re
 
 import gradelib
+import labgrader
 import proof
-from harness import REPO, Suite, TestFailure, check
+from harness import Suite, TestFailure, check
 
 suite = Suite("proof", cpus=(3,))
 host_suite = Suite("proofcheck", cpus=(3,), boot=False)
@@ -221,26 +219,17 @@ def usertests_checks_refuse_failures_with_their_lines_dropped(m):
           "check's FAILED line dropped), got %s" % ("a pass" if reason is None else repr(reason)))
 
 
-def cowtest_grader():
-    """grade-lab-cow, loaded as a module (its name is not a module name)."""
-    loader = importlib.machinery.SourceFileLoader("grade_lab_cow",
-                                                  os.path.join(REPO, "grade-lab-cow"))
-    module = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
-    loader.exec_module(module)
-    return module
-
-
 @host_suite.test
 def cowtest_check_wants_a_proven_line_for_every_run(m):
-    grader, nonce = cowtest_grader(), proof.new_nonce()
-    runs = grader.cowtest_runs()
-    name = next(test for test in grader.cowtest_order() if runs.get(test, 1) > 1)
+    nonce = proof.new_nonce()
+    runs = labgrader.cowtest_runs()
+    name = next(test for test in labgrader.cowtest_order() if runs.get(test, 1) > 1)
     lines = [proof.proven_line(nonce, name, "ok"),
              "cowtest summary: %s=ok" % name, "ALL COW TESTS PASSED"]
     output = graded(nonce, lines)
     output.command = gradelib.Command("cowtest -n %s" % proof.hex16(nonce), 1,
-                                      result=grader.COWTEST_RESULT)
-    reason = failure_of(grader.cowtest_passed(name, nonce), output)
+                                      result=labgrader.COWTEST_RESULT)
+    reason = failure_of(labgrader.cowtest_passed(name, nonce), output)
     check(reason is not None and "runs %d times" % runs[name] in reason,
           "expected %s (which runs %d times) to fail with one proven ok line, its other "
           "runs' lines dropped; got %s" % (name, runs[name],

@@ -145,3 +145,26 @@ class PrintedReport:
             self.score = (int(score.group(1)), int(score.group(2)))
         else:
             raise TestFailure("unexpected line in the grader's report: %r" % line)
+
+
+def check_consistent(report, tests, status):
+    """The report names every test once, and its score, tally and exit status agree."""
+    points = dict(tests)
+    names = [name for name, _, _ in report.results]
+    check(names == ["build"] + [name for name, _ in tests],
+          "expected results for build, then %s; got %s" % (", ".join(points), ", ".join(names)))
+    for name, passed, reasons in report.results:
+        check(passed == (not reasons),
+              "%s: expected a reason under FAIL and none under OK, got %r" % (name, reasons))
+    earned = sum(points.get(name, 0) for name, passed, _ in report.results if passed)
+    check(report.score == (earned, sum(points.values())),
+          "expected Score: %d/%d from the results, got %d/%d"
+          % ((earned, sum(points.values())) + report.score))
+    passed = sum(1 for _, ok, _ in report.results if ok)
+    check(report.tally == (passed, len(names) - passed),
+          "expected %d passed, %d failed from the results, got %d, %d"
+          % ((passed, len(names) - passed) + report.tally))
+    full = report.score[0] == report.score[1] and report.tally[1] == 0
+    check(status == (0 if full else 1),
+          "expected exit status %d with Score %d/%d, got %d"
+          % ((0 if full else 1,) + report.score + (status,)))

@@ -31,8 +31,7 @@ import sys
 import time
 import traceback
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import harness  # noqa: E402  (needs the path above)
+import harness  # beside this script: the test library (tools/labpath.py)
 
 
 class Tally:

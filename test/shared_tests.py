@@ -3,8 +3,8 @@
 
 Builds a copy of this tree with `make FORK=shared` once per run, then boots
 that kernel on one CPU and on three and runs what the default kernel must
-pass too: cowtest with its counters (the check of test/cow_tests.py),
-usertests (test/regression_tests.py's) and cowdemo's facts, each followed
+pass too: cowtest with its counters (the cow suite's check),
+usertests (test/kernelchecks.py's) and cowdemo's facts (test/cowdemo.py), each followed
 by the kernel self-audit (which counts a shared leaf page-table page's
 references once); the fuzz suite fuzzes it too (test/fuzz_tests.py).
 One more test holds only for shared page tables: forking a 16 MB process
@@ -18,70 +18,19 @@ kernel/mm/sharedpt.c out (students may write it: docs/lab-cow-challenge.md);
 until it exists, this suite has no tests.
 """
 
-import atexit
-import os
-import shlex
-import shutil
-import sys
-import tempfile
-
-import cowdemo_tests
+import cowdemo
 import harness
-from cow_tests import check_cowtest
-from cowahead_tests import COPY_AHEAD, check_copy_ahead
-from harness import REPO, Suite, TestFailure, check
+from copyahead import COPY_AHEAD, check_copy_ahead
+from forkbench import parse_forkbench
+from harness import Suite, TestFailure, check
+from kernelchecks import check_cowtest, check_usertests
+from sharedkernel import AVAILABLE, booted_shared_kernel
 
-# cowdemo's scenarios, whose facts (page shared after fork, copied by the
-# child's store, reused by its last owner, borrowed by vfork, counted once
-# per page table that maps it) must hold on this kernel as on the default one.
-COWDEMO_SCENARIOS = (cowdemo_tests.data_child_store_copies_page_parent_keeps_10,
-                     cowdemo_tests.exec_leaves_parent_sole_owner_no_copy,
-                     cowdemo_tests.vfork_child_store_is_the_parents,
-                     cowdemo_tests.grandchild_makes_three_page_tables_map_the_page)
-from regression_tests import check_usertests
+suite = Suite("shared", cpus=(1, 3) if AVAILABLE else (), boot=False)
 
-sys.path.insert(0, os.path.join(REPO, "tools"))
-from perf import parse_forkbench  # noqa: E402  (needs the path above)
-
-SOURCE = os.path.join(REPO, "kernel", "mm", "sharedpt.c")
-suite = Suite("shared", cpus=(1, 3) if os.path.exists(SOURCE) else (), boot=False)
-
-BUILD = ("FORK=shared",)
 SMALL_MB, LARGE_MB = 0, 16        # heap sizes compared (both in user/forkbench.c)
 MAX_EXTRA_FORK_PAGES = 3          # the goal of docs/lab-cow-challenge.md
 BENCH_TIMEOUT = 600               # seconds for `forkbench -q`
-
-_tree = []                        # the built tree copy, once made
-
-
-def shared_tree():
-    """A copy of this tree with the FORK=shared kernel built in it."""
-    if not _tree:
-        scratch = tempfile.mkdtemp(prefix="xv6-shared-")
-        atexit.register(shutil.rmtree, scratch, True)
-        tree = harness.copy_tree(REPO, os.path.join(scratch, "tree"))
-        harness.make(*BUILD, tree=tree)
-        _tree.append(tree)
-    return _tree[0]
-
-
-def shared_kernel(cpus, label):
-    """A Machine, not yet booted, that runs the FORK=shared kernel with cpus harts."""
-    tree = shared_tree()
-    kernel = os.path.join(tree, "kernel", "kernel")
-    return harness.Machine(cpus=cpus, fs_image=harness.fresh_image(os.path.join(tree, "fs.img")),
-                           label=label, qemu_extra="-kernel " + shlex.quote(kernel))
-
-
-def booted_shared_kernel(cpus, label):
-    """A booted Machine running the FORK=shared kernel with cpus harts."""
-    machine = shared_kernel(cpus, label)
-    try:
-        machine.boot()
-    except TestFailure:
-        machine.kill()
-        raise
-    return machine
 
 
 @suite.test
@@ -109,7 +58,10 @@ def copy_ahead_holds_with_shared_page_tables(m):
 @suite.test
 def cowdemo_facts_hold_with_shared_page_tables(m):
     with booted_shared_kernel(m.cpus, "shared cowdemo") as shared:
-        for scenario in COWDEMO_SCENARIOS:
+        # cowdemo's facts (page shared after fork, copied by the child's
+        # store, reused by its last owner, borrowed by vfork, counted once per
+        # page table that maps it) hold on this kernel as on the default one.
+        for scenario in cowdemo.SCENARIOS:
             scenario(shared)
         return shared.audit()
 

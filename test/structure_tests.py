@@ -8,7 +8,7 @@
   with the clang-format versions that format them alike: 14 and 19).
 - Code places: each FUNCTION ... FILE:LINE a doc quotes (gdb sessions, race
   reports) lies inside that function, in the mistaken file for an example
-  its prose says comes from a mistake of tools/mutate.py.
+  its prose says comes from a mistake of test/mutations.py.
 - README is tools/README.in rendered for the solved tree, with no marker.
 - README's tree: every top folder and kernel layer has an entry, and each
   layer's entry names its .c and .S files.
@@ -16,24 +16,26 @@
   blocks, inline code and numbers.
 - Lint: every Python file is clean under pyflakes, every shell script
   under shellcheck, every YAML file (the GitHub workflows) under yamllint.
+- Python's tiers: every import reaches only the test library (a tool's
+  also tools/labpath.py, the one file that edits sys.path); the library
+  imports no suite and no tool.
 - The mutation table: every mutation's text still occurs once.
 
 Run alone: python3 test/run.py structure
 """
 
+import ast
 import collections
 import os
 import re
 import shutil
 import subprocess
-import sys
 
 from csource import function_lines
+from handinfiles import files_to_hand_in
 from harness import REPO, Suite, TestSkipped, check
-
-sys.path.insert(0, os.path.join(REPO, "tools"))
-import handout  # noqa: E402  (tools/, on the path above)
-import mutate  # noqa: E402
+import mutations
+import starter
 
 KERNEL = os.path.join(REPO, "kernel")
 LAYERS_FILE = os.path.join(KERNEL, "layers.txt")
@@ -45,11 +47,8 @@ suite = Suite("structure", cpus=(1,), boot=False)
 
 
 def tracked_files(*patterns):
-    """Repository-relative paths of the files git tracks that match patterns."""
-    out = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard",
-                          "--"] + list(patterns),
-                         cwd=REPO, capture_output=True, text=True, check=True).stdout
-    return sorted(path for path in out.splitlines() if os.path.exists(os.path.join(REPO, path)))
+    """The files of the tree (see handinfiles.py) that match patterns, sorted."""
+    return files_to_hand_in(REPO, patterns or (".",))
 
 
 # --- Layers -------------------------------------------------------------------
@@ -271,6 +270,76 @@ def yaml_files_are_clean_under_yamllint(m):
                 tracked_files("*.yml", "*.yaml", ".yamllint"), ("--strict",))
 
 
+# --- Python's tiers -------------------------------------------------------------
+# tools/labpath.py declares them: the library (test/*.py but the suites) at the
+# bottom, the suites (test/*_tests.py) and the tools (tools/, grade-lab-cow,
+# run_autograder) above it, each importing only the library; the tools also
+# import labpath, the one file that may touch sys.path.
+
+BOOTSTRAP = "tools/labpath.py"
+TIER_IMPORTS = {"library": {"library"}, "suite": {"library"},
+                "tool": {"library", "bootstrap"}, "bootstrap": set()}
+
+
+def python_tier(path):
+    """The tier of a Python file of the tree (None: a build script, outside them)."""
+    if path == BOOTSTRAP:
+        return "bootstrap"
+    if path.startswith("test/"):
+        if path.endswith("_tests.py"):
+            return "suite"
+        return "tool" if path == "test/run.py" else "library"   # run.py: the suites' command line
+    if path.startswith("tools/") or path == "grade-lab-cow":
+        return "tool"
+    return None
+
+
+def imported_names(tree):
+    """(line, top-level module name) of each import statement in an ast tree."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from ((node.lineno, alias.name.split(".")[0]) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.lineno, node.module.split(".")[0]
+
+
+def sys_path_uses(tree):
+    """Lines of an ast tree that name sys.path (to read it or to change it)."""
+    return [node.lineno for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and node.attr == "path"
+            and isinstance(node.value, ast.Name) and node.value.id == "sys"]
+
+
+def forbidden_imports(files):
+    """'file:line: ...' for each import that reaches a tier its file may not
+    import, and each use of sys.path outside BOOTSTRAP."""
+    tiers = {os.path.splitext(os.path.basename(path))[0]: python_tier(path) for path in files}
+    problems = []
+    for path in files:
+        mine = python_tier(path)
+        with open(os.path.join(REPO, path)) as f:
+            tree = ast.parse(f.read(), path)
+        for line, name in imported_names(tree):
+            theirs = tiers.get(name)
+            if theirs is not None and theirs not in TIER_IMPORTS.get(mine, ()):
+                problems.append("%s:%d: a %s imports %s, a %s"
+                                % (path, line, mine or "build script", name, theirs))
+        if path != BOOTSTRAP:
+            problems += ["%s:%d: uses sys.path (only %s may)" % (path, line, BOOTSTRAP)
+                         for line in sys_path_uses(tree)]
+    return problems
+
+
+@suite.test
+def python_imports_reach_only_the_library(m):
+    files = scripts(".py", b"python")
+    problems = forbidden_imports(files)
+    check(not problems, "expected suites and tools to import only the library, and the library "
+          "no suite or tool (see tools/labpath.py), found %d:\n%s"
+          % (len(problems), "\n".join(problems)))
+    return "%d Python files" % len(files)
+
+
 # --- Code places quoted in docs -------------------------------------------------
 
 # A gdb frame "FUNC (ARGS) at FILE:LINE", a race report's "in FUNC at
@@ -278,7 +347,7 @@ def yaml_files_are_clean_under_yamllint(m):
 QUOTED_PLACES = (re.compile(r"(\w+) \((?:[^()\n]|\([^()\n]*\))*\) at ([\w/]+\.[chS]):(\d+)"),
                  re.compile(r"\bin (\w+) at ([\w/]+\.[chS]):(\d+)"),
                  re.compile(r"break (\w+)\n[^\n]*file ([\w/]+\.[chS]), line (\d+)\."))
-# The prose before a fenced block may say which mistake of tools/mutate.py
+# The prose before a fenced block may say which mistake of test/mutations.py
 # it was taken from: its places are then checked in the mistaken files.
 BLOCK_MISTAKE = re.compile(r"mistake\s+`(\w+)`[^`]*$")
 
@@ -286,7 +355,7 @@ BLOCK_MISTAKE = re.compile(r"mistake\s+`(\w+)`[^`]*$")
 def source_of(path, mistake):
     """The text of path (relative to the tree), with mistake's edits if given."""
     if mistake:
-        edited = mutate.mutated_files(REPO, mutate.MUTATIONS_BY_NAME[mistake])
+        edited = mutations.mutated_files(REPO, mutations.MUTATIONS_BY_NAME[mistake])
         if os.path.join(REPO, path) in edited:
             return edited[os.path.join(REPO, path)]
     with open(os.path.join(REPO, path)) as f:
@@ -336,13 +405,13 @@ def code_places_in_docs_are_inside_their_functions(m):
 
 @suite.test
 def readme_is_its_template_rendered_for_the_solved_tree(m):
-    with open(os.path.join(REPO, handout.README)) as f:
+    with open(os.path.join(REPO, starter.README)) as f:
         readme = f.read()
-    check(readme == handout.rendered_readme(REPO, handout.SOLVED),
+    check(readme == starter.rendered_readme(REPO, starter.SOLVED),
           "expected README to be %s rendered for the solved tree (its markers gone); "
           "edit the template and run: python3 tools/handout.py --readme"
-          % handout.README_TEMPLATE)
-    check(handout.ANY_MARKER not in readme, "expected no COW-LAB marker in README")
+          % starter.README_TEMPLATE)
+    check(starter.ANY_MARKER not in readme, "expected no COW-LAB marker in README")
     return "%d lines" % readme.count("\n")
 
 
@@ -444,11 +513,11 @@ def every_mutation_still_applies_to_the_sources(m):
     the kernel by exact text; a source change that drifts from a pattern
     must be noticed here, not in a 20-minute mutation run."""
     problems = []
-    for mutation in mutate.MUTATIONS:
+    for mutation in mutations.MUTATIONS:
         try:
-            mutate.mutated_files(REPO, mutation)
-        except mutate.ToolError as error:
+            mutations.mutated_files(REPO, mutation)
+        except mutations.ToolError as error:
             problems.append(str(error).splitlines()[0])
     check(not problems, "expected every mutation's text to occur once in the sources, "
           "%d do not:\n%s" % (len(problems), "\n".join(problems)))
-    return "%d mutations" % len(mutate.MUTATIONS)
+    return "%d mutations" % len(mutations.MUTATIONS)

@@ -24,12 +24,11 @@ import subprocess
 import sys
 import tempfile
 
-TOOLS = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TOOLS)
-sys.path[:0] = [TOOLS, os.path.join(REPO, "test")]
+import labpath
+import kcov  # noqa: E402  (found through labpath)
+from table import table  # noqa: E402
 
-import kcov  # noqa: E402  (needs the path above)
-from perf import table  # noqa: E402
+REPO = labpath.TREE
 
 DOC = os.path.join(REPO, "docs", "coverage.md")
 HEADER = ("file", "lines executed", "lines with code", "executed")

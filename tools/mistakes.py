@@ -4,7 +4,7 @@
 Usage: python3 tools/mistakes.py [--list] [--races N] [--shape SHAPE ...]
                                 [--solution N] [--docs] [NAME ...]
 
-Each mistake is one of tools/mutate.py's mutations (MUTATIONS there holds
+Each mistake is one of test/mutations.py's mutations (MUTATIONS there holds
 their search/replace edits, and its mutated_files() applies them): the
 solved tree with one deliberate student mistake. For each, the tool copies
 the tree (the files `make handin` packs), applies the mistake, and runs
@@ -35,87 +35,19 @@ import sys
 import tempfile
 import time
 
-TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TOOLS_DIR)
-sys.path[:0] = [TOOLS_DIR, os.path.join(REPO, "test")]
-import graderun  # noqa: E402  (needs the path above)
-import harness  # noqa: E402
+import labpath
+import harness  # noqa: E402  (found through labpath)
 import machineshape  # noqa: E402
-import mutate  # noqa: E402
-from perf import table  # noqa: E402
-from report import PrintedReport  # noqa: E402
+import mutations  # noqa: E402
+from gradedmistakes import (GRADE_LIMIT, MISTAKES, MISTAKES_BY_NAME, RACE_TESTS,  # noqa: E402
+                            grade, mistake_tree)
+from table import table  # noqa: E402
 
-GRADE_LIMIT = 180            # seconds a whole grade of a broken kernel may take (scaled)
-GRADE_TIMEOUT = 600          # seconds after which a grader is stopped (scaled)
-RACE_TESTS = ("concurrent_release",)
-# In grade-lab-cow's message for a race report, and for a hint beside a failure.
-RACE_NAMED = ("caught harts racing", "saw the likely cause")
+REPO = labpath.TREE
 DEFAULT_CPUS = 3
 MESSAGE_CHARS = 160          # of the first message, in the tables
 DOCS = (os.path.join(REPO, "docs", "grader-mistakes.md"),
         os.path.join(REPO, "docs", "grader-mistakes.zh.md"))
-
-# The mistakes, by mutation name, with what the student did in Chinese.
-# race: graded again --races times (the outcome depends on timing).
-Mistake = collections.namedtuple("Mistake", "name zh race")
-MISTAKES = (
-    Mistake("cow_makes_readonly_pages_cow", "fork 把只读页也标成 COW（代码段变得可写）", False),
-    Mistake("cow_fault_any_readonly_writable", "缺页处理把任何只读页都变成可写，不管是不是 COW", False),
-    Mistake("cow_fault_without_pte_resolved",
-            "超过 MAXVA 或落在保护页上的写缺页（没有用户 PTE）被当作已处理", False),
-    Mistake("cow_store_fault_unhandled", "fork 已经共享页面，但 usertrap 没有 COW 缺页处理", False),
-    Mistake("cow_resolve_never_copies", "COW 缺页只是把 PTE_W 打开（页面仍然共享）", False),
-    Mistake("cow_sole_owner_copies", "唯一拥有者写页时也复制（从不复用）", False),
-    Mistake("cow_copy_leaks_old_page", "复制之后从不释放对旧共享页的引用", False),
-    Mistake("cow_copy_drops_before_copying", "先释放对共享页的引用，再复制它", False),
-    Mistake("cow_oom_panics", "COW 缺页找不到空闲页时 panic", False),
-    Mistake("fork_failure_keeps_references", "fork 中途失败时取消映射却不释放引用", False),
-    Mistake("copyout_refuses_cow_pages", "copyout 遇到 COW 页直接失败，不打破共享", False),
-    Mistake("copyout_writes_shared_page", "copyout 直接写进 COW 页（从不打破共享）", False),
-    Mistake("copyout_uses_old_address", "copyout 打破共享后仍写旧的物理地址（打破共享之前查到的地址）", False),
-    Mistake("kfree_ignores_refcount", "kfree 不看引用计数，直接释放仍被映射的页", False),
-    Mistake("refcount_plain", "引用计数用普通的 ++ 和 --（没有原子操作也没有锁）", True),
-    Mistake("refcount_decrement_then_read", "kfree 原子地减一，然后再单独读一次计数来决定", True),
-    Mistake("refcount_test_under_lock", "kfree 在 kmem.lock 下检查计数，放锁之后才减一", True),
-    Mistake("refcount_sole_owner_test_then_decrement",
-            "kfree 先检查是否唯一拥有者（计数为 1），否则再单独减一", True),
-)
-MISTAKES_BY_NAME = {m.name: m for m in MISTAKES}
-
-# named: whether the report names a race (a race kernel report, or a hint).
-Grade = collections.namedtuple("Grade", "score possible first seconds named")
-
-
-def first_message(report):
-    """'TEST: its first reason line' for the report's first failed test."""
-    for name, passed, reasons in report.results:
-        if not passed:
-            lines = [line.strip() for line in reasons if line.strip()] or ["(no reason)"]
-            return "%s: %s" % (name, lines[0])
-    return "-"
-
-
-def grade(tree, tests, cpus, shape="free"):
-    """Run tree's grader on tests (all if empty) in a machine shape
-    (machineshape.py); return a Grade."""
-    port = int(os.environ["GRADE_PORT"]) if os.environ.get("GRADE_PORT") else None
-    with machineshape.shaped(shape) as prefix:
-        status, output, seconds = graderun.run_grader(tree, list(tests), GRADE_TIMEOUT, cpus,
-                                                      port, prefix)
-    report = PrintedReport(output)
-    return Grade(report.score[0], report.score[1], first_message(report), seconds,
-                 any(phrase in output for phrase in RACE_NAMED))
-
-
-def mistake_tree(scratch, mistake):
-    """A copy of the solved tree's sources with mistake applied; returns its path."""
-    tree = os.path.join(scratch, mistake)
-    mutate.copy_sources(tree)
-    for path, text in mutate.mutated_files(tree, mutate.MUTATIONS_BY_NAME[mistake]).items():
-        with open(path, "w") as f:
-            f.write(text)
-    return tree
-
 
 def race_runs(name, tree, runs, cpus, shapes):
     """{shape: (grades that lost points, of them those whose message named
@@ -147,7 +79,7 @@ def solution_runs(scratch, runs, cpus, shapes):
     if runs == 0:
         return {}
     tree = os.path.join(scratch, "solution")
-    mutate.copy_sources(tree)
+    mutations.copy_sources(tree)
     try:
         counts = race_runs("solution", tree, runs, cpus, shapes)
     finally:
@@ -177,7 +109,7 @@ def rows(results, zh):
     """Table rows, one per mistake, in English or Chinese."""
     out = []
     for name, (full, counts) in results.items():
-        what = MISTAKES_BY_NAME[name].zh if zh else mutate.MUTATIONS_BY_NAME[name].summary
+        what = MISTAKES_BY_NAME[name].zh if zh else mutations.MUTATIONS_BY_NAME[name].summary
         out.append(("`%s`" % name, what, "%d/%d" % (full.score, full.possible),
                     "%d s" % full.seconds, told_runs(counts),
                     "`%s`" % full.first[:MESSAGE_CHARS].replace("`", "'").replace("|", "\\|")))
@@ -196,7 +128,7 @@ INTRO = {
 Generated by `%(command)s`
 on %(date)s (CPUS=%(cpus)d, a 2-core machine); do not edit by hand. Each row is the
 solved tree with one deliberate mistake (the edits are the mutation of the same
-name in `tools/mutate.py`), graded once by `./grade-lab-cow` as a student
+name in `test/mutations.py`), graded once by `./grade-lab-cow` as a student
 would. The first message is the first FAIL of the report and its first line.
 For the reference-count races, "race runs" counts the runs of
 `./grade-lab-cow %(race_tests)s` (the tests that look for races) that lost
@@ -210,7 +142,7 @@ same way, lost points in: %(solution)s.
     True: """# 评分器对典型错误的反馈
 
 由 `%(command)s`
-于 %(date)s 生成（CPUS=%(cpus)d，一台 2 核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `tools/mutate.py`
+于 %(date)s 生成（CPUS=%(cpus)d，一台 2 核机器）；请勿手工修改。每一行是在正确答案上故意加入一个错误（修改内容见 `test/mutations.py`
 中同名的变异），再像学生一样运行一次 `./grade-lab-cow`。"第一条信息"是报告中第一个 FAIL
 及其第一行原因（原样保留英文）。对引用计数竞争，"竞争"一栏是只运行
 `./grade-lab-cow %(race_tests)s`（专门寻找竞争的测试）时扣分的次数，按机器形态分列
@@ -262,7 +194,7 @@ def main(argv):
     args = parse_args(argv)
     if args.list:
         for m in MISTAKES:
-            print("%-32s %s%s" % (m.name, mutate.MUTATIONS_BY_NAME[m.name].summary,
+            print("%-32s %s%s" % (m.name, mutations.MUTATIONS_BY_NAME[m.name].summary,
                                   "  [race]" if m.race else ""))
         return 0
     cpus = int(os.environ.get("CPUS") or DEFAULT_CPUS)
@@ -281,7 +213,7 @@ def main(argv):
                 name, full.score, full.possible, full.seconds,
                 ", race runs that lost points: %s" % told_runs(counts) if args.races else "",
                 time.monotonic() - started, full.first), flush=True)
-    except (mutate.ToolError, harness.TestFailure) as error:
+    except (mutations.ToolError, harness.TestFailure) as error:
         print("mistakes: %s" % error, file=sys.stderr)
         return 2
     finally:

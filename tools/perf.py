@@ -34,17 +34,18 @@ import math
 import os
 import platform
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
 
-TOOLS_DIR = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.dirname(TOOLS_DIR)
-sys.path.insert(0, os.path.join(REPO, "test"))
-import harness  # noqa: E402  (needs the path above)
+import labpath
+import harness  # noqa: E402  (found through labpath)
+from forkbench import ORDER_LINE, parse_forkbench  # noqa: E402
+from table import table  # noqa: E402
+
+REPO = labpath.TREE
 
 CPU_COUNTS = (1, 3)           # harts per machine: one first, for steady numbers
 BENCH = "forkbench"
@@ -75,13 +76,9 @@ AHEAD_RATIO = 1.0             # at most this times eager's time (the target)
 AHEAD_GOAL = 0.8              # and, better, at most this
 SPARSE_RATIO = 2              # a sparse writer: at most this many copies per page written
 
-LINE_PREFIX = "forkbench "
-DONE_LINE = "forkbench done"
 TIME_FIGURES = ("fork_exit_wait", "child_write", "parent_write")
 EXEC_FIGURES = ("fork_exit_wait", "fork_exec_wait", "vfork_exec_wait")
 ORDER_COMMAND = "orderbench 100"  # the COW work of a 100-command shell script, by fork order
-ORDER_LINE = re.compile(r"^orderbench script=(\w+) order=(\w+) commands=\d+ cow_faults=(\d+) "
-                        r"pages_copied=(\d+) pages_reused=(\d+)$", re.M)
 KERNELS = ("eager", "cow", "shared")   # the starter's kernel, the solved one, FORK=shared
 NAMES = {"eager": "eager", "cow": "COW", "shared": "shared tables"}
 CHART = "perf-fork.svg"       # written beside the report
@@ -90,40 +87,6 @@ ROUNDS = 3                    # alternating runs of both kernels; each figure is
 
 class PerfError(Exception):
     """A build or a benchmark run went wrong; the message says how."""
-
-
-# --- forkbench's output -----------------------------------------------------
-
-def parse_forkbench(output):
-    """Parse forkbench's output into (figures, failures, done).
-
-    figures maps (fig, heap_mb) to a dict of that line's key=value tokens
-    (values that are numbers become ints); failures maps heap_mb to the
-    line's tokens for lines without fig= (fork=failed, sbrk=failed); done
-    says whether the closing "forkbench done" line came. Raises ValueError
-    on a forkbench line that does not parse.
-    """
-    figures, failures, done = {}, {}, False
-    for line in output.splitlines():
-        line = line.strip()
-        if line == DONE_LINE:
-            done = True
-            continue
-        if not line.startswith(LINE_PREFIX):
-            continue
-        tokens = {}
-        for token in line[len(LINE_PREFIX):].split():
-            key, equals, value = token.partition("=")
-            if not equals or not key or not value:
-                raise ValueError("forkbench line %r: %r is not key=value" % (line, token))
-            tokens[key] = int(value) if re.fullmatch(r"-?\d+", value) else value
-        if not isinstance(tokens.get("heap_mb"), int):
-            raise ValueError("forkbench line %r has no numeric heap_mb" % line)
-        if "fig" in tokens:
-            figures[(tokens["fig"], tokens["heap_mb"])] = tokens
-        else:
-            failures[tokens["heap_mb"]] = tokens
-    return figures, failures, done
 
 
 # --- Building and running ---------------------------------------------------
@@ -145,29 +108,14 @@ def build_starter(scratch):
     return starter
 
 
-def run_bench(tree, label, quick, cpus):
-    """Boot tree's kernel and disk on cpus harts, run forkbench; return its output."""
-    kernel = os.path.join(tree, "kernel", "kernel")
-    image = harness.fresh_image(os.path.join(tree, "fs.img"))
-    command = BENCH + (" -q" if quick else "")
-    with harness.Machine(cpus=cpus, fs_image=image, label="perf " + label,
-                         qemu_extra="-kernel " + shlex.quote(kernel)) as machine:
+def run_bench(tree, label, command, cpus):
+    """Boot tree's kernel and disk on cpus harts, run command; return its output."""
+    with harness.tree_machine(tree, cpus, "perf " + label) as machine:
         try:
             machine.boot()
             return machine.run(command, BENCH_TIMEOUT)
         except harness.TestFailure as failure:
             raise PerfError("%s kernel: `%s` did not finish: %s" % (label, command, failure))
-
-
-def run_order_bench(cpus):
-    """Boot this tree's kernel once on cpus harts and run ORDER_COMMAND; return its output."""
-    image = harness.fresh_image(os.path.join(REPO, "fs.img"))
-    with harness.Machine(cpus=cpus, fs_image=image, label="perf fork order") as machine:
-        try:
-            machine.boot()
-            return machine.run(ORDER_COMMAND, BENCH_TIMEOUT)
-        except harness.TestFailure as failure:
-            raise PerfError("`%s` did not finish: %s" % (ORDER_COMMAND, failure))
 
 
 def build_shared(scratch):
@@ -195,12 +143,13 @@ def measure(quick, rounds, cpu_counts):
             progress("no %s here (the lab's challenge): the shared kernel is left out"
                      % SHARED_SOURCE)
         outputs = {cpus: {kernel: [] for kernel in KERNELS} for cpus in cpu_counts}
+        command = BENCH + (" -q" if quick else "")
         for cpus in cpu_counts:
             for round_number in range(1, rounds + 1):
                 for kernel, tree in sorted(trees.items(), key=lambda item: KERNELS.index(item[0])):
                     progress("round %d/%d: running %s on the %s kernel (CPUS=%d)"
                              % (round_number, rounds, BENCH, kernel, cpus))
-                    outputs[cpus][kernel].append(run_bench(tree, kernel, quick, cpus))
+                    outputs[cpus][kernel].append(run_bench(tree, kernel, command, cpus))
         return outputs
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
@@ -248,8 +197,6 @@ def host_facts():
 TIME_KEYS = ("us", "min_us")
 PAGE_KEYS = ("ns_per_page", "min_ns_per_page")
 CALL_KEYS = ("ns_per_call", "min_ns_per_call")
-# A reuse fault within this many times a getpid() costs "about one trap".
-TRAP_LIKE = (0.5, 1.5)
 
 
 def median_of_rounds(rounds):
@@ -337,20 +284,10 @@ def ms_cell(results, kernel, fig, mb):
     return pair_cell(results, kernel, fig, mb, TIME_KEYS, 1000.0)
 
 
-def ratio_cell(ratio):
-    return "%.1fx" % ratio if ratio is not None else "-"
-
-
 def ratio_pair_cell(results, fig, mb, over, under="eager"):
     """'median ratio (minimum ratio)' of under over over, or '-'."""
     ratios = [results.ratio(fig, mb, key, over, under) for key in TIME_KEYS]
     return "-" if None in ratios else "%.1fx (%.1fx)" % tuple(ratios)
-
-
-def table(header, rows):
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
 
 
 def slope(points):
@@ -842,7 +779,7 @@ def main():
         outputs = measure(options.quick, max(1, options.rounds), options.cpus)
         by_cpus = {cpus: Results(outputs[cpus]) for cpus in options.cpus}
         progress("running %s on the COW kernel" % ORDER_COMMAND)
-        order = run_order_bench(options.cpus[0])
+        order = run_bench(REPO, "cow", ORDER_COMMAND, options.cpus[0])
     except (PerfError, ValueError, subprocess.TimeoutExpired) as error:
         print("perf: %s" % error, file=sys.stderr)
         return 1

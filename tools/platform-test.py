@@ -44,7 +44,10 @@ import sys
 import tempfile
 import time
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+import labpath
+from harness import SUMMARY, last_lines  # noqa: E402  (found through labpath)
+
+REPO = labpath.TREE
 CACHE = "/var/cache/xv6-platform"
 DEFAULT_LOG_DIR = "/var/tmp/xv6-platform-logs"
 MIRROR = "http://deb.debian.org/debian"
@@ -60,9 +63,9 @@ MAKE_QEMU_TIMEOUT = 300            # from `make qemu` to the prompt (already bui
 QEMU_EXIT_TIMEOUT = 20             # from Ctrl-A x to QEMU's exit
 CTRL_A_X = b"\x01x"
 PROMPT = b"$ "
-SUMMARY = re.compile(r"(?m)^((\d+) passed, (\d+) failed(?:, \d+ skipped)?)$")
 PASSED_THROUGH = ("GDBPORT", "GRADE_PORT")
 FAILURE_LINES = 12                 # of a failed test's reason, shown in the step's failure
+TAIL_LINES = 15                    # of a failed command's output, shown in its failure
 # Run by sh inside unshare's new mount namespace, with the system's folder
 # and the command as arguments: make that folder the namespace's root, drop
 # the host's root from view, and mount the PID namespace's own /proc.
@@ -88,13 +91,9 @@ def run(command, timeout, **options):
     result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                             universal_newlines=True, timeout=timeout, **options)
     if result.returncode != 0:
-        raise StepFailure("`%s` exited with %d:\n%s"
-                          % (" ".join(command), result.returncode, tail(result.stdout)))
+        raise StepFailure("`%s` exited with %d:\n%s" % (" ".join(command), result.returncode,
+                                                        last_lines(result.stdout, TAIL_LINES)))
     return result.stdout
-
-
-def tail(text, lines=15):
-    return "\n".join(text.rstrip().splitlines()[-lines:])
 
 
 # --- The root file system ----------------------------------------------------
@@ -217,7 +216,8 @@ def prepare(chroot, log_dir):
         "apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y " + README_PREREQUISITES,
         APT_TIMEOUT, os.path.join(log_dir, "prepare.log"))
     if status != 0:
-        raise StepFailure("installing %s failed:\n%s" % (README_PREREQUISITES, tail(output)))
+        raise StepFailure("installing %s failed:\n%s"
+                          % (README_PREREQUISITES, last_lines(output, TAIL_LINES)))
 
 
 def make_test(chroot, log_dir):
@@ -225,11 +225,12 @@ def make_test(chroot, log_dir):
                                 os.path.join(log_dir, "make-test.log"))
     summaries = SUMMARY.findall(output)
     if status is None:
-        raise StepFailure("timed out after %ds:\n%s" % (MAKE_TEST_TIMEOUT, tail(output)))
+        raise StepFailure("timed out after %ds:\n%s"
+                          % (MAKE_TEST_TIMEOUT, last_lines(output, TAIL_LINES)))
     if status != 0 or not summaries or summaries[-1][2] != "0":
         raise StepFailure("exit status %d; %s\n%s" % (
             status, "summary: " + summaries[-1][0] if summaries else "no summary",
-            "\n".join(failed_tests(output)) or tail(output)))
+            "\n".join(failed_tests(output)) or last_lines(output, TAIL_LINES)))
     return summaries[-1][0]
 
 
@@ -259,8 +260,8 @@ def make_qemu(chroot, log_dir):
     try:
         transcript = read_until(master, process, PROMPT, MAKE_QEMU_TIMEOUT)
         if PROMPT not in transcript:
-            raise StepFailure("no prompt %r within %ds; it printed:\n%s"
-                              % (PROMPT.decode(), MAKE_QEMU_TIMEOUT, tail(decode(transcript))))
+            raise StepFailure("no prompt %r within %ds; it printed:\n%s" % (
+                PROMPT.decode(), MAKE_QEMU_TIMEOUT, last_lines(decode(transcript), TAIL_LINES)))
         os.write(master, CTRL_A_X)
         transcript += read_until(master, process, None, QEMU_EXIT_TIMEOUT)
         # The pty closes as the last process exits, a moment before it is reaped.

@@ -49,14 +49,14 @@ import shutil
 import sys
 import tempfile
 
-SOURCE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(SOURCE, "test"))
-import gradelib  # noqa: E402  (needs the path above)
-import harness  # noqa: E402
-import unpack  # noqa: E402
-from graderun import GRADER, listed_tests, run_bounded  # noqa: E402
-from harness import REASON_INDENT, TestFailure, scaled  # noqa: E402
-from report import Report  # noqa: E402
+import gradelib
+import harness
+import unpack
+from graderun import GRADER, listed_tests, run_bounded
+from harness import REASON_INDENT, TestFailure, scaled
+from report import Report
+
+SOURCE = harness.REPO       # the instructor's tree: the one this library is in
 
 # The grading files, relative to the top of the tree: the grader, its
 # machinery and test suites, the build, and the programs whose output it scores.
