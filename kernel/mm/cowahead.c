@@ -107,8 +107,3 @@ void cow_copy_ahead(pagetable_t pagetable, uint64 va, pte_t *pte) {
   p->ahead_next = va + pages * PGSIZE;
   p->ahead_pages = ran_out ? 0 : pages;
 }
-
-void cow_ahead_forget(pte_t pte) {
-  if ((pte & (PTE_AHEAD | PTE_D | PTE_COW)) == PTE_AHEAD)
-    cow_count(COW_EVENT_AHEAD_UNWRITTEN);
-}

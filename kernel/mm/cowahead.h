@@ -5,6 +5,7 @@
 
 #include "types.h"
 #include "riscv.h"
+#include "mm/cowcount.h"
 
 // RSW bit 9 of a leaf PTE (bit 8 is PTE_COW): the page is a copy made
 // ahead of its first write.  Cleared with PTE_D, which the MMU sets on the
@@ -21,7 +22,11 @@
 void cow_copy_ahead(pagetable_t pagetable, uint64 va, pte_t *pte);
 
 // Called for each user page as its PTE goes away: counts a page that was
-// copied ahead and never written.
-void cow_ahead_forget(pte_t pte);
+// copied ahead and never written.  Inline: exit and exec call it for
+// every page they free, and a call per page showed in fork+exec's time.
+static inline void cow_ahead_forget(pte_t pte) {
+  if ((pte & (PTE_AHEAD | PTE_D | PTE_COW)) == PTE_AHEAD)
+    cow_count(COW_EVENT_AHEAD_UNWRITTEN);
+}
 
 #endif

@@ -152,7 +152,7 @@ int mappages(pagetable_t pagetable, uint64 va, uint64 size, uint64 pa, int perm)
 }
 
 // Drops the user page that pte maps (it is freed unless others map it).
-static void drop_user_page(pte_t pte) {
+static inline void drop_user_page(pte_t pte) {
   cow_ahead_forget(pte);  // COW-LAB BEYOND: copy-ahead counts a copy nobody wrote
   kfree((void *)PTE2PA(pte));
 }
