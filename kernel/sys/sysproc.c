@@ -3,6 +3,7 @@
 // user sees in a0; -1 (as uint64) on error.
 #include "types.h"
 #include "cowstat.h"
+#include "cov/cov.h"
 #include "lib/spinlock.h"
 #include "mm/kalloc.h"
 #include "mm/usercopy.h"
@@ -124,4 +125,10 @@ uint64 sys_forkorder(void) {
   int order;
   argint(0, &order);
   return fork_order(order);
+}
+
+// int covblocks(void): how many of the kernel's basic blocks have run since
+// boot, in the coverage kernel (cov/cov.h); -1 in any other kernel.
+uint64 sys_covblocks(void) {
+  return cov_blocks();
 }
