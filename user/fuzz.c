@@ -33,15 +33,15 @@
 // exec a real program; sleep long.  Workers start with no open files.
 //
 // Guidance: on the coverage kernel (kernel/kernel-cov, where the covblocks
-// system call counts the kernel's basic blocks that have run) a worker
-// makes its calls in sequences of SEQ_CALLS.  A call is its number and a
-// seed for its arguments.  A sequence after which the count grew is kept in
-// the corpus, the file CORPUS that the run's workers share, and most new
-// sequences are mutants of kept ones: a call with new arguments, a call
-// replaced or inserted, the tail of another kept sequence.  The count is
-// the whole kernel's, so a sequence may be kept for a block another process
-// reached meanwhile.  On any other kernel (covblocks returns -1), or given
-// "random", workers make independent random calls, as before guidance.
+// system call counts the kernel's basic blocks that ran for the first time
+// while the caller ran) a worker makes its calls in sequences of
+// SEQ_CALLS.  A call is its number and a seed for its arguments.  A
+// sequence after which the worker's count grew is kept in the corpus, the
+// file CORPUS that the run's workers share, and half the new sequences are
+// mutants of kept ones: a call with new arguments, a call replaced,
+// inserted or repeated, the tail of another kept sequence.  On any other kernel
+// (covblocks returns -1), or given "random", workers make independent
+// random calls, as before guidance.
 //
 // Reproducing: without guidance each worker's calls follow from SEED and
 // the worker's number alone, so a run with the same seed makes the same
@@ -78,7 +78,7 @@
 #define BAD_CALL             0   // pick_call()'s number for a call with a bad number
 #define SEQ_CALLS            8   // calls in a guided sequence
 #define CORPUS_MAX           64  // sequences kept; then a new one replaces one at random
-#define FRESH_ODDS           4   // one guided sequence in this many is all new calls
+#define FRESH_ODDS           2   // one guided sequence in this many is all new calls
 #define MAX_MUTATIONS        3   // changes made to a kept sequence to get a new one
 #define CORPUS               "/" FUZZDIR "/corpus"  // a name safe_path() never makes
 
@@ -485,15 +485,19 @@ static void fresh_call(struct call *c) {
   c->args = next_random() | 1;  // xorshift needs a state that is not 0
 }
 
-// Changes s in one of four ways at a random call.
+// Changes s in one of five ways at a random call.
 static void mutate_once(struct sequence *s) {
   int i = below(SEQ_CALLS), rest = SEQ_CALLS - i;
-  switch (below(4)) {
+  switch (below(5)) {
   case 0: s->calls[i].args = next_random() | 1; break;  // same call, new arguments
   case 1: fresh_call(&s->calls[i]); break;
   case 2:  // the tail of another kept sequence
     memmove(&s->calls[i], &corpus[below(corpus_size)].calls[i],
             rest * sizeof(struct call));
+    break;
+  case 3:  // the call again in place of those after it (a file grows, a table fills)
+    for (int j = i + 1; j < SEQ_CALLS; j++)
+      s->calls[j] = s->calls[i];
     break;
   default:  // a new call before calls[i]; the last one drops out
     memmove(&s->calls[i + 1], &s->calls[i], (rest - 1) * sizeof(struct call));
@@ -502,7 +506,7 @@ static void mutate_once(struct sequence *s) {
   }
 }
 
-// The next sequence to run: mostly a mutant of a kept one, once any is kept.
+// The next sequence to run: often a mutant of a kept one, once any is kept.
 static void next_sequence(struct sequence *s) {
   s->mutant = corpus_size > 0 && below(FRESH_ODDS) != 0;
   if (!s->mutant) {
@@ -525,20 +529,19 @@ static void replay(struct call *c, int *left) {
   rng = own;
 }
 
-// Spends the budget in sequences, keeping those after which the kernel
-// had run blocks it never had before.
+// Spends the budget in sequences, keeping those during which the kernel
+// ran blocks for the first time.  A child forked in a sequence has a count
+// of its own, so only the process that started a sequence judges it.
 static void guided_calls(int budget) {
   struct sequence s;
   close(load_corpus(O_RDONLY));
-  int reached = covblocks();
   for (int left = budget; left > 0;) {
+    int pid = getpid(), reached = covblocks();
     next_sequence(&s);
     for (int i = 0; i < SEQ_CALLS && left > 0; i++, left--)
       replay(&s.calls[i], &left);
-    int now = covblocks();
-    if (now > reached)
+    if (getpid() == pid && covblocks() > reached)
       keep(&s);
-    reached = now;
   }
 }
 
@@ -713,9 +716,9 @@ static void forget(int *workers, int pid) {
       workers[i] = 0;
 }
 
-// What guidance did: the corpus left in CORPUS, and the blocks run.
+// What guidance did: the corpus left in CORPUS.
 struct guidance {
-  int kept, mutants, blocks;
+  int kept, mutants;
 };
 
 static void take_guidance(struct guidance *g) {
@@ -724,7 +727,6 @@ static void take_guidance(struct guidance *g) {
   g->mutants = 0;
   for (int i = 0; i < corpus_size; i++)
     g->mutants += corpus[i].mutant == 1;
-  g->blocks = covblocks();
 }
 
 static void run(uint64 seed, int seconds) {
@@ -782,8 +784,7 @@ static void run(uint64 seed, int seconds) {
     fail(seed, "free blocks", before.free_blocks, after.free_blocks);
   printf("fuzz: seed %ld: ok; %ld workers; ", seed, spawned);
   if (guided)
-    printf("guided: %d sequences kept, %d of them mutants, %d kernel blocks run; ",
-           g.kept, g.mutants, g.blocks);
+    printf("guided: %d sequences kept, %d of them mutants; ", g.kept, g.mutants);
   else
     printf("random calls; ");
   printf("free pages %ld/%ld, free inodes %ld/%ld, free blocks %ld/%ld (before/after)\n",

@@ -127,8 +127,9 @@ uint64 sys_forkorder(void) {
   return fork_order(order);
 }
 
-// int covblocks(void): how many of the kernel's basic blocks have run since
-// boot, in the coverage kernel (cov/cov.h); -1 in any other kernel.
+// int covblocks(void): in the coverage kernel, how many of the kernel's
+// basic blocks ran for the first time since boot while the caller ran
+// (cov/cov.h); -1 in any other kernel.
 uint64 sys_covblocks(void) {
-  return cov_blocks();
+  return cov_blocks(myproc() - proc);
 }
