@@ -9,13 +9,19 @@ FORK=shared one (test/shared_tests.py builds it); `make test-full`
 (XV6_TEST_FULL=1) for FULL_FUZZ_SECONDS with CPUS=3 and with CPUS=1.
 The seed is XV6_FUZZ_SEED if set, else a new one each run; it is printed
 with the result, and `fuzz SEED SECONDS` in xv6 makes the same calls again.
+
+On the coverage kernel the fuzzer follows coverage (user/fuzz.c, the
+covblocks system call): one test runs it there for GUIDED_SECONDS, guided
+and then with guidance off, and the two must differ as guidance says.
 """
 
 import os
 import random
 import re
+import subprocess
 
-from harness import Suite, TestSkipped, check, fsck
+from harness import REPO, Suite, TestSkipped, check, fsck, scaled
+import kcov
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 FUZZ_SECONDS = 60
@@ -25,6 +31,9 @@ SEED = int(os.environ.get("XV6_FUZZ_SEED", random.randrange(1, 1 << 31)))
 # The fuzzer's own clock runs on xv6 ticks; QEMU on a loaded host runs slow,
 # and stopping and reaping everything takes up to a minute more.
 TIMEOUT = 3 * SECONDS + 600
+GUIDED_SECONDS = 20
+BUILD_TIMEOUT = 300          # seconds to build the coverage kernel
+GUIDANCE = re.compile(r"guided: (\d+) sequences kept, (\d+) of them mutants")
 
 suite = Suite("fuzz", cpus=(1, 3) if FULL else (3,), boot=False)
 
@@ -52,3 +61,36 @@ def fuzzer_finds_nothing_with_shared_page_tables(m):
         raise TestSkipped("this tree has no kernel/mm/sharedpt.c to build FORK=shared with")
     with shared_tests.shared_kernel(m.cpus, "shared fuzz") as shared:
         return fuzz_leaves_no_leak_and_a_clean_disk(shared)
+
+
+def fuzz_verdict(m, command):
+    """The text after 'fuzz: seed S: ' of command's last line; fails unless ok."""
+    out = m.run(command, timeout=3 * GUIDED_SECONDS + 600)
+    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
+    check(verdict is not None and verdict.group(1).startswith("ok"),
+          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
+          % (command, SEED, verdict.group() if verdict else out[-800:]))
+    return verdict.group(1)
+
+
+@suite.test
+def guided_fuzzer_keeps_and_mutates_sequences_that_reach_new_blocks(m):
+    built = subprocess.run(["make", "-s", kcov.KERNEL], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=scaled(BUILD_TIMEOUT))
+    check(built.returncode == 0, "expected `make %s` to build, got:\n%s"
+          % (kcov.KERNEL, built.stdout[-2000:]))
+    m.kernel = kcov.KERNEL
+    m.boot()
+    guided = fuzz_verdict(m, "fuzz %d %d" % (SEED, GUIDED_SECONDS))
+    unguided = fuzz_verdict(m, "fuzz %d %d random" % (SEED, GUIDED_SECONDS))
+    kept = GUIDANCE.search(guided)
+    check(kept is not None and int(kept.group(1)) > 0 and int(kept.group(2)) > 0,
+          "expected the guided fuzzer on %s to keep sequences that reached new kernel "
+          "blocks, some of them mutants of kept ones; it said: %s" % (kcov.KERNEL, guided))
+    check(GUIDANCE.search(unguided) is None and "random calls" in unguided,
+          "expected `fuzz SEED SECONDS random` to make random calls and keep nothing; "
+          "it said: %s" % unguided)
+    summary = m.audit()
+    return "seed %d, %d s each: guided %s; unguided %s; %s" % (
+        SEED, GUIDED_SECONDS, kept.group(), "random calls", summary)

@@ -39,9 +39,9 @@
 // sequence after which the worker's count grew is kept in the corpus, the
 // file CORPUS that the run's workers share, and half the new sequences are
 // mutants of kept ones: a call with new arguments, a call replaced,
-// inserted or repeated, the tail of another kept sequence.  On any other kernel
-// (covblocks returns -1), or given "random", workers make independent
-// random calls, as before guidance.
+// inserted or repeated, the tail of another kept sequence.  On any other
+// kernel (covblocks returns -1), or given "random", workers make
+// independent random calls, as before guidance.
 //
 // Reproducing: without guidance each worker's calls follow from SEED and
 // the worker's number alone, so a run with the same seed makes the same
@@ -459,8 +459,9 @@ static int load_corpus(int flags) {
 
 // Adds s to the corpus, in the worker's copy and in CORPUS; once CORPUS_MAX
 // are kept, in place of one at random.  Two workers keeping at once may
-// take one slot, and one sequence is then lost; a worker killed halfway
-// leaves a garbled one, which still makes calls (make_call() checks num).
+// take one slot, and one sequence is then lost; a write cut short (the
+// disk full) garbles the ones after it, which still make calls
+// (make_call() checks num).
 static void keep(struct sequence *s) {
   int fd = load_corpus(O_CREATE | O_RDWR);
   int slot = corpus_size < CORPUS_MAX ? corpus_size : below(CORPUS_MAX);
