@@ -92,5 +92,5 @@ def guided_fuzzer_keeps_and_mutates_sequences_that_reach_new_blocks(m):
           "expected `fuzz SEED SECONDS random` to make random calls and keep nothing; "
           "it said: %s" % unguided)
     summary = m.audit()
-    return "seed %d, %d s each: guided %s; unguided %s; %s" % (
-        SEED, GUIDED_SECONDS, kept.group(), "random calls", summary)
+    return "seed %d, %d s each: %s; unguided: random calls; %s" % (
+        SEED, GUIDED_SECONDS, kept.group(), summary)

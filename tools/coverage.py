@@ -213,9 +213,10 @@ def fuzz_compare(seed, seconds, command):
     write_section("fuzz-compare", generated(command) +
                   "Both fuzzers ran at the same time, each in its own QEMU booting the\n"
                   "coverage kernel with CPUS=%d, on one host (%s, %d cores, shared with\n"
-                  "other work); same seed,\n"
-                  "same %d seconds of xv6 ticks, same workers and budget per worker.\n"
-                  "Lines and blocks are counted as above, from boot to the end of the run.\n\n"
+                  "other work): the same seed, the same %d seconds of xv6 ticks, the same\n"
+                  "workers at a time and calls per worker (user/fuzz.c).  Lines and blocks\n"
+                  "are counted as above, from boot to the end of the run; the verdict is\n"
+                  "the end of fuzz's last line (workers: how many it started).\n\n"
                   "%s\n" % (FUZZ_CPUS, host_cpu(), os.cpu_count(), seconds,
                              table(COMPARE_HEADER, rows_)))
     print(table(COMPARE_HEADER, rows_))
