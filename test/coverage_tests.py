@@ -13,15 +13,13 @@ holds that list to the sources and the reasons file.
 """
 
 import os
-import subprocess
 
 from csource import function_lines
-from harness import REPO, Suite, check, scaled
+from harness import REPO, Suite, check
 import kcov
 
 suite = Suite("coverage", cpus=(3,), boot=False)
 
-BUILD_TIMEOUT = 300          # seconds to build the coverage kernel
 WORKLOAD = "cowtest simple"  # forks, then writes
 RAN = ("kernel/mm/vm.c", "uvmcopy")
 NEVER_RAN = "kernel/sys/audit.c"
@@ -31,11 +29,7 @@ SHOWN = 8                    # problems of each kind a failure message quotes
 
 @suite.test
 def coverage_kernel_records_the_blocks_that_ran(m):
-    built = subprocess.run(["make", "-s", kcov.KERNEL], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, universal_newlines=True,
-                           timeout=scaled(BUILD_TIMEOUT))
-    check(built.returncode == 0, "expected `make %s` to build, got:\n%s"
-          % (kcov.KERNEL, built.stdout[-2000:]))
+    kcov.build()
     coverage = kcov.measure(lambda machine: machine.run(WORKLOAD), cpus=m.cpus)
     path, function = RAN
     with open(os.path.join(REPO, path)) as f:

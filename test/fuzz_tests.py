@@ -18,9 +18,8 @@ and then with guidance off, and the two must differ as guidance says.
 import os
 import random
 import re
-import subprocess
 
-from harness import REPO, Suite, TestSkipped, check, fsck, scaled
+from harness import Suite, TestSkipped, check, fsck
 import kcov
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
@@ -28,30 +27,39 @@ FUZZ_SECONDS = 60
 FULL_FUZZ_SECONDS = 30 * 60
 SECONDS = int(os.environ.get("XV6_FUZZ_SECONDS", FULL_FUZZ_SECONDS if FULL else FUZZ_SECONDS))
 SEED = int(os.environ.get("XV6_FUZZ_SEED", random.randrange(1, 1 << 31)))
-# The fuzzer's own clock runs on xv6 ticks; QEMU on a loaded host runs slow,
-# and stopping and reaping everything takes up to a minute more.
-TIMEOUT = 3 * SECONDS + 600
 GUIDED_SECONDS = 20
-BUILD_TIMEOUT = 300          # seconds to build the coverage kernel
 GUIDANCE = re.compile(r"guided: (\d+) sequences kept, (\d+) of them mutants")
 
 suite = Suite("fuzz", cpus=(1, 3) if FULL else (3,), boot=False)
+
+
+def timeout(seconds):
+    """Seconds to wait for `fuzz SEED seconds`: the fuzzer's own clock runs on
+    xv6 ticks, QEMU on a loaded host runs slow, and stopping and reaping
+    everything takes up to a minute more."""
+    return 3 * seconds + 600
+
+
+def fuzz_verdict(m, command, seconds):
+    """The text after 'fuzz: seed S: ' of command's last line; fails unless ok."""
+    out = m.run(command, timeout=timeout(seconds))
+    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
+    check(verdict is not None and verdict.group(1).startswith("ok"),
+          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
+          % (command, SEED, verdict.group() if verdict else out[-800:]))
+    return verdict.group(1)
 
 
 @suite.test
 def fuzz_leaves_no_leak_and_a_clean_disk(m):
     m.boot()
     command = "fuzz %d %d" % (SEED, SECONDS)
-    out = m.run(command, timeout=TIMEOUT)
-    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
-    check(verdict is not None and verdict.group(1).startswith("ok"),
-          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
-          % (command, SEED, verdict.group() if verdict else out[-800:]))
+    verdict = fuzz_verdict(m, command, SECONDS)
     summary = m.audit()
     m.kill()
     clean, report = fsck(m.fs_image)
     check(clean, "expected fsck to find the disk clean after `%s`, got:\n%s" % (command, report))
-    return "seed %d, %d s: %s; %s" % (SEED, SECONDS, verdict.group(1), summary)
+    return "seed %d, %d s: %s; %s" % (SEED, SECONDS, verdict, summary)
 
 
 @suite.test
@@ -63,27 +71,13 @@ def fuzzer_finds_nothing_with_shared_page_tables(m):
         return fuzz_leaves_no_leak_and_a_clean_disk(shared)
 
 
-def fuzz_verdict(m, command):
-    """The text after 'fuzz: seed S: ' of command's last line; fails unless ok."""
-    out = m.run(command, timeout=3 * GUIDED_SECONDS + 600)
-    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
-    check(verdict is not None and verdict.group(1).startswith("ok"),
-          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
-          % (command, SEED, verdict.group() if verdict else out[-800:]))
-    return verdict.group(1)
-
-
 @suite.test
 def guided_fuzzer_keeps_and_mutates_sequences_that_reach_new_blocks(m):
-    built = subprocess.run(["make", "-s", kcov.KERNEL], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, universal_newlines=True,
-                           timeout=scaled(BUILD_TIMEOUT))
-    check(built.returncode == 0, "expected `make %s` to build, got:\n%s"
-          % (kcov.KERNEL, built.stdout[-2000:]))
+    kcov.build()
     m.kernel = kcov.KERNEL
     m.boot()
-    guided = fuzz_verdict(m, "fuzz %d %d" % (SEED, GUIDED_SECONDS))
-    unguided = fuzz_verdict(m, "fuzz %d %d random" % (SEED, GUIDED_SECONDS))
+    guided = fuzz_verdict(m, "fuzz %d %d" % (SEED, GUIDED_SECONDS), GUIDED_SECONDS)
+    unguided = fuzz_verdict(m, "fuzz %d %d random" % (SEED, GUIDED_SECONDS), GUIDED_SECONDS)
     kept = GUIDANCE.search(guided)
     check(kept is not None and int(kept.group(1)) > 0 and int(kept.group(2)) > 0,
           "expected the guided fuzzer on %s to keep sequences that reached new kernel "

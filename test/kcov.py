@@ -48,6 +48,7 @@ KERNBASE = 0x80000000
 SLOT_BYTES = 2                 # kernel/cov/cov.c: one bit per 2-byte slot
 MONITOR_TIMEOUT = 10           # seconds for QEMU's monitor to answer
 TOOL_TIMEOUT = 120             # seconds for objdump or addr2line on the kernel
+BUILD_TIMEOUT = 300            # seconds to build the coverage kernel
 # objdump -d -l's lines: a function, a source place, an instruction.
 FUNCTION = re.compile(r"^[0-9a-f]+ <(\S+)>:$")
 PLACE = re.compile(r"^(/\S+|\S+\.[chS]):(\d+)(?: \(discriminator \d+\))?$")
@@ -61,6 +62,15 @@ BITS_SUFFIX = ".bits"          # a file of coverage_bits saved by record_into()
 REASONS = os.path.join(REPO, "tools", "unexecuted.txt")
 LCOV_FILE = re.compile(r"^SF:(.*)$")
 LCOV_LINE = re.compile(r"^DA:(\d+),(\d+)")
+
+
+def build():
+    """Build the coverage kernel (make); fail, quoting make, if it does not build."""
+    built = subprocess.run(["make", "-s", KERNEL], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=scaled(BUILD_TIMEOUT))
+    if built.returncode != 0:
+        raise TestFailure("expected `make %s` to build, got:\n%s" % (KERNEL, built.stdout[-2000:]))
 
 
 def cross_tool(name, arguments):
