@@ -15,7 +15,7 @@ holds that list to the sources and the reasons file.
 import os
 
 from csource import function_lines
-from harness import REPO, Suite, check
+from harness import REPO, Suite, TestSkipped, check
 import kcov
 
 suite = Suite("coverage", cpus=(3,), boot=False)
@@ -50,6 +50,9 @@ def quoted(what, items):
 
 @suite.test
 def every_line_make_test_leaves_unexecuted_has_a_reason(m):
+    if not os.path.exists(DOC):
+        raise TestSkipped("this tree has no %s (a starter: it would quote the solution)"
+                          % os.path.relpath(DOC, REPO))
     with open(DOC) as f:
         listed = kcov.listed_unexecuted(f.read())
     check(listed, "expected %s to list the lines make test leaves unexecuted, found none" % DOC)

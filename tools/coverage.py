@@ -190,7 +190,8 @@ def only_in(one, other):
 
 def fuzz_compare(seed, seconds, command):
     """Run the guided and the random fuzzer at the same time; write the table."""
-    results, folders = {}, {mode: tempfile.mkdtemp(prefix="xv6-fuzzcov-") for mode, _ in FUZZ_MODES}
+    results = {}
+    folders = {mode: tempfile.mkdtemp(prefix="xv6-fuzzcov-") for mode, _ in FUZZ_MODES}
     runs = [threading.Thread(target=fuzz_run, args=(mode, argument, seed, seconds,
                                                      folders[mode], results))
             for mode, argument in FUZZ_MODES]

@@ -112,16 +112,17 @@ README_TEMPLATE = "tools/README.in"   # README with its markers (see the top)
 # Left out of every student's tree: the starter's own tools and checks, the
 # tools for grading many submissions, the mutation tests (tools/mutate.py
 # holds solution lines), time.txt (students write their own), the
-# project's own CI workflow and its yamllint rules, and the kernel's work
-# beyond the lab: fault-around reuse and shared page-table
-# pages (the challenge, docs/lab-cow-challenge.md, asks students to write
-# the latter).  A path ending in / stands for everything under it.  tools/perf.py stays: the
-# bench suite reads forkbench's output with it.
+# project's own CI workflow and its yamllint rules, the kernel's work
+# beyond the lab: fault-around reuse and shared page-table pages (the
+# challenge, docs/lab-cow-challenge.md, asks students to write the
+# latter), and docs/coverage.md (it quotes the solved kernel's lines).  A
+# path ending in / stands for everything under it.  tools/perf.py stays:
+# the bench suite reads forkbench's output with it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "test/sandbox.py",
                    "test/unpack_tests.py", "test/hostile_tests.py", "test/canaries.py",
                    "test/hostile_probe.py", "tools/handout.py",
-                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md",
+                   "tools/mutate.py", "docs/mutation.md", "docs/grading.md", "docs/coverage.md",
                    "tools/mistakes.py", "test/mistakes_tests.py", "test/structure_tests.py",
                    "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/sharedpt.c",
                    "tools/README.in", "test/solution_from_guided_steps.txt",
