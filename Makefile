@@ -146,7 +146,8 @@ endif
 
 # Sorted, so the link order does not depend on the file system.
 RACE_SRCS := $(sort $(wildcard kernel/race/*.c))
-COV_SRCS := $(sort $(wildcard kernel/cov/*.c))
+COV_SRCS := $(wildcard kernel/cov/cov.c)
+NOCOV_SRCS := $(wildcard kernel/cov/nocov.c)
 KSRCS := $(sort $(filter-out $(LEAF_TABLES_pages) $(LEAF_TABLES_shared) $(RACE_SRCS) $(COV_SRCS),$(wildcard kernel/*/*.c kernel/*/*.S)) $(LEAF_TABLES))
 KOBJS := $(addsuffix .o,$(basename $(KSRCS)))
 
@@ -161,9 +162,9 @@ RACE_KOBJS := $(filter-out $(RACE_WATCHED:.c=.o),$(KOBJS)) $(RACE_WATCHED:.c=.ra
 # The coverage kernel, kernel/kernel-cov, is the kernel with every C file
 # compiled with -fsanitize-coverage=trace-pc and kernel/cov/ linked in: it
 # records which instructions ran, for `make coverage` (tools/coverage.py).
-# Only that target builds it.
-COV_KOBJS := $(patsubst %.c,%.cov.o,$(filter %.c,$(KSRCS))) $(filter-out %.c,$(KSRCS:.S=.o)) \
-             $(COV_SRCS:.c=.o)
+# Only that target builds it; every other kernel links kernel/cov/nocov.c.
+COV_KOBJS := $(patsubst %.c,%.cov.o,$(filter %.c,$(filter-out $(NOCOV_SRCS),$(KSRCS)))) \
+             $(filter-out %.c,$(KSRCS:.S=.o)) $(COV_SRCS:.c=.o)
 
 ULIB_SRCS := $(sort $(wildcard user/lib/*.c) $(filter-out user/lib/usys.S,$(wildcard user/lib/*.S)))
 ULIB_OBJS := $(addsuffix .o,$(basename $(ULIB_SRCS))) user/lib/usys.o

@@ -32,5 +32,6 @@
 #define SYS_pageinfo  24
 #define SYS_vfork     25
 #define SYS_forkorder 26
+#define SYS_covblocks 27
 
 #endif

@@ -10,6 +10,10 @@ FORK=shared one (test/sharedkernel.py builds it); `make test-full`
 platform run (tools/platform-test.py) for PLATFORM_FUZZ_SECONDS.
 The seed is XV6_FUZZ_SEED if set, else a new one each run; it is printed
 with the result, and `fuzz SEED SECONDS` in xv6 makes the same calls again.
+
+On the coverage kernel the fuzzer follows coverage (user/fuzz.c, the
+covblocks system call): one test runs it there for GUIDED_SECONDS, guided
+and then with guidance off, and the two must differ as guidance says.
 """
 
 import os
@@ -19,6 +23,7 @@ import re
 import harness
 import sharedkernel
 from harness import Suite, TestSkipped, check, fsck
+import kcov
 
 FULL = os.environ.get("XV6_TEST_FULL") == "1"
 FUZZ_SECONDS = 60
@@ -30,27 +35,39 @@ DEFAULT_SECONDS = (FULL_FUZZ_SECONDS if FULL else
                    PLATFORM_FUZZ_SECONDS if harness.PLATFORM_RUN else FUZZ_SECONDS)
 SECONDS = int(os.environ.get("XV6_FUZZ_SECONDS", DEFAULT_SECONDS))
 SEED = int(os.environ.get("XV6_FUZZ_SEED", random.randrange(1, 1 << 31)))
-# The fuzzer's own clock runs on xv6 ticks; QEMU on a loaded host runs slow,
-# and stopping and reaping everything takes up to a minute more.
-TIMEOUT = 3 * SECONDS + 600
+GUIDED_SECONDS = 20
+GUIDANCE = re.compile(r"guided: (\d+) sequences kept, (\d+) of them mutants")
 
 suite = Suite("fuzz", cpus=(1, 3) if FULL else (3,), boot=False)
+
+
+def timeout(seconds):
+    """Seconds to wait for `fuzz SEED seconds`: the fuzzer's own clock runs on
+    xv6 ticks, QEMU on a loaded host runs slow, and stopping and reaping
+    everything takes up to a minute more."""
+    return 3 * seconds + 600
+
+
+def fuzz_verdict(m, command, seconds):
+    """The text after 'fuzz: seed S: ' of command's last line; fails unless ok."""
+    out = m.run(command, timeout=timeout(seconds))
+    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
+    check(verdict is not None and verdict.group(1).startswith("ok"),
+          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
+          % (command, SEED, verdict.group() if verdict else out[-800:]))
+    return verdict.group(1)
 
 
 @suite.test
 def fuzz_leaves_no_leak_and_a_clean_disk(m):
     m.boot()
     command = "fuzz %d %d" % (SEED, SECONDS)
-    out = m.run(command, timeout=TIMEOUT)
-    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
-    check(verdict is not None and verdict.group(1).startswith("ok"),
-          "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
-          % (command, SEED, verdict.group() if verdict else out[-800:]))
+    verdict = fuzz_verdict(m, command, SECONDS)
     summary = m.audit()
     m.kill()
     clean, report = fsck(m.fs_image)
     check(clean, "expected fsck to find the disk clean after `%s`, got:\n%s" % (command, report))
-    return "seed %d, %d s: %s; %s" % (SEED, SECONDS, verdict.group(1), summary)
+    return "seed %d, %d s: %s; %s" % (SEED, SECONDS, verdict, summary)
 
 
 @suite.test
@@ -59,3 +76,22 @@ def fuzzer_finds_nothing_with_shared_page_tables(m):
         raise TestSkipped("this tree has no kernel/mm/sharedpt.c to build FORK=shared with")
     with sharedkernel.shared_kernel(m.cpus, "shared fuzz") as shared:
         return fuzz_leaves_no_leak_and_a_clean_disk(shared)
+
+
+@suite.test
+def guided_fuzzer_keeps_and_mutates_sequences_that_reach_new_blocks(m):
+    kcov.build()
+    m.kernel = kcov.KERNEL
+    m.boot()
+    guided = fuzz_verdict(m, "fuzz %d %d" % (SEED, GUIDED_SECONDS), GUIDED_SECONDS)
+    unguided = fuzz_verdict(m, "fuzz %d %d random" % (SEED, GUIDED_SECONDS), GUIDED_SECONDS)
+    kept = GUIDANCE.search(guided)
+    check(kept is not None and int(kept.group(1)) > 0 and int(kept.group(2)) > 0,
+          "expected the guided fuzzer on %s to keep sequences that reached new kernel "
+          "blocks, some of them mutants of kept ones; it said: %s" % (kcov.KERNEL, guided))
+    check(GUIDANCE.search(unguided) is None and "random calls" in unguided,
+          "expected `fuzz SEED SECONDS random` to make random calls and keep nothing; "
+          "it said: %s" % unguided)
+    summary = m.audit()
+    return "seed %d, %d s each: %s; unguided: random calls; %s" % (
+        SEED, GUIDED_SECONDS, kept.group(), summary)

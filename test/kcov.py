@@ -17,20 +17,28 @@ record_into() makes a Machine boot the coverage kernel and save its bits
 when it is killed; the harness does that for every Machine of the tree
 when XV6_COVERAGE names a folder, so whole suites can be measured.
 coverage_of() ORs the saved bits, and Coverage turns them into per-file
-tables and an lcov tracefile for genhtml.  tools/coverage.py is the
-command-line front end (`make coverage`).
+tables and an lcov tracefile for genhtml (and back: from_lcov()).
+tools/coverage.py is the command-line front end (`make coverage`).
+
+Every line make test leaves unexecuted needs a reason in
+tools/unexecuted.txt (its top says how one is written); explain() pairs
+lines with reasons and says which lines have none and which patterns
+explain nothing.
 """
 
 import collections
+import fnmatch
 import functools
 import os
 import re
 import shutil
 import socket
+import subprocess
 import sys
 import tempfile
 import time
 
+from csource import function_lines
 from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, cross_tool, scaled
 
 KERNEL = COVERAGE_KERNEL
@@ -39,6 +47,7 @@ BITS_SYMBOL = "coverage_bits"
 KERNBASE = 0x80000000
 SLOT_BYTES = 2                 # kernel/cov/cov.c: one bit per 2-byte slot
 MONITOR_TIMEOUT = 10           # seconds for QEMU's monitor to answer
+BUILD_TIMEOUT = 300            # seconds to build the coverage kernel
 # objdump -d -l's lines: a function, a source place, an instruction.
 FUNCTION = re.compile(r"^[0-9a-f]+ <(\S+)>:$")
 PLACE = re.compile(r"^(/\S+|\S+\.[chS]):(\d+)(?: \(discriminator \d+\))?$")
@@ -49,6 +58,18 @@ BRANCHES = frozenset("beq bne blt bge bltu bgeu beqz bnez blez bgez bltz bgtz bg
                      "bleu j jr ret mret sret".split())
 JALR_BYTES = 4
 BITS_SUFFIX = ".bits"          # a file of coverage_bits saved by record_into()
+REASONS = os.path.join(REPO, "tools", "unexecuted.txt")
+LCOV_FILE = re.compile(r"^SF:(.*)$")
+LCOV_LINE = re.compile(r"^DA:(\d+),(\d+)")
+
+
+def build():
+    """Build the coverage kernel (make); fail, quoting make, if it does not build."""
+    built = subprocess.run(["make", "-s", KERNEL], cwd=REPO, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True,
+                           timeout=scaled(BUILD_TIMEOUT))
+    if built.returncode != 0:
+        raise TestFailure("expected `make %s` to build, got:\n%s" % (KERNEL, built.stdout[-2000:]))
 
 
 def functions(kernel=KERNEL):
@@ -171,6 +192,23 @@ class Coverage:
         for (path, number), sites in sites_by_line.items():
             self.lines[path][number] = any(site_ran(bits, site) for site in sites)
 
+    @classmethod
+    def from_lcov(cls, text):
+        """The Coverage an lcov tracefile (lcov()'s) records."""
+        coverage, path = cls({}, b""), None
+        for line in text.splitlines():
+            source, counted = LCOV_FILE.match(line), LCOV_LINE.match(line)
+            if source:
+                path = os.path.relpath(source.group(1), REPO)
+            elif counted and path:
+                coverage.lines[path][int(counted.group(1))] = counted.group(2) != "0"
+        return coverage
+
+    def unexecuted(self):
+        """[(file, line)] of the instrumented lines that did not run, in order."""
+        return sorted((path, number) for path, lines in self.lines.items()
+                      for number, ran in lines.items() if not ran)
+
     def totals(self, path=None):
         """(executed lines, instrumented lines) of one file, or of them all."""
         files = [path] if path else list(self.lines)
@@ -260,3 +298,100 @@ def measure(workload, cpus=3):
             machine.boot()
             workload(machine)
         return coverage_of(folder)
+
+
+def read_reasons(path=REASONS):
+    """[(reason, file pattern, function or '*', text or '')] in the file's order."""
+    found, reason = [], None
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            line = line.rstrip("\n")
+            if line.startswith("=="):
+                reason = line[2:].strip()
+            elif line.strip() and not line.startswith("#"):
+                fields = line.split(None, 2)
+                if reason is None or len(fields) < 2:
+                    raise TestFailure("%s:%d: expected '== REASON' and then 'FILE FUNCTION "
+                                      "[TEXT]' lines, got %r" % (path, number, line))
+                found.append((reason, fields[0], fields[1], fields[2] if len(fields) > 2 else ""))
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def source_lines(path):
+    """(the lines of kernel source path, {line number: its function})."""
+    with open(os.path.join(REPO, path)) as f:
+        text = f.read()
+    function_at = {number: name for name, spans in function_lines(text).items()
+                   for first, last in spans for number in range(first, last + 1)}
+    return text.split("\n"), function_at
+
+
+def unexecuted_lines(coverage):
+    """[(file, line, function or '', code)] that coverage shows not executed."""
+    found = []
+    for path, number in coverage.unexecuted():
+        lines, function_at = source_lines(path)
+        found.append((path, number, function_at.get(number, ""), lines[number - 1].strip()))
+    return found
+
+
+def explain(lines, reasons):
+    """Pair unexecuted lines (unexecuted_lines()) with reasons (read_reasons()).
+    Returns ({reason: [lines]} in the reasons' order, [lines with no reason],
+    [patterns that explain no line])."""
+    explained = collections.OrderedDict((reason, []) for reason, _, _, _ in reasons)
+    unexplained, used = [], set()
+    for line in lines:
+        path, _, function, code = line
+        match = next((pattern for pattern in reasons
+                      if fnmatch.fnmatch(path, pattern[1]) and pattern[2] in ("*", function)
+                      and pattern[3] in code), None)
+        if match is None:
+            unexplained.append(line)
+        else:
+            explained[match[0]].append(line)
+            used.add(match)
+    return explained, unexplained, [pattern for pattern in reasons if pattern not in used]
+
+
+NO_REASON = "No reason yet: add one to tools/unexecuted.txt, or a test that runs the line"
+LISTED = re.compile(r"^- `([^`:]+):(\d+)`(?: in `(\w+)`)?: `(.*)`$")
+REASON_HEADING = re.compile(r"^\*\*(.*)\*\* \(\d+ lines?\)$")
+
+
+def unexecuted_markdown(explained, unexplained):
+    """The lines explain() sorted, as docs/coverage.md lists them under
+    their reasons (those with none first); listed_unexecuted() reads it."""
+    out = []
+    for reason, lines in [(NO_REASON, unexplained)] + list(explained.items()):
+        if lines:
+            out += ["", "**%s** (%d line%s)" % (reason, len(lines), "s"[len(lines) == 1:]), ""]
+            out += ["- `%s:%d`%s: `%s`" % (path, number, " in `%s`" % function if function
+                                           else "", code)
+                    for path, number, function, code in lines]
+    return "\n".join(out[1:]) + "\n"
+
+
+def listed_unexecuted(markdown):
+    """[((file, line, function, code), reason)] that unexecuted_markdown() listed."""
+    found, reason = [], None
+    for text in markdown.splitlines():
+        heading, listed = REASON_HEADING.match(text), LISTED.match(text)
+        if heading:
+            reason = heading.group(1)
+        elif listed:
+            path, number, function, code = listed.groups()
+            found.append(((path, int(number), function or "", code), reason))
+    return found
+
+
+def still_in_source(line):
+    """Whether the code of an unexecuted line (path, number, function, code)
+    is still a line of that function (or of the file, if none)."""
+    path, _, function, code = line
+    if not os.path.exists(os.path.join(REPO, path)):
+        return False
+    lines, function_at = source_lines(path)
+    return any(text.strip() == code and function_at.get(number, "") == function
+               for number, text in enumerate(lines, 1))

@@ -110,13 +110,15 @@ README_TEMPLATE = "tools/README.in"   # README with its markers (see the top)
 # project's own CI workflow and its yamllint rules, and the kernel's work
 # beyond the lab: fault-around reuse, copy-ahead and shared page-table
 # pages (the challenge, docs/lab-cow-challenge.md, asks students to write
-# the latter).  A path ending in / stands for everything under it.  tools/perf.py stays: a
-# student can measure their fork with it.
+# the latter), and docs/coverage.md (it quotes the solved kernel's lines).
+# A path ending in / stands for everything under it.  tools/perf.py stays:
+# a student can measure their fork with it.
 INSTRUCTOR_ONLY = ("test/handout_tests.py", "test/gradescale_tests.py", "time.txt",
                    "tools/gradescope/", "tools/grade-batch.py", "test/sandbox.py",
                    "test/unpack_tests.py", "test/hostile_tests.py", "test/canaries.py",
                    "test/hostile_probe.py", "tools/handout.py", "test/starter.py",
                    "tools/mutate.py", "test/mutations.py", "docs/mutation.md", "docs/grading.md",
+                   "docs/coverage.md",
                    "tools/mistakes.py", "test/gradedmistakes.py", "test/mistakes_tests.py",
                    "test/structure_tests.py", "test/batch.py", "test/archives.py",
                    "kernel/mm/cowaround.c", "kernel/mm/cowaround.h", "kernel/mm/cowahead.c",

@@ -1,6 +1,7 @@
-// fuzz: random system calls with hostile arguments, under memory pressure.
+// fuzz: random system calls with hostile arguments, under memory pressure,
+// guided by kernel coverage where the kernel counts it.
 //
-//   fuzz SEED SECONDS
+//   fuzz SEED SECONDS [random]
 //
 // The coordinator (the process started from the shell) creates the
 // directory FUZZDIR, takes the kernel's counts (free pages, free inodes,
@@ -31,9 +32,22 @@
 // (workers have no descriptor for it and make no device with its major);
 // exec a real program; sleep long.  Workers start with no open files.
 //
-// Reproducing: each worker's calls follow from SEED and the worker's
-// number alone, so a run with the same seed makes the same calls; only the
-// interleaving of the processes differs.
+// Guidance: on the coverage kernel (kernel/kernel-cov, where the covblocks
+// system call counts the kernel's basic blocks that ran for the first time
+// while the caller ran) a worker makes its calls in sequences of
+// SEQ_CALLS.  A call is its number and a seed for its arguments.  A
+// sequence after which the worker's count grew is kept in the corpus, the
+// file CORPUS that the run's workers share, and half the new sequences are
+// mutants of kept ones: a call with new arguments, a call replaced,
+// inserted or repeated, the tail of another kept sequence.  On any other
+// kernel (covblocks returns -1), or given "random", workers make
+// independent random calls, as before guidance.
+//
+// Reproducing: without guidance each worker's calls follow from SEED and
+// the worker's number alone, so a run with the same seed makes the same
+// calls; only the interleaving of the processes differs.  With guidance
+// the same holds until the first sequence is kept; after that the calls
+// also depend on what the corpus holds, which depends on the interleaving.
 #include "kernel/types.h"
 #include "kernel/param.h"
 #include "kernel/fcntl.h"
@@ -61,6 +75,12 @@
 #define CONSOLE_MAJOR        1
 #define SBRK_FAILED          ((char *)-1)
 #define SCRATCH              (4 * PGSIZE)
+#define BAD_CALL             0   // pick_call()'s number for a call with a bad number
+#define SEQ_CALLS            8   // calls in a guided sequence
+#define CORPUS_MAX           64  // sequences kept; then a new one replaces one at random
+#define FRESH_ODDS           2   // one guided sequence in this many is all new calls
+#define MAX_MUTATIONS        3   // changes made to a kept sequence to get a new one
+#define CORPUS               "/" FUZZDIR "/corpus"  // a name safe_path() never makes
 
 // A valid buffer, so that some calls succeed.  It is the first thing on
 // the heap: a call that writes past its end hits heap pages or nothing,
@@ -72,6 +92,7 @@ static int coordinator;        // pid of the coordinator
 static int depth;              // directories below FUZZDIR of the cwd
 static char *heap_base;        // sbrk(0) when the worker started
 static int known_fds[NOFILE];  // descriptors calls have returned (maybe closed since)
+static int guided;             // whether workers follow coverage (see the top)
 
 // --- Randomness ------------------------------------------------------------
 
@@ -303,18 +324,26 @@ static int writes(int flags) {
   return (flags & (O_WRONLY | O_RDWR | O_CREATE | O_TRUNC)) != 0;
 }
 
-// Makes one random call; `left` is the budget, halved for a forked child.
-static void one_call(int *left) {
+// The number of a random call: a system call's, or BAD_CALL.
+static int pick_call(void) {
+  if (below(INVALID_SYSCALL_ODDS) == 0)
+    return BAD_CALL;
+  return 1 + below(LAST_SYSCALL);
+}
+
+// Makes call num with random arguments; `left` is the budget, halved for a
+// forked child.  A num that is neither BAD_CALL nor a system call's (a
+// guided sequence may be garbled: see keep()) does nothing.
+static void make_call(int num, int *left) {
   char path[MAXPATH + 32], path2[MAXPATH + 32];
   uint64 argv[MAXARG + 4];
   int d, d2;
 
-  if (below(INVALID_SYSCALL_ODDS) == 0) {
+  if (num == BAD_CALL) {
     uint64 bad[] = { 0, LAST_SYSCALL + 1, 99, -1, 0x100000000UL + SYS_getpid };
     raw_syscall(bad[below(5)], any_address(), any_length(), any_address());
     return;
   }
-  int num = 1 + below(LAST_SYSCALL);
   switch (num) {
   case SYS_fork: {
     int pid = fork();
@@ -399,6 +428,126 @@ static void one_call(int *left) {
   }
 }
 
+// --- Guidance ----------------------------------------------------------------
+
+// A call of a guided sequence: which, and the seed of its arguments.
+struct call {
+  uint64 num;
+  uint64 args;
+};
+
+struct sequence {
+  struct call calls[SEQ_CALLS];
+  uint64 mutant;  // 1 if made by mutating a kept sequence
+};
+
+// The worker's copy of the corpus, refreshed from CORPUS at each keep().
+static struct sequence corpus[CORPUS_MAX];
+static int corpus_size;
+
+// Opens CORPUS with flags and reads the corpus from it; returns the
+// descriptor (at the end of what was read), or -1 (the copy unchanged).
+static int load_corpus(int flags) {
+  int fd = open(CORPUS, flags);
+  if (fd < 0)
+    return -1;
+  int n = read(fd, corpus, sizeof(corpus));
+  if (n > 0)
+    corpus_size = n / sizeof(struct sequence);
+  return fd;
+}
+
+// Adds s to the corpus, in the worker's copy and in CORPUS; once CORPUS_MAX
+// are kept, in place of one at random.  Two workers keeping at once may
+// take one slot, and one sequence is then lost; a write cut short (the
+// disk full) garbles the ones after it, which still make calls
+// (make_call() checks num).
+static void keep(struct sequence *s) {
+  int fd = load_corpus(O_CREATE | O_RDWR);
+  int slot = corpus_size < CORPUS_MAX ? corpus_size : below(CORPUS_MAX);
+  if (fd >= 0 && slot < corpus_size) {  // full: reopen, and read up to the slot
+    close(fd);
+    fd = open(CORPUS, O_RDWR);
+    if (fd >= 0 && read(fd, corpus, slot * sizeof(*s)) != (int)(slot * sizeof(*s))) {
+      close(fd);
+      fd = -1;
+    }
+  }
+  if (fd >= 0 && write(fd, s, sizeof(*s)) == sizeof(*s)) {
+    corpus[slot] = *s;
+    if (slot == corpus_size)
+      corpus_size++;
+  }
+  close(fd);
+}
+
+static void fresh_call(struct call *c) {
+  c->num = pick_call();
+  c->args = next_random() | 1;  // xorshift needs a state that is not 0
+}
+
+// Changes s in one of five ways at a random call.
+static void mutate_once(struct sequence *s) {
+  int i = below(SEQ_CALLS), rest = SEQ_CALLS - i;
+  switch (below(5)) {
+  case 0: s->calls[i].args = next_random() | 1; break;  // same call, new arguments
+  case 1: fresh_call(&s->calls[i]); break;
+  case 2:  // the tail of another kept sequence
+    memmove(&s->calls[i], &corpus[below(corpus_size)].calls[i],
+            rest * sizeof(struct call));
+    break;
+  case 3:  // the call again in place of those after it (a file grows, a table fills)
+    for (int j = i + 1; j < SEQ_CALLS; j++)
+      s->calls[j] = s->calls[i];
+    break;
+  default:  // a new call before calls[i]; the last one drops out
+    memmove(&s->calls[i + 1], &s->calls[i], (rest - 1) * sizeof(struct call));
+    fresh_call(&s->calls[i]);
+    break;
+  }
+}
+
+// The next sequence to run: often a mutant of a kept one, once any is kept.
+static void next_sequence(struct sequence *s) {
+  s->mutant = corpus_size > 0 && below(FRESH_ODDS) != 0;
+  if (!s->mutant) {
+    for (int i = 0; i < SEQ_CALLS; i++)
+      fresh_call(&s->calls[i]);
+    return;
+  }
+  *s = corpus[below(corpus_size)];
+  s->mutant = 1;
+  for (int n = 1 + below(MAX_MUTATIONS); n > 0; n--)
+    mutate_once(s);
+}
+
+// Makes call c, its arguments drawn from its own seed; the worker's random
+// stream goes on as if it had not been used.
+static void replay(struct call *c, int *left) {
+  uint64 own = rng;
+  rng = c->args;
+  make_call(c->num, left);
+  rng = own;
+}
+
+// Spends the budget in sequences, keeping those during which the kernel
+// ran blocks for the first time.  A child forked in a sequence has a count
+// of its own, so only the process that started a sequence judges it.
+static void guided_calls(int budget) {
+  struct sequence s;
+  close(load_corpus(O_RDONLY));
+  for (int left = budget; left > 0;) {
+    int pid = getpid(), reached = covblocks();
+    next_sequence(&s);
+    for (int i = 0; i < SEQ_CALLS && left > 0; i++, left--)
+      replay(&s.calls[i], &left);
+    if (getpid() == pid && covblocks() > reached)
+      keep(&s);
+  }
+}
+
+// --- The workers ---------------------------------------------------------------
+
 static void worker(uint64 seed, uint64 number, int budget) {
   seed_random(seed, number);
   scratch = sbrk(SCRATCH);
@@ -408,8 +557,11 @@ static void worker(uint64 seed, uint64 number, int budget) {
   if (chdir("/" FUZZDIR) < 0)
     exit(1);
   depth = 0;
-  for (int left = budget; left > 0; left--)
-    one_call(&left);
+  if (guided)
+    guided_calls(budget);
+  else
+    for (int left = budget; left > 0; left--)
+      make_call(pick_call(), &left);
   exit(0);
 }
 
@@ -459,7 +611,7 @@ static char *decimal(char *buf, uint64 v) {
 static int spawn_worker(uint64 seed, uint64 number) {
   char s[24], n[24], b[24], c[24];
   char *argv[] = { "/fuzz",
-                   "-w",
+                   guided ? "-g" : "-w",
                    decimal(s, seed),
                    decimal(n, number),
                    decimal(b, BUDGET),
@@ -565,15 +717,30 @@ static void forget(int *workers, int pid) {
       workers[i] = 0;
 }
 
+// What guidance did: the corpus left in CORPUS.
+struct guidance {
+  int kept, mutants;
+};
+
+static void take_guidance(struct guidance *g) {
+  close(load_corpus(O_RDONLY));
+  g->kept = corpus_size;
+  g->mutants = 0;
+  for (int i = 0; i < corpus_size; i++)
+    g->mutants += corpus[i].mutant == 1;
+}
+
 static void run(uint64 seed, int seconds) {
   struct auditstat before, after;
+  struct guidance g;
   int workers[NWORKERS] = { 0 };
   int round_pid[MAX_AGE] = { 0 };  // the newest pid at the end of each recent round
   uint64 spawned = 0;
   char ticks[24];
   char *memhog[] = { "/memhog", decimal(ticks, HOG_TICKS), 0 };
 
-  printf("fuzz: seed %ld, %d seconds, %d workers\n", seed, seconds, NWORKERS);
+  printf("fuzz: seed %ld, %d seconds, %d workers, %s\n", seed, seconds, NWORKERS,
+         guided ? "guided by kernel coverage" : "random calls");
   coordinator = getpid();
   struct pids pids = { coordinator, coordinator };
   // A first mkdir may grow / by a block for good; the counts start after.
@@ -607,6 +774,7 @@ static void run(uint64 seed, int seconds) {
 
   if (!stop_everything(&pids, before.free_pages))
     printf("fuzz: processes still alive after %d ticks\n", SETTLE_TICKS);
+  take_guidance(&g);
   remove_tree(FUZZDIR);
   take_audit(seed, &after);
   if (after.free_pages != before.free_pages)
@@ -615,10 +783,14 @@ static void run(uint64 seed, int seconds) {
     fail(seed, "free inodes", before.free_inodes, after.free_inodes);
   if (after.free_blocks != before.free_blocks)
     fail(seed, "free blocks", before.free_blocks, after.free_blocks);
-  printf("fuzz: seed %ld: ok; %ld workers; free pages %ld/%ld, free inodes %ld/%ld, "
-         "free blocks %ld/%ld (before/after)\n",
-         seed, spawned, before.free_pages, after.free_pages, before.free_inodes,
-         after.free_inodes, before.free_blocks, after.free_blocks);
+  printf("fuzz: seed %ld: ok; %ld workers; ", seed, spawned);
+  if (guided)
+    printf("guided: %d sequences kept, %d of them mutants; ", g.kept, g.mutants);
+  else
+    printf("random calls; ");
+  printf("free pages %ld/%ld, free inodes %ld/%ld, free blocks %ld/%ld (before/after)\n",
+         before.free_pages, after.free_pages, before.free_inodes, after.free_inodes,
+         before.free_blocks, after.free_blocks);
 }
 
 static uint64 number(char *s) {
@@ -636,16 +808,18 @@ static void wipe(int argc, char *argv[]) {
 }
 
 int main(int argc, char *argv[]) {
-  if (argc == 6 && strcmp(argv[1], "-w") == 0) {
+  if (argc == 6 && (strcmp(argv[1], "-w") == 0 || strcmp(argv[1], "-g") == 0)) {
     uint64 seed = number(argv[2]), stream = number(argv[3]), budget = number(argv[4]);
     coordinator = number(argv[5]);
+    guided = argv[1][1] == 'g';
     wipe(argc, argv);
     worker(seed, stream, budget);
   }
-  if (argc != 3) {
-    fprintf(2, "usage: fuzz SEED SECONDS\n");
+  if ((argc != 3 && argc != 4) || (argc == 4 && strcmp(argv[3], "random") != 0)) {
+    fprintf(2, "usage: fuzz SEED SECONDS [random]\n");
     exit(2);
   }
+  guided = argc == 3 && covblocks() >= 0;
   run(number(argv[1]), number(argv[2]));
   return 0;
 }

@@ -43,6 +43,7 @@ int audit(int how, struct auditstat *);      // kernel/auditstat.h
 int pageinfo(uint64 va, struct pageinfo *);  // kernel/pageinfo.h
 int vfork(void);
 int forkorder(int order);  // kernel/forkorder.h
+int covblocks(void);
 
 // Strings, memory and small helpers (user/lib/ulib.c).
 int stat(const char *, struct stat *);

@@ -12,6 +12,7 @@
 #include "types.h"
 #include "param.h"
 #include "riscv.h"
+#include "cov/cov.h"
 #include "lib/spinlock.h"
 #include "lib/printf.h"
 #include "lib/cpu.h"
@@ -29,7 +30,9 @@ static int run_one(struct cpu *c) {
     if (p->state == RUNNABLE) {
       p->state = RUNNING;
       c->proc = p;
+      cov_owner(p - proc);  // a no-op but in the coverage kernel
       swtch(&c->context, &p->context);
+      cov_owner(COV_NOBODY);
       c->proc = 0;  // p gave the hart back
       ran = 1;
     }

@@ -20,19 +20,20 @@
 #define MAX_SYSCALL_ARGS 6
 
 static uint64 (*const handlers[])(void) = {
-  [SYS_fork] = sys_fork,     [SYS_exit] = sys_exit,
-  [SYS_wait] = sys_wait,     [SYS_pipe] = sys_pipe,
-  [SYS_read] = sys_read,     [SYS_kill] = sys_kill,
-  [SYS_exec] = sys_exec,     [SYS_fstat] = sys_fstat,
-  [SYS_chdir] = sys_chdir,   [SYS_dup] = sys_dup,
-  [SYS_getpid] = sys_getpid, [SYS_sbrk] = sys_sbrk,
-  [SYS_sleep] = sys_sleep,   [SYS_uptime] = sys_uptime,
-  [SYS_open] = sys_open,     [SYS_write] = sys_write,
-  [SYS_mknod] = sys_mknod,   [SYS_unlink] = sys_unlink,
-  [SYS_link] = sys_link,     [SYS_mkdir] = sys_mkdir,
-  [SYS_close] = sys_close,   [SYS_cowstat] = sys_cowstat,
-  [SYS_audit] = sys_audit,   [SYS_pageinfo] = sys_pageinfo,
-  [SYS_vfork] = sys_vfork,   [SYS_forkorder] = sys_forkorder,
+  [SYS_fork] = sys_fork,           [SYS_exit] = sys_exit,
+  [SYS_wait] = sys_wait,           [SYS_pipe] = sys_pipe,
+  [SYS_read] = sys_read,           [SYS_kill] = sys_kill,
+  [SYS_exec] = sys_exec,           [SYS_fstat] = sys_fstat,
+  [SYS_chdir] = sys_chdir,         [SYS_dup] = sys_dup,
+  [SYS_getpid] = sys_getpid,       [SYS_sbrk] = sys_sbrk,
+  [SYS_sleep] = sys_sleep,         [SYS_uptime] = sys_uptime,
+  [SYS_open] = sys_open,           [SYS_write] = sys_write,
+  [SYS_mknod] = sys_mknod,         [SYS_unlink] = sys_unlink,
+  [SYS_link] = sys_link,           [SYS_mkdir] = sys_mkdir,
+  [SYS_close] = sys_close,         [SYS_cowstat] = sys_cowstat,
+  [SYS_audit] = sys_audit,         [SYS_pageinfo] = sys_pageinfo,
+  [SYS_vfork] = sys_vfork,         [SYS_forkorder] = sys_forkorder,
+  [SYS_covblocks] = sys_covblocks,
 };
 
 void syscall(void) {

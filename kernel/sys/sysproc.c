@@ -3,6 +3,7 @@
 // user sees in a0; -1 (as uint64) on error.
 #include "types.h"
 #include "cowstat.h"
+#include "cov/cov.h"
 #include "lib/spinlock.h"
 #include "mm/kalloc.h"
 #include "mm/usercopy.h"
@@ -124,4 +125,11 @@ uint64 sys_forkorder(void) {
   int order;
   argint(0, &order);
   return fork_order(order);
+}
+
+// int covblocks(void): in the coverage kernel, how many of the kernel's
+// basic blocks ran for the first time since boot while the caller ran
+// (cov/cov.h); -1 in any other kernel.
+uint64 sys_covblocks(void) {
+  return cov_blocks(myproc() - proc);
 }

@@ -16,5 +16,6 @@ uint64 sys_cowstat(void);
 uint64 sys_pageinfo(void);
 uint64 sys_vfork(void);
 uint64 sys_forkorder(void);
+uint64 sys_covblocks(void);
 
 #endif
