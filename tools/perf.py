@@ -590,8 +590,9 @@ def fault_paragraph(results):
     text = ("In the fastest batches (the figures a busy host disturbs least; medians over "
             "heap sizes), on the COW kernel a child's write to a shared page costs %s, "
             "a write with no fault %s, and a bare trap into the kernel and back (getpid) "
-            "%s: a copy is a kalloc(), its junk fill and the 4 KB copy, and copy-ahead "
-            "shares one trap among the pages of its window."
+            "%s. The child's figure is no copy's cost: copy-ahead copied most pages before "
+            "their first write, in the fault of a page before them, so most batches hold "
+            "no fault; the child-writes times above carry the copies."
             % (us(copy), us(plain), us(trap)))
     text += (" A parent's write after its child exited costs %s: the first write in each "
              "leaf page-table page faults and reuses its page, and fault-around gives "
