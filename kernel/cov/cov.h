@@ -8,7 +8,7 @@
 
 #include "types.h"
 
-#define COV_NONE   ((uint64)-1)  // cov_blocks() of a kernel without coverage
+#define COV_NONE   (~(uint64)0)  // cov_blocks() of a kernel without coverage
 #define COV_NOBODY (-1)          // cov_owner()'s owner between processes
 
 // From now until the next call on this hart, a block this hart runs for the

@@ -8,8 +8,9 @@
 #include "mm/cowcount.h"
 
 // RSW bit 9 of a leaf PTE (bit 8 is PTE_COW): the page is a copy made
-// ahead of its first write.  Cleared with PTE_D, which the MMU sets on the
-// first store through the PTE (copyout() sets it for the kernel's writes).
+// ahead of its first write.  It is set with PTE_D clear, and the MMU sets
+// PTE_D on the first store through the PTE (copyout() sets it for the
+// kernel's writes).
 #define PTE_AHEAD (1L << 9)
 
 // The most pages one copy-on-write fault handles: the faulting page and
