@@ -34,9 +34,10 @@ def expected_run(written, mapped):
     """What the window rule gives a child writing its first `written` of
     `mapped` pages in order: its faults, the pages copied ahead, and how
     many of those it never wrote."""
+    largest = max_window()
     faults = ahead = handled = window = 0
     while handled < written:
-        window = min(window * 2, max_window()) if window else 1
+        window = min(window * 2, largest) if window else 1
         end = min(handled + window, mapped)
         faults += 1
         ahead += end - handled - 1
