@@ -16,10 +16,16 @@
 // it (as fault-around does, mm/cowaround.c).  Pages that are not
 // copy-on-write are passed over; an unmapped page ends the window.
 //
+// Batches: a window is handled AHEAD_BATCH_PAGES at a time.  A batch first
+// gathers the shared pages, then takes the pages for their copies off the
+// free list in one go (kalloc_many()) and copies them.  Taking the free
+// list's lock once per page cost more than the traps copy-ahead saves
+// (docs/perf.md, the section on copy-ahead).
+//
 // The bound on guessing wrong: a window doubles only when the writer has
 // reached its end, so a run of n pages written in order gets at most
-// 2n - 1 pages handled, and never more than COPY_AHEAD_MAX_PAGES - 1 past
-// its last write.  A writer that skips pages (every 16th, say) never lands
+// 2n - 1 pages handled, and never more than COPY_AHEAD_MAX_PAGES - 1 (2 MB)
+// past its last write.  A writer that skips pages (every 16th, say) never lands
 // on a window's end and gets no copy-ahead at all.
 //
 // Counting: pages copied ahead are not faults; they are counted in
@@ -31,8 +37,9 @@
 // case overstates it: a page copied ahead, shared again by a later fork
 // and then made writable through copyout() alone, which bypasses the MMU.)
 //
-// Out of memory: the window ends at the first page that cannot be copied,
-// keeping the copies made; the fault itself succeeded, so the writer goes
+// Out of memory: the window ends with the first batch that cannot get a
+// page for each of its copies, keeping the copies made; the pages left
+// without one stay shared.  The fault itself succeeded, so the writer goes
 // on, and its next window starts again at one page.
 //
 // Lock rules: none of its own.  The window is the process's, touched only
@@ -51,6 +58,7 @@
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
+#include "lib/string.h"
 #include "sched/process.h"
 
 // The pages a copy fault of p at va handles, the faulting one included.
@@ -61,41 +69,75 @@ static uint64 window_pages(struct proc *p, uint64 va) {
   return doubled < COPY_AHEAD_MAX_PAGES ? doubled : COPY_AHEAD_MAX_PAGES;
 }
 
-// What break_ahead() did with one page.
-enum ahead_outcome { AHEAD_REUSED, AHEAD_COPIED, AHEAD_NO_MEMORY };
+// A window's pages are gathered, copied and counted in batches of at most
+// this many, which bounds what a batch keeps on the kernel stack.
+#define AHEAD_BATCH_PAGES 32
 
-// Breaks the share of the copy-on-write page that *pte maps, ahead of any
-// write to it.  Out of memory leaves *pte unchanged.
-static enum ahead_outcome break_ahead(pte_t *pte) {
-  void *shared = (void *)PTE2PA(*pte);
-  if (krefcount(shared) == 1) {
-    *pte = (*pte | PTE_W) & ~PTE_COW;
-    return AHEAD_REUSED;
+// One batch of a window: the shared pages it found, to copy in one go.
+struct batch {
+  uint64 next;  // the first page not yet looked at
+  pte_t *leaf;  // the leaf page-table page that maps the page before next
+  pte_t *shared[AHEAD_BATCH_PAGES];
+  int nshared;
+  uint64 reused;
+};
+
+// Goes on through the window from b->next, in order, up to end or a full
+// batch: makes writable each copy-on-write page this page table alone maps
+// and gathers the shared ones.  An unmapped page ends the window.
+static void gather(pagetable_t pagetable, uint64 end, struct batch *b) {
+  b->nshared = 0;
+  b->reused = 0;
+  for (; b->next < end && b->nshared < AHEAD_BATCH_PAGES; b->next += PGSIZE) {
+    pte_t *pte = walk_in_order(pagetable, b->next, 0, &b->leaf);
+    if (pte == 0 || (*pte & PTE_V) == 0) {
+      b->next = end;
+      return;
+    }
+    if ((*pte & PTE_COW) == 0)
+      continue;
+    if (krefcount((void *)PTE2PA(*pte)) == 1) {
+      *pte = (*pte | PTE_W) & ~PTE_COW;
+      b->reused++;
+    } else {
+      b->shared[b->nshared++] = pte;
+    }
   }
-  void *copy = kalloc_copy(shared);
-  if (copy == 0)
-    return AHEAD_NO_MEMORY;
-  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W | PTE_AHEAD) & ~(PTE_COW | PTE_D));
-  kfree(shared);
-  return AHEAD_COPIED;
 }
 
-// Breaks the shares of the copy-on-write pages after va, up to end, in
-// order, and counts them (once per window: counting is not free either);
-// leaf is the leaf page-table page that maps va.  Returns 0, or -1 if
-// memory ran out on the way.
+// Points *pte at copy, a copy of the page it maps made ahead of any write,
+// and drops the reference to the shared page.
+static void map_copy_ahead(pte_t *pte, void *copy) {
+  void *shared = (void *)PTE2PA(*pte);
+  memmove(copy, shared, PGSIZE);
+  *pte = PA2PTE(copy) | ((PTE_FLAGS(*pte) | PTE_W | PTE_AHEAD) & ~(PTE_COW | PTE_D));
+  kfree(shared);
+}
+
+// Copies the batch's shared pages, their new pages taken off the free list
+// in one go, and counts the batch.  Returns 0, or -1 if memory ran out: the
+// pages it could not copy stay shared.
+static int copy_batch(struct batch *b) {
+  void *copies[AHEAD_BATCH_PAGES];
+  int copied = kalloc_many(copies, b->nshared);
+  for (int i = 0; i < copied; i++)
+    map_copy_ahead(b->shared[i], copies[i]);
+  cow_count_many(COW_EVENT_REUSE_AROUND, b->reused);
+  cow_count_many(COW_EVENT_COPY_AHEAD, copied);
+  return copied < b->nshared ? -1 : 0;
+}
+
+// Breaks the shares of the copy-on-write pages after va, up to end; leaf is
+// the leaf page-table page that maps va.  Returns 0, or -1 if memory ran
+// out on the way.
 static int break_window(pagetable_t pagetable, uint64 va, uint64 end, pte_t *leaf) {
-  uint64 done[AHEAD_NO_MEMORY + 1] = { 0 };
-  for (uint64 a = va + PGSIZE; a < end && done[AHEAD_NO_MEMORY] == 0; a += PGSIZE) {
-    pte_t *pte = walk_in_order(pagetable, a, 0, &leaf);
-    if (pte == 0 || (*pte & PTE_V) == 0)
-      break;
-    if (*pte & PTE_COW)
-      done[break_ahead(pte)]++;
+  struct batch b = { .next = va + PGSIZE, .leaf = leaf };
+  while (b.next < end) {
+    gather(pagetable, end, &b);
+    if (copy_batch(&b) < 0)
+      return -1;
   }
-  cow_count_many(COW_EVENT_REUSE_AROUND, done[AHEAD_REUSED]);
-  cow_count_many(COW_EVENT_COPY_AHEAD, done[AHEAD_COPIED]);
-  return done[AHEAD_NO_MEMORY] ? -1 : 0;
+  return 0;
 }
 
 void cow_copy_ahead(pagetable_t pagetable, uint64 va, pte_t *pte) {

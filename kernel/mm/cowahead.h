@@ -15,7 +15,7 @@
 
 // The most pages one copy-on-write fault handles: the faulting page and
 // the ones after it.  Bounds what a writer that stops can leave unwritten.
-#define COPY_AHEAD_MAX_PAGES 64
+#define COPY_AHEAD_MAX_PAGES 512
 
 // Called by cow_break() after it copied the page at va, whose PTE is now
 // pte: when this process's copy-on-write faults run in sequence, breaks

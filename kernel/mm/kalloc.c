@@ -92,23 +92,29 @@ void kfree(void *pa) {
   push_free(pa);
 }
 
-void *kalloc(void) {
+int kalloc_many(void *pages[], int n) {
+  int got = 0;
   acquire(&kmem.lock);
-  struct free_page *page = kmem.free_list;
-  if (page) {
-    kmem.free_list = page->next;
-    kmem.nfree--;
+  for (; got < n && kmem.free_list; got++) {
+    pages[got] = kmem.free_list;
+    kmem.free_list = kmem.free_list->next;
   }
+  kmem.nfree -= got;
   release(&kmem.lock);
 
-  if (page == 0)
-    return 0;
   // COW-LAB BEGIN: a new page has exactly one owner
-  // COW-LAB GUIDED: set its count to 1 (__atomic_store_n).
-  __atomic_store_n(refcount_of(page), 1, __ATOMIC_RELEASE);
+  // COW-LAB GUIDED: set each page's count to 1 (__atomic_store_n).
+  for (int i = 0; i < got; i++)
+    __atomic_store_n(refcount_of(pages[i]), 1, __ATOMIC_RELEASE);
   // COW-LAB END
-  memset(page, JUNK_ALLOCATED, PGSIZE);
-  return page;
+  for (int i = 0; i < got; i++)
+    memset(pages[i], JUNK_ALLOCATED, PGSIZE);
+  return got;
+}
+
+void *kalloc(void) {
+  void *page;
+  return kalloc_many(&page, 1) ? page : 0;
 }
 
 // COW-LAB BEGIN: let another owner share a page, and tell how many own it

@@ -8,6 +8,10 @@
 void kinit(void);
 // Returns a page filled with junk, or 0 when memory is exhausted.
 void *kalloc(void);
+// kalloc() for n pages at once, taking the free list's lock once: puts
+// the pages in pages[] and returns how many it took (fewer than n when
+// memory runs out).
+int kalloc_many(void *pages[], int n);
 // Drops one reference to a page from kalloc(); the last one frees it.
 void kfree(void *pa);
 // Returns a new page holding a copy of the page at src, or 0 when memory is
