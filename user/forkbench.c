@@ -45,7 +45,9 @@
 // copy-on-write counters (cowstat: copies at faults and copies made ahead;
 // an eager fork's copies are no COW event, so there C is 0):
 //
-//   forkbench fig=sparse_pages heap_mb=H pages=P written=W copied=C  Instead of figures, a line may say
+//   forkbench fig=sparse_pages heap_mb=H pages=P written=W copied=C
+//
+// Instead of figures, a line may say
 //
 //   forkbench heap_mb=H fork=failed           fork failed: the rest of H is skipped
 //   forkbench heap_mb=H sbrk=failed           the heap cannot grow: the run ends

@@ -16,9 +16,9 @@
 //     place: reuse when this page table is the only owner left (just turn
 //     PTE_W back on, copy nothing); copy when others still share it (map a
 //     private copy, drop one reference on the old page); and out of memory
-//     when no page is free for the copy.  The solved kernel's reuse also makes
-//     the page's sole-owned neighbours writable (fault-around,
-//     mm/cowaround.c: beyond the lab, so the starter tree leaves it out).
+//     when no page is free for the copy.  Beyond the lab (not in starters), a
+//     reuse also makes sole-owned neighbours writable (mm/cowaround.c), and a
+//     copy copies a sequential writer's next pages too (mm/cowahead.c).
 // COW-LAB STANDARD:  3. The writer gets a page it may write: the same page when it is the only
 // COW-LAB STANDARD:     owner left, else a private copy; or the write fails when no page is
 // COW-LAB STANDARD:     free for the copy.

@@ -18,9 +18,11 @@
 //
 // Batches: a window is handled AHEAD_BATCH_PAGES at a time.  A batch first
 // gathers the shared pages, then takes the pages for their copies off the
-// free list in one go (kalloc_many()) and copies them.  Taking the free
-// list's lock once per page cost more than the traps copy-ahead saves
-// (docs/perf.md, the section on copy-ahead).
+// free list in one go (kalloc_many()) and copies them, so the free list's
+// lock is taken once a batch, not once a page.  (Measured with forkbench:
+// a child writing all of 16 MB went from 1.14x eager copying's time with
+// one kalloc() per page and 64-page windows to 0.99x with batches, and
+// 0.97x with 512-page windows.)
 //
 // The bound on guessing wrong: a window doubles only when the writer has
 // reached its end, so a run of n pages written in order gets at most

@@ -14,7 +14,8 @@
 #define PTE_AHEAD (1L << 9)
 
 // The most pages one copy-on-write fault handles: the faulting page and
-// the ones after it.  Bounds what a writer that stops can leave unwritten.
+// the ones after it.  Bounds what a writer that stops can leave unwritten;
+// 512 is one leaf page-table page's span, 2 MB.
 #define COPY_AHEAD_MAX_PAGES 512
 
 // Called by cow_break() after it copied the page at va, whose PTE is now

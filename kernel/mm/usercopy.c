@@ -41,7 +41,8 @@ static char *user_page(pagetable_t pagetable, uint64 va, enum direction dir) {
     // COW-LAB END
     return 0;
   }
-  *pte |= dir == TO_USER ? PTE_D : 0;  // COW-LAB BEYOND: written, as by a user store
+  if (dir == TO_USER)  // COW-LAB BEYOND: written, as by a user store
+    *pte |= PTE_D;     // COW-LAB BEYOND: (copyin leaves the PTE alone)
   return (char *)PTE2PA(*pte);
 }
 
