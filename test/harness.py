@@ -659,10 +659,11 @@ class Machine:
 
 def tree_machine(tree, cpus, label):
     """A Machine, not yet booted, that boots the kernel built in another
-    tree (a copy built with other options) on a fresh copy of its fs.img."""
-    kernel = os.path.join(tree, "kernel", "kernel")
+    tree (a copy built with other options) on a fresh copy of its fs.img.
+    QEMU runs in that tree, so a panic's backtrace is looked up in its
+    kernel, and coverage is not recorded (its kernel is not kernel-cov's)."""
     return Machine(cpus=cpus, fs_image=fresh_image(os.path.join(tree, "fs.img")), label=label,
-                   qemu_extra="-kernel " + shlex.quote(kernel))
+                   tree=tree)
 
 
 # --- Suites -------------------------------------------------------------------
