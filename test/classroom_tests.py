@@ -24,6 +24,7 @@ import classroomflow
 import submission
 from harness import REPO, Suite, TestFailure, check, make_environment
 from graderun import listed_tests, tree_copy
+from handinfiles import TIME_FILE
 from ports import free_port
 
 suite = Suite("classroom", cpus=(3,), boot=False)
@@ -35,7 +36,6 @@ GRADE_TIMEOUT = 600                # seconds for the grade step of RUN_TESTS
 RESULT_TIMEOUT = 30                # seconds for one test's step
 RESULT_STEP_SECONDS = 10           # a step that takes longer is not just reading results
 RESULTS_NAME = "classroom-results.json"
-TIME_FILE = "time.txt"
 RUN_COMMAND = "python3 tools/classroom.py run"
 RESULT_COMMAND = "python3 tools/classroom.py result %s"
 

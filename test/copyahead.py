@@ -16,14 +16,17 @@ import os
 import re
 
 from harness import REPO, check
+from kernelchecks import COPY_AHEAD, counters
 
 HEADER = os.path.join(REPO, "kernel", "mm", "cowahead.h")
-COPY_AHEAD = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowahead.c"))
 TIMEOUT = 300   # seconds for one cowahead run
 
 
 def max_window():
-    """COPY_AHEAD_MAX_PAGES, as kernel/mm/cowahead.h defines it."""
+    """COPY_AHEAD_MAX_PAGES, as kernel/mm/cowahead.h defines it; None in a
+    tree without copy-ahead (a starter)."""
+    if not COPY_AHEAD:
+        return None
     with open(HEADER) as f:
         found = re.search(r"(?m)^#define COPY_AHEAD_MAX_PAGES (\d+)", f.read())
     check(found, "cannot find COPY_AHEAD_MAX_PAGES in %s" % HEADER)
@@ -50,7 +53,7 @@ def run_cowahead(m, arguments):
     """The counters `cowahead ARGUMENTS` printed, after checking every page came back."""
     command = "cowahead " + arguments
     out = m.run(command, timeout=TIMEOUT)
-    counts = {name: int(value) for name, value in re.findall(r"(?m)^(\w+) (\d+)$", out)}
+    counts = counters(out)
     check("free_pages_after" in counts, "expected `%s` to finish, got:\n%s" % (command, out[-800:]))
     check(counts["free_pages_before"] == counts["free_pages_after"],
           "expected every page back after `%s`: %d free before the fork, %d after the wait"

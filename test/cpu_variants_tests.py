@@ -15,6 +15,7 @@ import re
 import subprocess
 
 from harness import Suite, check, qemu_command
+from kernelchecks import check_usertests
 
 suite = Suite("cpu-variants", cpus=(1, 3), boot=False)
 
@@ -23,7 +24,6 @@ SSTC_TIMER = "Sstc stimecmp"
 MACHINE_TIMER = "CLINT via machine mode, no Sstc"
 BOOT_LINE = re.compile(r"xv6-cow kernel is booting \(timer: ([^)]*)\)")
 COWTEST_TIMEOUT = 120     # seconds for `cowtest simple`
-USERTESTS_TIMEOUT = 600   # seconds for `usertests -q` on a loaded host
 CLOCK_USERTESTS = "usertests uptime_advances sleep_waits_at_least_n_ticks"
 
 
@@ -53,12 +53,7 @@ def boot_with(m, cpu_options, expected_timer):
 def cow_and_usertests_pass(m, usertests):
     out = m.run("cowtest simple", timeout=COWTEST_TIMEOUT)
     check("ALL COW TESTS PASSED" in out, "expected `cowtest simple` to pass, got %r" % out)
-    out = m.run(usertests, timeout=USERTESTS_TIMEOUT)
-    failed = re.findall(r"(?m)^test (\S+): FAILED", out)
-    check("ALL TESTS PASSED" in out and not failed,
-          "expected `%s` to pass; failed: %s; last lines:\n%s"
-          % (usertests, ", ".join(failed) or "none reported",
-             "\n".join(out.strip().splitlines()[-8:])))
+    check_usertests(m, usertests)
 
 
 def without_sstc(m, cpu_options, usertests):

@@ -24,8 +24,8 @@ import harness
 import sharedkernel
 from harness import Suite, TestSkipped, check, fsck
 import kcov
+from kernelchecks import FULL, FUZZ_VERDICT, fuzz_timeout
 
-FULL = os.environ.get("XV6_TEST_FULL") == "1"
 FUZZ_SECONDS = 60
 FULL_FUZZ_SECONDS = 30 * 60
 # A platform run (tools/platform-test.py) checks the fuzzer works on that
@@ -41,17 +41,10 @@ GUIDANCE = re.compile(r"guided: (\d+) sequences kept, (\d+) of them mutants")
 suite = Suite("fuzz", cpus=(1, 3) if FULL else (3,), boot=False)
 
 
-def timeout(seconds):
-    """Seconds to wait for `fuzz SEED seconds`: the fuzzer's own clock runs on
-    xv6 ticks, QEMU on a loaded host runs slow, and stopping and reaping
-    everything takes up to a minute more."""
-    return 3 * seconds + 600
-
-
 def fuzz_verdict(m, command, seconds):
     """The text after 'fuzz: seed S: ' of command's last line; fails unless ok."""
-    out = m.run(command, timeout=timeout(seconds))
-    verdict = re.search(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$", out)
+    out = m.run(command, timeout=fuzz_timeout(seconds))
+    verdict = FUZZ_VERDICT.search(out)
     check(verdict is not None and verdict.group(1).startswith("ok"),
           "expected `%s` to end with 'fuzz: seed %d: ok', got: %s"
           % (command, SEED, verdict.group() if verdict else out[-800:]))

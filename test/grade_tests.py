@@ -23,6 +23,7 @@ import labgrader
 import proof
 from graderun import listed_tests, run_grader, tree_copy
 from harness import KERNEL, RACE_KERNEL, Suite, TestFailure, check
+from gradelib import NOT_PROVEN
 from report import PrintedReport, check_consistent
 
 suite = Suite("grade", cpus=(3,), boot=False)
@@ -44,7 +45,6 @@ RECORD_COWTEST = "cowtest -n %s simple three"
 RECORD_USERTESTS = "usertests -q -n %s"
 RECORD_TIMEOUT = 900        # seconds for each recorded command
 SHELL = "user/sh.c"
-NOT_PROVEN = "does not carry this run's proof"
 TYPED_NONCE = re.compile(r"(?m)^\$ (cowtest|usertests -q) -n ([0-9a-f]{16})((?: \w+)*)$")
 PRINTABLE = range(0x20, 0x7f)
 

@@ -343,12 +343,15 @@ def usertests_final(output):
     return verdicts[-1][1].string.rstrip() if verdicts else None
 
 
+NOT_PROVEN = "does not carry this run's proof"   # in each proof_failure() reason
+
+
 def proof_failure(lines, program):
     """The reason a test fails when lines (one or more result lines, as
     printed) do not carry this grade's proofs: program did not print them."""
     more = " (and %d more like it)" % (len(lines) - 1) if len(lines) > 1 else ""
-    return ("the line `%s`%s does not carry this run's proof: it was not printed by this "
-            "grade's %s (a replayed or forged result)" % (lines[0].rstrip(), more, program))
+    return ("the line `%s`%s %s: it was not printed by this grade's %s (a replayed or "
+            "forged result)" % (lines[0].rstrip(), more, NOT_PROVEN, program))
 
 
 def check_proofs(lines, verdict, nonce, program):

@@ -67,7 +67,6 @@ TEST_FIELDS = {
 }
 REQUIRED_TOP_LEVEL = ("score", "execution_time", "tests")
 REQUIRED_TEST = ("name", "score", "max_score", "status", "output")
-TEST_STATUSES = ("passed", "failed")
 VISIBILITIES = ("hidden", "after_due_date", "after_published", "visible")
 
 
@@ -99,7 +98,7 @@ def gradescope_problems(results):
             problems.append("%s is not an object" % where)
             continue
         problems += field_problems(where, test, TEST_FIELDS, REQUIRED_TEST)
-        if test.get("status") not in TEST_STATUSES:
+        if test.get("status") not in submission.TEST_STATUSES:
             problems.append("%s: status %r" % (where, test.get("status")))
         if not problems and not 0 <= test["score"] <= test["max_score"]:
             problems.append("%s: score %r out of %r" % (where, test["score"], test["max_score"]))

@@ -9,6 +9,7 @@ import os
 import subprocess
 
 HANDIN = "lab-cow-handin.tar.gz"
+TIME_FILE = "time.txt"     # the hours a student spent, which the grader asks for
 HANDIN_FOLDER = "lab-cow"                  # the one folder HANDIN holds the files under
 NOT_HANDIN = ":(exclude)" + HANDIN + "*"   # a git pathspec: all but HANDIN and its .partial
 

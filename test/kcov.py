@@ -33,13 +33,12 @@ import os
 import re
 import shutil
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 
 from csource import function_lines
-from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, cross_tool, scaled
+from harness import COVERAGE_KERNEL, REPO, Machine, TestFailure, cross_tool, make, scaled
 
 KERNEL = COVERAGE_KERNEL
 HOOK = "__sanitizer_cov_trace_pc"
@@ -47,7 +46,6 @@ BITS_SYMBOL = "coverage_bits"
 KERNBASE = 0x80000000
 SLOT_BYTES = 2                 # kernel/cov/cov.c: one bit per 2-byte slot
 MONITOR_TIMEOUT = 10           # seconds for QEMU's monitor to answer
-BUILD_TIMEOUT = 300            # seconds to build the coverage kernel
 # objdump -d -l's lines: a function, a source place, an instruction.
 FUNCTION = re.compile(r"^[0-9a-f]+ <(\S+)>:$")
 PLACE = re.compile(r"^(/\S+|\S+\.[chS]):(\d+)(?: \(discriminator \d+\))?$")
@@ -65,11 +63,7 @@ LCOV_LINE = re.compile(r"^DA:(\d+),(\d+)")
 
 def build():
     """Build the coverage kernel (make); fail, quoting make, if it does not build."""
-    built = subprocess.run(["make", "-s", KERNEL], cwd=REPO, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, universal_newlines=True,
-                           timeout=scaled(BUILD_TIMEOUT))
-    if built.returncode != 0:
-        raise TestFailure("expected `make %s` to build, got:\n%s" % (KERNEL, built.stdout[-2000:]))
+    make(KERNEL)
 
 
 def functions(kernel=KERNEL):

@@ -8,6 +8,8 @@ the FORK=shared one.
   every fault is one copy, reuse or out-of-memory.
 - check_usertests: usertests (the quick set, or all with XV6_TEST_FULL=1)
   ends with ALL TESTS PASSED.
+- FUZZ_VERDICT and fuzz_timeout: how to read and wait for `fuzz SEED S`
+  (user/fuzz.c), for the fuzz suite and tools/coverage.py.
 """
 
 import os
@@ -29,6 +31,16 @@ COPY_AHEAD = os.path.exists(os.path.join(REPO, "kernel", "mm", "cowahead.c"))
 COWSTAT_COUNTERS = ("cow_faults", "pages_copied", "pages_reused", "oom_kills")
 COUNTED = COWSTAT_COUNTERS + (("pages_reused_around",) if FAULT_AROUND else ()) + (
     ("pages_copied_ahead",) if COPY_AHEAD else ())
+
+
+FUZZ_VERDICT = re.compile(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$")   # its last line
+
+
+def fuzz_timeout(seconds):
+    """Seconds to wait for `fuzz SEED seconds`: the fuzzer's own clock runs on
+    xv6 ticks, QEMU on a loaded host runs slow, and stopping and reaping
+    everything takes up to a minute more."""
+    return 3 * seconds + 600
 
 
 def counters(out):
@@ -57,12 +69,13 @@ def check_cowtest(m):
                                                "pages_reused_around", "pages_copied_ahead")))
 
 
-def check_usertests(m):
-    """Runs usertests (the quick set, or all with XV6_TEST_FULL=1) on m."""
-    out = m.run(USERTESTS, timeout=USERTESTS_TIMEOUT)
+def check_usertests(m, command=USERTESTS):
+    """Runs usertests (the quick set, or all with XV6_TEST_FULL=1; or the
+    usertests command given) on m."""
+    out = m.run(command, timeout=USERTESTS_TIMEOUT)
     passed = re.findall(r"(?m)^test \S+: OK", out)
     failed = re.findall(r"(?m)^test (\S+): FAILED", out)
     check("ALL TESTS PASSED" in out and not failed,
           "expected `%s` to end with ALL TESTS PASSED; failed: %s; last lines:\n%s"
-          % (USERTESTS, ", ".join(failed) or "none reported", last_lines(out)))
+          % (command, ", ".join(failed) or "none reported", last_lines(out)))
     return "%d tests passed" % len(passed)

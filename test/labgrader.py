@@ -56,6 +56,7 @@ import gradelib
 import proof
 import racereport
 from gradelib import fail
+from handinfiles import TIME_FILE
 from harness import RACE_KERNEL, REPO, TestFailure, check
 
 # Seconds; a correct kernel takes ~15 s for cowtest and ~30 s for usertests -q
@@ -94,7 +95,6 @@ COWTEST_OK = "ok"
 COWTEST_START = r"cowtest: \d+ pages free"
 COWTEST_SUMMARY = r"cowtest summary:((?: \w+=\w+)*)$"
 COWTEST_VERDICT = r"(ALL|SOME) COW TESTS (PASSED|FAILED)$"
-TIME_FILE = "time.txt"
 QUOTED_CHARS = 60          # of a bad time.txt line, quoted
 
 

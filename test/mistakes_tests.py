@@ -8,7 +8,6 @@ grade lost points and finished within test/gradedmistakes.py's GRADE_LIMIT.
 to one core (test/machineshape.py), where harts meet least.
 """
 
-import os
 import re
 import shutil
 import tempfile
@@ -17,8 +16,8 @@ import gradedmistakes
 import graderun
 import machineshape
 from harness import Suite, check, scaled
+from kernelchecks import FULL
 
-FULL = os.environ.get("XV6_TEST_FULL") == "1"
 # One of each kind: the copyout mistake that used to take 5 minutes, a
 # livelocking fault handler, a mistake only behaviour can show (no reuse).
 SAMPLE = ("copyout_uses_old_address", "cow_fault_without_pte_resolved", "cow_sole_owner_copies")

@@ -22,6 +22,7 @@ import re
 import gradelib
 import labgrader
 import proof
+from gradelib import NOT_PROVEN
 from harness import Suite, TestFailure, check
 
 suite = Suite("proof", cpus=(3,))
@@ -35,7 +36,6 @@ USERTESTS_TESTS = ("copyin_bad_pointer", "copyout_read_bad_pointer")
 COWTEST_OK_LINE = re.compile(r"(?m)^.*: ok\b.*$")
 USERTESTS_VERDICT = re.compile(r"(?m)^test \S+: .*$")
 MALFORMED_NONCES = ("", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg")
-NOT_PROVEN = "does not carry this run's proof"
 
 
 def ok_lines(out, pattern):

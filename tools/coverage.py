@@ -32,7 +32,6 @@ import argparse
 import datetime
 import os
 import shutil
-import re
 import subprocess
 import sys
 import tempfile
@@ -40,7 +39,8 @@ import threading
 
 import labpath
 import kcov  # noqa: E402  (found through labpath)
-from harness import Machine, TestFailure  # noqa: E402
+from harness import Machine, TestFailure, make  # noqa: E402
+from kernelchecks import FUZZ_VERDICT, fuzz_timeout  # noqa: E402
 from table import table  # noqa: E402
 
 REPO = labpath.TREE
@@ -52,7 +52,6 @@ HEADER = ("file", "lines executed", "lines with code", "executed")
 FUZZER = ["fuzz/"]           # the fuzz suite's tests, for --docs
 FUZZ_CPUS = 3                # as the fuzz suite runs it
 FUZZ_MODES = (("guided", ""), ("random", " random"))   # (name, fuzz's argument)
-VERDICT = re.compile(r"(?m)^fuzz: seed \d+: (ok.*|FAILED.*)$")
 COMPARE_HEADER = ("fuzzer", "lines executed", "lines with code", "executed",
                   "blocks run", "lines only this one executed", "its verdict")
 
@@ -158,8 +157,8 @@ def fuzz_run(mode, argument, seed, seconds, folder, results):
             kcov.record_into(machine, folder)
             machine.start()
             machine.boot()
-            out = machine.run(command, timeout=3 * seconds + 600)
-            verdict = VERDICT.search(out)
+            out = machine.run(command, timeout=fuzz_timeout(seconds))
+            verdict = FUZZ_VERDICT.search(out)
             results[mode] = verdict.group(1) if verdict else "no verdict: " + out[-300:]
     except TestFailure as failure:
         results[mode] = "FAILED: %s" % failure
@@ -243,7 +242,7 @@ def main(argv):
     if options.reasons:
         with open(options.reasons) as f:
             return 3 if write_unexecuted(kcov.Coverage.from_lcov(f.read()), command) else 0
-    subprocess.run(["make", "-s", "all", "kernel/kernel-cov"], cwd=REPO, check=True)
+    make("all", kcov.KERNEL)
     if options.fuzz_compare:
         return fuzz_compare(options.seed, options.seconds, command)
     what = what_ran(options.patterns)

@@ -19,10 +19,10 @@ import sys
 import tarfile
 
 import labpath
-from handinfiles import HANDIN, HANDIN_FOLDER, GitFailed, files_to_hand_in, git  # noqa: E402
+from handinfiles import (HANDIN, HANDIN_FOLDER, TIME_FILE, GitFailed,  # noqa: E402
+                         files_to_hand_in, git)
 
 ROOT = labpath.TREE
-TIME_FILE = "time.txt"
 EXIT_REFUSED = 1
 
 

@@ -39,12 +39,12 @@ import labpath
 import harness  # noqa: E402  (found through labpath)
 import machineshape  # noqa: E402
 import mutations  # noqa: E402
+from gradelib import DEFAULT_CPUS  # noqa: E402
 from gradedmistakes import (GRADE_LIMIT, MISTAKES, MISTAKES_BY_NAME, RACE_TESTS,  # noqa: E402
                             grade, mistake_tree)
 from table import table  # noqa: E402
 
 REPO = labpath.TREE
-DEFAULT_CPUS = 3
 MESSAGE_CHARS = 160          # of the first message, in the tables
 DOCS = (os.path.join(REPO, "docs", "grader-mistakes.md"),
         os.path.join(REPO, "docs", "grader-mistakes.zh.md"))

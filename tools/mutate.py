@@ -39,7 +39,7 @@ import time
 import labpath
 import crashpoints  # noqa: E402  (found through labpath)
 import harness  # noqa: E402
-from gradelib import Command, Output, usertests_table  # noqa: E402
+from gradelib import DEFAULT_CPUS, Command, Output, usertests_table  # noqa: E402
 from kernelchecks import COWSTAT_COUNTERS, counters  # noqa: E402
 from labgrader import cowtest_runs  # noqa: E402
 from mutations import (MUTATIONS, MUTATIONS_BY_NAME, ToolError, copy_sources,  # noqa: E402
@@ -48,7 +48,6 @@ from table import table  # noqa: E402
 
 REPO = labpath.TREE
 
-DEFAULT_CPUS = 3
 MAX_CPUS = 8                  # NCPU in kernel/param.h
 WORKER_TIMEOUT = 5400         # seconds for all the checks of one mutant (times XV6_TIME_SCALE)
 RESULT_PREFIX = "MUTATE-RESULT "

@@ -42,6 +42,7 @@ import time
 
 import labpath
 import harness  # noqa: E402  (found through labpath)
+from copyahead import max_window  # noqa: E402
 from forkbench import ORDER_LINE, parse_forkbench  # noqa: E402
 from table import table  # noqa: E402
 
@@ -51,7 +52,6 @@ CPU_COUNTS = (1, 3)           # harts per machine: one first, for steady numbers
 BENCH = "forkbench"
 BENCH_SOURCE = os.path.join("user", "forkbench.c")
 SHARED_SOURCE = os.path.join("kernel", "mm", "sharedpt.c")   # what FORK=shared builds
-AHEAD_HEADER = os.path.join("kernel", "mm", "cowahead.h")    # copy-ahead's window size
 BENCH_TIMEOUT = 1800          # seconds for one full forkbench run (times XV6_TIME_SCALE)
 DEFAULT_OUTPUT = os.path.join(REPO, "docs", "perf.md")
 REPRODUCE = "python3 tools/perf.py"
@@ -350,16 +350,6 @@ def writes_section(results):
 def ahead_ratio(results, kernel, mb, key):
     """kernel's child-writes time over eager's at mb MB, or None."""
     return results.ratio("child_write", mb, key, over="eager", under=kernel)
-
-
-def ahead_window():
-    """COPY_AHEAD_MAX_PAGES from kernel/mm/cowahead.h, or '?' without one."""
-    try:
-        with open(os.path.join(REPO, AHEAD_HEADER)) as header:
-            found = re.search(r"(?m)^#define COPY_AHEAD_MAX_PAGES (\d+)", header.read())
-    except OSError:
-        return "?"
-    return found.group(1) if found else "?"
 
 
 def ahead_section(results):
@@ -734,7 +724,7 @@ def report(by_cpus, order, facts, quick, rounds, seconds, chart_name):
         "A child writing its parent's pages in order gets the next pages copied in the "
         "same fault, a window that doubles while the faults stay sequential, up to %s "
         "pages (kernel/mm/cowahead.c). *Child writes* at each CPU count, and its time "
-        "over eager copying's (medians (minimums)):" % ahead_window(),
+        "over eager copying's (medians (minimums)):" % (max_window() or "?"),
         "\n\n".join("CPUS=%d:\n\n%s" % (count, ahead_section(more))
                     for count, more in by_cpus.items()),
         "A *sparse writer* (forkbench's sparse_pages, CPUS=%d) writes every 16th heap page "
