@@ -72,6 +72,7 @@ import subprocess
 import sys
 import tempfile
 
+from handinfiles import GitFailed, git
 from harness import REPO, check, scaled
 
 LEVELS = ("standard", "guided")
@@ -136,6 +137,10 @@ HANDOUT_TIMEOUT = 60        # seconds to write a starter tree
 
 class MarkerError(Exception):
     pass
+
+
+class HandoutError(Exception):
+    """The starter cannot be written where asked (see its message)."""
 
 
 def marker_of(line):
@@ -301,18 +306,18 @@ def left_out(path, level):
 
 
 def tracked_files(root):
-    result = subprocess.run(["git", "-C", root, "ls-files", "-z"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
-    if result.returncode != 0:
-        sys.exit("handout: %s is not a git checkout: %s" % (root, result.stderr.decode().strip()))
-    return [p for p in result.stdout.decode().split("\0") if p]
+    try:
+        listed = git(root, "ls-files", "-z")
+    except GitFailed as failure:
+        raise HandoutError("%s: %s" % (root, failure))
+    return [p for p in listed.split("\0") if p]
 
 
 def write_handout(root, outdir, level="standard", solution=None):
     """Writes the starter at the level, with solution put back if given (see
     SourceStrip); returns the number of solution regions removed (or put back)."""
     if os.path.exists(outdir):
-        sys.exit("handout: %s already exists; remove it or pick another directory" % outdir)
+        raise HandoutError("%s already exists; remove it or pick another directory" % outdir)
     regions, used = 0, set()
     for path in tracked_files(root):
         if left_out(path, level) or not os.path.isfile(os.path.join(root, path)):

@@ -21,7 +21,8 @@ import sys
 
 import labpath
 from starter import (LEVELS, OURS, README, README_TEMPLATE, SOLVED,  # noqa: E402  (labpath)
-                     MarkerError, make_repository, read_solution, rendered_readme, write_handout)
+                     HandoutError, MarkerError, make_repository, read_solution, rendered_readme,
+                     write_handout)
 
 
 def main(argv):
@@ -56,6 +57,8 @@ def main(argv):
             sys.exit("handout: cannot read the solution: %s" % e)
     try:
         regions = write_handout(root, options.outdir, options.level, solution)
+    except HandoutError as e:   # nothing written yet
+        sys.exit("handout: %s" % e)
     except MarkerError as e:
         shutil.rmtree(options.outdir, ignore_errors=True)
         sys.exit("handout: %s" % e)
