@@ -102,7 +102,7 @@ MUTATIONS = (
         (VM, "  if (first < last)\n    uvmunmap(", "  if (first < last && 0)\n    uvmunmap(")),
     mutation(
         "sbrk_below_zero_allowed", "memory", "growproc lets sbrk shrink below address 0",
-        (PROC, "    if (shrink > sz)\n      return -1;\n", "")),
+        (PROC, "    uint64 shrink = -(long)n;\n    if (shrink > sz)\n      return -1;\n", "")),
     mutation(
         "growproc_ignores_trapframe_limit", "memory", "growproc has no TRAPFRAME limit",
         (PROC, "if (sz + n > TRAPFRAME || (sz = uvmalloc", "if ((sz = uvmalloc"),
