@@ -57,6 +57,7 @@
 #include "riscv.h"
 #include "mm/cow.h"
 #include "mm/cowahead.h"
+#include "mm/cowaround.h"
 #include "mm/cowcount.h"
 #include "mm/kalloc.h"
 #include "mm/vm.h"
@@ -98,12 +99,10 @@ static void gather(pagetable_t pagetable, uint64 end, struct batch *b) {
     }
     if ((*pte & PTE_COW) == 0)
       continue;
-    if (krefcount((void *)PTE2PA(*pte)) == 1) {
-      *pte = (*pte | PTE_W) & ~PTE_COW;
+    if (cow_reuse_if_sole_owner(pte))
       b->reused++;
-    } else {
+    else
       b->shared[b->nshared++] = pte;
-    }
   }
 }
 

@@ -33,19 +33,10 @@
 #include "mm/kalloc.h"
 #include "mm/vm.h"
 
-// Is *pte a copy-on-write PTE that its page table alone maps?
-static int sole_owned_cow(pte_t pte) {
-  return (pte & PTE_COW) && krefcount((void *)PTE2PA(pte)) == 1;
-}
-
 void cow_reuse_around(pte_t *pte) {
   pte_t *leaf = (pte_t *)PGROUNDDOWN((uint64)pte);
   uint64 reused = 0;
-  for (pte_t *p = leaf; p < leaf + PTES_PER_TABLE; p++) {
-    if (sole_owned_cow(*p)) {
-      *p = (*p | PTE_W) & ~PTE_COW;
-      reused++;
-    }
-  }
+  for (pte_t *p = leaf; p < leaf + PTES_PER_TABLE; p++)
+    reused += cow_reuse_if_sole_owner(p);
   cow_count_many(COW_EVENT_REUSE_AROUND, reused);
 }

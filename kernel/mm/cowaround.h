@@ -5,6 +5,18 @@
 
 #include "types.h"
 #include "riscv.h"
+#include "mm/cow.h"
+#include "mm/kalloc.h"
+
+// Gives write permission back to *pte if it is a copy-on-write PTE that its
+// page table alone maps; returns whether it did.  Fault-around and
+// copy-ahead (mm/cowahead.c) call it for many PTEs in a row: inline.
+static inline int cow_reuse_if_sole_owner(pte_t *pte) {
+  if ((*pte & PTE_COW) == 0 || krefcount((void *)PTE2PA(*pte)) != 1)
+    return 0;
+  *pte = (*pte | PTE_W) & ~PTE_COW;
+  return 1;
+}
 
 // Called by cow_break() after it reused the page that pte maps: gives
 // write permission back to every other copy-on-write page in the same leaf
