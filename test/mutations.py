@@ -102,7 +102,9 @@ MUTATIONS = (
         (VM, "  if (first < last)\n    uvmunmap(", "  if (first < last && 0)\n    uvmunmap(")),
     mutation(
         "sbrk_below_zero_allowed", "memory", "growproc lets sbrk shrink below address 0",
-        (PROC, "    uint64 shrink = -(long)n;\n    if (shrink > sz)\n      return -1;\n", "")),
+        (PROC, "    uint64 shrink = -(long)n;\n    if (shrink > sz)\n      return -1;\n", ""),
+        equivalent="uvmdealloc() refuses too: sz + n wraps to above sz, so it returns sz "
+                   "unchanged and growproc still fails"),
     mutation(
         "growproc_ignores_trapframe_limit", "memory", "growproc has no TRAPFRAME limit",
         (PROC, "if (sz + n > TRAPFRAME || (sz = uvmalloc", "if ((sz = uvmalloc"),
