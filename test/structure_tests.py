@@ -521,3 +521,28 @@ def every_mutation_still_applies_to_the_sources(m):
     check(not problems, "expected every mutation's text to occur once in the sources, "
           "%d do not:\n%s" % (len(problems), "\n".join(problems)))
     return "%d mutations" % len(mutations.MUTATIONS)
+
+
+MUTATION_DOC = os.path.join(REPO, "docs", "mutation.md")
+MUTATION_ROW = re.compile(r"(?m)^\| (\w+) \| (\w+) \| (caught|equivalent|SURVIVED|ERROR) \|")
+
+
+@suite.test
+def mutation_doc_has_a_row_for_each_mutation(m):
+    """docs/mutation.md's table comes from a 25-minute run of tools/mutate.py;
+    a mutation added, renamed or regrouped since must be noticed here."""
+    if not os.path.exists(MUTATION_DOC):
+        raise TestSkipped("this tree has no docs/mutation.md (a starter)")
+    with open(MUTATION_DOC) as f:
+        rows = {name: group for name, group, _ in MUTATION_ROW.findall(f.read())}
+    wanted = {mutation.name: mutation.group for mutation in mutations.MUTATIONS}
+    missing = sorted(set(wanted) - set(rows))
+    extra = sorted(set(rows) - set(wanted))
+    regrouped = sorted(name for name in set(wanted) & set(rows) if wanted[name] != rows[name])
+    check(not (missing or extra or regrouped),
+          "expected docs/mutation.md to have one row per mutation of test/mutations.py; "
+          "without a row: %s; rows for no mutation: %s; in another group: %s.  Rerun "
+          "`python3 tools/mutate.py --jobs 2 --markdown` (or the mutations named) and "
+          "update the table" % (", ".join(missing) or "none", ", ".join(extra) or "none",
+                                ", ".join(regrouped) or "none"))
+    return "%d rows" % len(rows)
