@@ -1,13 +1,14 @@
 """Benchmark suite: forkbench runs to the end and prints every figure it promises.
 
-Runs `cowstat forkbench -q` (the quick mode) on three CPUs only, the
-machine `make qemu` boots, to keep `make test` short; tools/perf.py takes
-the real measurements, on one CPU. The tests never judge a time: they check
+Runs `cowstat forkbench -q` (the quick mode) and `forkbench -q child_write`
+(the figure copy-ahead is judged by) on three CPUs only, the machine `make
+qemu` boots, to keep `make test` short; tools/perf.py takes the real
+measurements. The tests never judge a time: they check
 that each figure is printed and parses (with test/forkbench.py's parser, the one
 tools/perf.py uses), and that the kernel could fork a 64 MB process, which in
 128 MB of RAM only copy-on-write fork can do.
 
-The tests share one forkbench run per machine: the first test to need it
+The tests of the full run share one run per machine: the first test to need it
 runs it, and each test reads the same output.
 """
 
@@ -101,3 +102,25 @@ def cow_fork_of_64mb_process_succeeds(m):
     check(LARGEST_MB not in failures and ("fork_exit_wait", LARGEST_MB) in figures,
           "expected fork of a %d MB process to succeed (COW shares its pages), got %r"
           % (LARGEST_MB, failures.get(LARGEST_MB)))
+
+
+CHILD_WRITE_COMMAND = "forkbench -q child_write"
+CHILD_WRITE_FIGURES = {"child_write", "copy_fault"}  # the figure and its per-page loop
+
+
+@suite.test
+def forkbench_child_write_mode_prints_that_figure_alone(m):
+    output = m.run(CHILD_WRITE_COMMAND, BENCH_TIMEOUT)
+    figures, failures, done = parse_forkbench(output)
+    check(done and not failures, "expected `%s` to run to 'forkbench done' with no "
+          "failure line, got %r" % (CHILD_WRITE_COMMAND, output))
+    others = sorted({fig for fig, _ in figures} - CHILD_WRITE_FIGURES)
+    check(not others, "expected `%s` to print only %s, but it printed %s too: %r"
+          % (CHILD_WRITE_COMMAND, " and ".join(sorted(CHILD_WRITE_FIGURES)),
+             ", ".join(others), output))
+    measured = [mb for mb in HEAP_SIZES_MB if ("child_write", mb) in figures
+                and not missing_numbers(figures[("child_write", mb)], TIME_KEYS)]
+    check(measured == list(HEAP_SIZES_MB[:-1]),
+          "expected child_write times at %s MB (%d MB is skipped: no memory), got them at "
+          "%s: %r" % (HEAP_SIZES_MB[:-1], LARGEST_MB, measured, output))
+    return "child_write at %s MB" % ", ".join(str(mb) for mb in measured)

@@ -3,6 +3,9 @@
 //
 //   forkbench       the full run (each figure repeated for about a second)
 //   forkbench -q    a quick run, fewer repetitions (for make test)
+//   forkbench child_write
+//                   the child_write figure alone, at every heap size
+//                   (tools/perf.py's copy-ahead rounds); -q may come too
 //   forkbench exit  exits at once (the program the exec figures run)
 //
 // Output: one figure per line, the word "forkbench" and key=value tokens.
@@ -447,22 +450,26 @@ static enum outcome sparse_pages_figure(struct bench *b) {
   return TRIAL_OK;
 }
 
+// The child_write figure, unless the child's copies would not fit in free
+// memory.  Returns TRIAL_FORK_FAILED if its fork failed.
+static enum outcome child_write_figure(struct bench *b) {
+  if (free_pages() >= (uint64)b->pages + CHILD_COPY_MARGIN)
+    return run_figure(b, &child_write);
+  print_head(child_write.time_name, b);
+  printf(" skipped=no_memory\n");
+  return TRIAL_OK;
+}
+
 // All figures for the current heap size.  Returns TRIAL_FORK_FAILED if a
 // fork failed (the remaining figures are skipped).
-static enum outcome heap_figures(struct bench *b) {
+static enum outcome all_figures(struct bench *b) {
   // vfork first: it copies nothing, so it runs even where fork cannot.
   if (run_figure(b, &vfork_exec_wait) == TRIAL_FORK_FAILED ||
       run_figure(b, &fork_exit_wait) == TRIAL_FORK_FAILED ||
       run_figure(b, &fork_exec_wait) == TRIAL_FORK_FAILED ||
-      fork_pages_figure(b) == TRIAL_FORK_FAILED)
-    return TRIAL_FORK_FAILED;
-  if (free_pages() < (uint64)b->pages + CHILD_COPY_MARGIN) {
-    print_head(child_write.time_name, b);
-    printf(" skipped=no_memory\n");
-  } else if (run_figure(b, &child_write) == TRIAL_FORK_FAILED) {
-    return TRIAL_FORK_FAILED;
-  }
-  if (run_figure(b, &parent_write) == TRIAL_FORK_FAILED ||
+      fork_pages_figure(b) == TRIAL_FORK_FAILED ||
+      child_write_figure(b) == TRIAL_FORK_FAILED ||
+      run_figure(b, &parent_write) == TRIAL_FORK_FAILED ||
       (b->pages > 0 && sparse_pages_figure(b) == TRIAL_FORK_FAILED))
     return TRIAL_FORK_FAILED;
   run_figure(b, &plain_write);
@@ -495,13 +502,18 @@ static int align_heap(struct bench *b) {
 
 int main(int argc, char *argv[]) {
   struct bench b = { 0, 0, 0, { -1, -1 }, &full_run };
+  enum outcome (*figures)(struct bench *) = all_figures;
   if (argc == 2 && strcmp(argv[1], "exit") == 0)
     return 0;
-  if (argc == 2 && strcmp(argv[1], "-q") == 0) {
-    b.repeat = &quick_run;
-  } else if (argc != 1) {
-    fprintf(2, "usage: forkbench [-q | exit]\n");
-    return 1;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-q") == 0) {
+      b.repeat = &quick_run;
+    } else if (strcmp(argv[i], child_write.time_name) == 0) {
+      figures = child_write_figure;
+    } else {
+      fprintf(2, "usage: forkbench [-q] [child_write] | forkbench exit\n");
+      return 1;
+    }
   }
   if (pipe(b.report) < 0 || align_heap(&b) < 0) {
     fprintf(2, "forkbench: cannot set up (pipe or sbrk failed)\n");
@@ -513,7 +525,7 @@ int main(int argc, char *argv[]) {
       printf("forkbench heap_mb=%d sbrk=failed\n", mb);
       break;
     }
-    if (heap_figures(&b) == TRIAL_FORK_FAILED)
+    if (figures(&b) == TRIAL_FORK_FAILED)
       printf("forkbench heap_mb=%d fork=failed\n", mb);
   }
   printf("forkbench done\n");
