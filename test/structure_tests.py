@@ -175,6 +175,25 @@ def paths_named_in_comments_and_docs_exist(m):
     return "%d files read" % len(files)
 
 
+# An input section pattern of kernel.ld that names one object file.
+LINKED_OBJECT = re.compile(r"^\s*\*(kernel/[\w/]+)\.o\(", re.M)
+
+
+@suite.test
+def objects_kernel_ld_places_first_are_built(m):
+    # kernel.ld lists a few objects by name to fix their place in the image;
+    # a pattern whose source is renamed matches nothing, silently.
+    with open(os.path.join(KERNEL, "kernel.ld")) as f:
+        named = LINKED_OBJECT.findall(f.read())
+    check(named, "expected kernel.ld to place some objects by name (*kernel/...o), found none")
+    missing = [name + ".o" for name in named
+               if not any(os.path.exists(os.path.join(REPO, name + suffix))
+                          for suffix in (".c", ".S"))]
+    check(not missing, "expected each object kernel.ld names to have a source (.c or .S) to "
+          "build it from; none for: %s" % ", ".join(missing))
+    return ", ".join(name + ".o" for name in named)
+
+
 # --- House style --------------------------------------------------------------
 
 # The major versions of clang-format that format the tree the same way:

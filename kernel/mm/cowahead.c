@@ -116,11 +116,12 @@ static void map_copy_ahead(pte_t *pte, void *copy) {
 }
 
 // Copies the batch's shared pages, their new pages taken off the free list
-// in one go, and counts the batch.  Returns 0, or -1 if memory ran out: the
-// pages it could not copy stay shared.
+// in one go (not even the free list's lock when a batch held none), and
+// counts the batch.  Returns 0, or -1 if memory ran out: the pages it could
+// not copy stay shared.
 static int copy_batch(struct batch *b) {
   void *copies[AHEAD_BATCH_PAGES];
-  int copied = kalloc_many(copies, b->nshared);
+  int copied = b->nshared > 0 ? kalloc_many(copies, b->nshared) : 0;
   for (int i = 0; i < copied; i++)
     map_copy_ahead(b->shared[i], copies[i]);
   cow_count_many(COW_EVENT_REUSE_AROUND, b->reused);
