@@ -56,3 +56,27 @@ def ctrl_p_lists_the_processes(m):
         check(re.search(wanted, listing),
               "expected Ctrl-P's list to have a line matching %r, got %r" % (wanted, listing))
     return "; ".join(line for line in listing.splitlines() if re.match(r"\d+ ", line))
+
+
+STORM_WRITERS, STORM_LINES = 4, 25
+STORM_LINE = re.compile(r"^linestorm writer=(\d+) line=(\d+) \.{48}\|$")
+
+
+@suite.test
+def lines_written_at_once_by_several_processes_stay_whole(m):
+    # linestorm's lines are longer than the UART's ring, so each write()
+    # sleeps halfway and the other writers run: without a lock over the whole
+    # write, their bytes came out interleaved.
+    command = "linestorm %d %d" % (STORM_WRITERS, STORM_LINES)
+    output = m.run(command)
+    lines = [line for line in output.splitlines() if line.strip()]
+    broken = [line for line in lines if not STORM_LINE.match(line) and line != "linestorm done"]
+    check(not broken, "expected every line of `%s` whole, found %d broken, such as:\n%s"
+          % (command, len(broken), "\n".join(broken[:5])))
+    whole = sorted(tuple(int(n) for n in STORM_LINE.match(line).groups())
+                   for line in lines if STORM_LINE.match(line))
+    expected = [(k, j) for k in range(STORM_WRITERS) for j in range(STORM_LINES)]
+    check(whole == expected and "linestorm done" in lines,
+          "expected each of %d writers' %d lines once, then 'linestorm done'; got %d lines: %r"
+          % (STORM_WRITERS, STORM_LINES, len(whole), output[-2000:]))
+    return "%d lines from %d writers, all whole" % (len(whole), STORM_WRITERS)

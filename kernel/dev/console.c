@@ -9,11 +9,20 @@
 //   Ctrl-D            end of file (a read returns what is there, or 0)
 //   Ctrl-P            list the processes (procdump)
 //
-// Lock rule: cons.lock guards the buffer and its three indexes.
+// Output: one write() reaches the UART whole, never mixed with another
+// process's bytes.  A writer can sleep halfway (the UART's ring is full, and
+// a writer on another hart can take the ring meanwhile), so without a lock
+// around the whole write, lines printed at once by several processes came
+// out interleaved byte by byte, a failure message with them.
+//
+// Lock rules: cons.lock guards the buffer and its three indexes.
 // Indexes only grow; slot i lives at buf[i % INPUT_SIZE].
 //   read  <= commit <= edit
 //   [read, commit) complete lines a reader may take
 //   [commit, edit) the line still being typed
+// cons.writing, a sleep lock, is held by console_write() for a whole write.
+// The kernel's own printf() goes around it (consputc()), so that a panic is
+// printed even while a process holds it.
 #include "types.h"
 #include "param.h"
 #include "lib/spinlock.h"
@@ -21,6 +30,7 @@
 #include "mm/usercopy.h"
 #include "sched/process.h"
 #include "sched/sched.h"
+#include "sched/sleeplock.h"
 #include "dev/uart.h"
 #include "dev/console.h"
 
@@ -31,6 +41,7 @@
 
 static struct {
   struct spinlock lock;
+  struct sleeplock writing;
   char buf[INPUT_SIZE];
   uint read;
   uint commit;
@@ -50,13 +61,16 @@ void consputc(int c) {
 
 // Returns the bytes written, or -1 if the first byte's address is bad.
 int console_write(int user_src, uint64 src, int n) {
-  for (int i = 0; i < n; i++) {
+  int written = 0;
+  acquiresleep(&cons.writing);
+  for (; written < n; written++) {
     char c;
-    if (either_copyin(&c, user_src, src + i, 1) < 0)
-      return i > 0 ? i : -1;
+    if (either_copyin(&c, user_src, src + written, 1) < 0)
+      break;
     uartputc(c);
   }
-  return n;
+  releasesleep(&cons.writing);
+  return written > 0 || n == 0 ? written : -1;
 }
 
 // Copies at most n bytes of input to dst, stopping after a newline.  Waits
@@ -135,5 +149,6 @@ void consoleintr(int c) {
 
 void consoleinit(void) {
   initlock(&cons.lock, "console");
+  initsleeplock(&cons.writing, "console write");
   uartinit();
 }
