@@ -11,7 +11,7 @@
 //
 // Output: one write() reaches the UART whole, never mixed with another
 // process's bytes.  A writer can sleep halfway (the UART's ring is full, and
-// a writer on another hart can take the ring meanwhile), so without a lock
+// another writer, on any hart, takes the ring meanwhile), so without a lock
 // around the whole write, lines printed at once by several processes came
 // out interleaved byte by byte, a failure message with them.
 //
