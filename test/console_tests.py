@@ -59,7 +59,7 @@ def ctrl_p_lists_the_processes(m):
 
 
 STORM_WRITERS, STORM_LINES = 4, 25
-STORM_LINE = re.compile(r"^linestorm writer=(\d+) line=(\d+) \.{48}\|$")
+STORM_LINE = re.compile(r"^linestorm writer=(\d+) line=(\d+) \.{48}\|$")  # 48: LINE_FILL
 
 
 @suite.test
@@ -70,11 +70,12 @@ def lines_written_at_once_by_several_processes_stay_whole(m):
     command = "linestorm %d %d" % (STORM_WRITERS, STORM_LINES)
     output = m.run(command)
     lines = [line for line in output.splitlines() if line.strip()]
-    broken = [line for line in lines if not STORM_LINE.match(line) and line != "linestorm done"]
+    matches = [STORM_LINE.match(line) for line in lines]
+    broken = [line for line, match in zip(lines, matches)
+              if not match and line != "linestorm done"]
     check(not broken, "expected every line of `%s` whole, found %d broken, such as:\n%s"
           % (command, len(broken), "\n".join(broken[:5])))
-    whole = sorted(tuple(int(n) for n in STORM_LINE.match(line).groups())
-                   for line in lines if STORM_LINE.match(line))
+    whole = sorted(tuple(int(n) for n in match.groups()) for match in matches if match)
     expected = [(k, j) for k in range(STORM_WRITERS) for j in range(STORM_LINES)]
     check(whole == expected and "linestorm done" in lines,
           "expected each of %d writers' %d lines once, then 'linestorm done'; got %d lines: %r"

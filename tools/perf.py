@@ -683,9 +683,10 @@ def chart(results):
     return "\n".join(out) + "\n"
 
 
-def report(results, ahead, cpus, order, facts, options, seconds, chart_name):
-    """docs/perf.md's text: results and ahead as verdict() takes them, the
-    main figures measured on cpus harts, options perf.py's own."""
+def report(results, ahead, order, facts, options, seconds, chart_name):
+    """docs/perf.md's text: results and ahead as verdict() takes them,
+    options perf.py's own (the main figures come from the first --cpus)."""
+    cpus = options.cpus[0]
     mode = ("`forkbench -q` (quick mode, fewer repetitions)" if options.quick
             else "`forkbench`")
     parts = [
@@ -813,7 +814,7 @@ def main():
     if svg:
         with open(os.path.join(directory, CHART), "w") as out:
             out.write(svg)
-    text = report(results, ahead, options.cpus[0], order, facts, options,
+    text = report(results, ahead, order, facts, options,
                   time.monotonic() - started, CHART if svg else None)
     with open(options.output, "w") as out:
         out.write(text)
