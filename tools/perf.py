@@ -15,8 +15,9 @@ top of user/forkbench.c) become the tables of docs/perf.md, with a verdict
 on each target, and a chart of fork time against heap size,
 docs/perf-fork.svg (beside the report; stdlib only).  Copy-ahead's target
 is judged on more rounds of `forkbench child_write` alone, with each
---cpus count (default: 1 and 3), by each round's ratio to eager copying
-in the same round.
+--cpus count (default: 1 and 3), by each kernel's fastest run over those
+rounds, against eager copying's; each round's ratio to eager copying in
+the same round is reported beside it, to show how busy the host was.
 
 Every kernel runs the same benchmark: this tree's user/forkbench.c is
 copied into the starter before it is built (the handout holds only files
@@ -281,6 +282,12 @@ class Results:
         return sorted(top / bottom for top, bottom in found
                       if isinstance(top, int) and isinstance(bottom, int) and bottom)
 
+    def fastest(self, kernel, fig, mb):
+        """kernel's fastest repetition of fig at mb over all its rounds, or None."""
+        found = [figures.get((fig, mb), {}).get("min_us") for figures in self.rounds[kernel]]
+        found = [value for value in found if isinstance(value, int)]
+        return min(found) if found else None
+
     def sizes_with(self, fig):
         """The heap sizes at which every kernel that ran measured fig."""
         return [mb for mb in self.sizes
@@ -369,6 +376,14 @@ def writes_section(results):
 
 
 def ahead_ratio(results, kernel, mb):
+    """kernel's fastest child-writes run at mb MB over eager's, over all the
+    rounds; None if unmeasured.  A busy host only ever adds time to a run,
+    so the fastest run is the one closest to the undisturbed cost."""
+    mine, theirs = (results.fastest(k, "child_write", mb) for k in (kernel, "eager"))
+    return mine / theirs if mine is not None and theirs else None
+
+
+def round_spread(results, kernel, mb):
     """(median, lowest, highest) over the rounds of kernel's child-writes
     time over eager's in the same round, at mb MB; None if unmeasured."""
     found = results.round_ratios("child_write", mb, kernel)
@@ -377,6 +392,11 @@ def ahead_ratio(results, kernel, mb):
 
 def ahead_cell(results, kernel, mb):
     found = ahead_ratio(results, kernel, mb)
+    return "%.2fx" % found if found is not None else "-"
+
+
+def spread_cell(results, kernel, mb):
+    found = round_spread(results, kernel, mb)
     return "%.2fx (%.2f-%.2fx)" % found if found else "-"
 
 
@@ -384,9 +404,11 @@ def ahead_section(results):
     """The child-writes times at the copy-ahead sizes, and the ratios to eager."""
     rows = [[mb] + [ms_cell(results, kernel, "child_write", mb) for kernel in KERNELS]
             + [ahead_cell(results, k, mb) for k in KERNELS[1:]]
+            + [spread_cell(results, k, mb) for k in KERNELS[1:]]
             for mb in AHEAD_MB]
     return table(["heap MB"] + ["child writes: %s ms" % NAMES[k] for k in KERNELS]
-                 + ["%s/eager" % NAMES[k] for k in KERNELS[1:]], rows)
+                 + ["%s/eager, fastest runs" % NAMES[k] for k in KERNELS[1:]]
+                 + ["%s/eager, by round" % NAMES[k] for k in KERNELS[1:]], rows)
 
 
 def sparse_section(results):
@@ -524,20 +546,22 @@ def verdict(results, ahead):
 def ahead_goal(results, cpus):
     """The verdict line on copy-ahead's target for the runs with cpus harts."""
     kernels = [k for k in KERNELS[1:] if k in results.measured]
-    found = {(k, mb): ahead_ratio(results, k, mb) for k in kernels for mb in AHEAD_MB}
-    if None in found.values():
+    found = [ahead_ratio(results, k, mb) for k in kernels for mb in AHEAD_MB]
+    if None in found:
         return goal("Copy-ahead (CPUS=%d)" % cpus, None, False, "")
-    worst = max(median for median, _, _ in found.values())
-    described = "; ".join("%s %s" % (NAMES[k], ", ".join(ahead_cell(results, k, mb)
-                                                         for mb in AHEAD_MB))
-                          for k in kernels)
+    worst = max(found)
+
+    def described(cell):
+        return "; ".join("%s %s" % (NAMES[k], ", ".join(cell(results, k, mb) for mb in AHEAD_MB))
+                         for k in kernels)
     return goal("Copy-ahead (CPUS=%d)" % cpus, worst, worst <= AHEAD_RATIO,
                 "A child that writes every page of its %s MB heap (fork, writes, exit, wait) "
-                "takes, against eager copying in the same round: %s (median over %d rounds "
-                "(lowest-highest)). The target is at most %.1fx; the goal, at most %.1fx, "
-                "is %s."
-                % ("/".join(str(mb) for mb in AHEAD_MB), described,
-                   len(results.rounds["eager"]), AHEAD_RATIO, AHEAD_GOAL,
+                "takes, against eager copying, comparing each kernel's fastest run over %d "
+                "rounds: %s. Round by round (each kernel's median over eager's in the same "
+                "round): %s (median (lowest-highest)). The target is at most %.1fx; the goal, "
+                "at most %.1fx, is %s."
+                % ("/".join(str(mb) for mb in AHEAD_MB), len(results.rounds["eager"]),
+                   described(ahead_cell), described(spread_cell), AHEAD_RATIO, AHEAD_GOAL,
                    "met" if worst <= AHEAD_GOAL else "not met"))
 
 
@@ -750,9 +774,12 @@ def report(results, ahead, order, facts, options, seconds, chart_name):
         "A child writing its parent's pages in order gets the next pages copied in the "
         "same fault, a window that doubles while the faults stay sequential, up to %s "
         "pages (kernel/mm/cowahead.c). *Child writes*, from `%s` alone at each CPU "
-        "count: times as above, and each round's time over eager copying's in the same "
-        "round, the kernels having run one after the other (median over %d rounds "
-        "(lowest-highest)):" % (max_window() or "?", AHEAD_COMMAND, options.ahead_rounds),
+        "count, %d rounds: times as above; each kernel's fastest run over all rounds "
+        "divided by eager copying's, which the verdict takes, since a busy host only "
+        "ever adds time to a run; and each round's median over eager copying's in the "
+        "same round, the kernels having run one after the other (median "
+        "(lowest-highest)), which shows how much the host disturbed the runs:"
+        % (max_window() or "?", AHEAD_COMMAND, options.ahead_rounds),
         "\n\n".join("CPUS=%d:\n\n%s" % (count, ahead_section(more))
                     for count, more in ahead.items()),
         "A *sparse writer* (forkbench's sparse_pages, CPUS=%d) writes every 16th heap page "
