@@ -16,6 +16,7 @@ import socket
 import subprocess
 import tempfile
 
+import harness
 from harness import REPO, Suite, check, make_environment
 
 suite = Suite("platform", cpus=(3,), boot=False)
@@ -163,3 +164,36 @@ def qemu_gdb_on_a_port_in_use_says_so_before_qemu_starts(m):
           and "Now run" not in output,
           "expected `make qemu-gdb` on a port in use to stop before QEMU, saying the port is "
           "in use and how to choose another (GDBPORT=); got status %d:\n%s" % (status, output))
+
+
+def skip_reasons(release, suite, cpus):
+    """What suite says about cpus harts on the host and, when
+    XV6_PLATFORM_RUN is release, in a platform run: its skip reasons, or None."""
+    saved = harness.PLATFORM_RUN
+    try:
+        harness.PLATFORM_RUN = None
+        on_host = suite.skipped_here(cpus)
+        harness.PLATFORM_RUN = release
+        return on_host, suite.skipped_here(cpus)
+    finally:
+        harness.PLATFORM_RUN = saved
+
+
+@suite.test
+def platform_run_skips_host_only_suites_and_the_smaller_counts(m):
+    # CI's trixie stage saves its minutes this way; the host stage must
+    # still run everything.  (A starter ships no host_only suite.)
+    expected = [(s, cpus, "at %d only" % max(s.cpus) if cpus < max(s.cpus) else None)
+                for s in harness.SUITES if not s.host_only for cpus in s.cpus]
+    expected += [(s, max(s.cpus), "CI's host stage runs this suite;")
+                 for s in harness.SUITES if s.host_only]
+    check(any(cpus == 1 and s.name == "cow" for s, cpus, _ in expected),
+          "expected the cow suite to run at CPUS=1 among the suites loaded")
+    for s, cpus, said in expected:
+        on_host, on_trixie = skip_reasons("trixie", s, cpus)
+        check(on_host is None, "expected %s at cpus=%d to run on the host, it says: %s"
+              % (s.name, cpus, on_host))
+        check(on_trixie == said if said is None else said in (on_trixie or ""),
+              "expected %s at cpus=%d in a trixie platform run to %s; it says: %r"
+              % (s.name, cpus, "run" if said is None else "be skipped (%r)" % said, on_trixie))
+    return "%d suite and count pairs" % len(expected)

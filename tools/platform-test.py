@@ -182,7 +182,8 @@ class Chroot:
         namespace whose first process dies with unshare (--kill-child):
         killing unshare kills everything started inside.  XV6_PLATFORM_RUN
         names the release to the suites: a host_only suite (test/harness.py)
-        is skipped, its minutes left to CI's host stage."""
+        is skipped, and the others run at their largest count of harts
+        alone, their other minutes left to CI's host stage."""
         environment = ["HOME=/root", "PATH=" + CHROOT_PATH, "LANG=C.UTF-8", "TERM=xterm",
                        "XV6_PLATFORM_RUN=" + self.release]
         environment += ["%s=%s" % (name, os.environ[name])
