@@ -185,7 +185,7 @@ def main():
                 if not selected:
                     continue
                 ran_any = True
-                skipped = suite.skipped_here(cpus)
+                skipped = suite.skip_reason(cpus)
                 if skipped:
                     for name, _ in selected:
                         tally.skips(name, skipped)

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Run the README's quick start on a clean Debian release, as a student would.
 
-    sudo python3 tools/platform-test.py [--log-dir DIR] [--step STEP] RELEASE...
+    sudo python3 tools/platform-test.py [--log-dir DIR] [--step STEP]
+                                        [--largest-count-only] RELEASE...
 
 RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
 
@@ -14,6 +15,8 @@ RELEASE is a Debian code name (bullseye, bookworm, trixie). For each one:
     and install the two prerequisites the README names: git and make.
  3. Inside it (chroot, as root), run `make test`: it must install the
     toolchain itself through tools/setup.sh and end with "N passed, 0 failed".
+    With --largest-count-only (CI's run, whose host stage runs every count),
+    each suite runs at its largest count of harts only.
  4. Run `make qemu` on a pseudo-terminal: it must print the shell prompt
     "$ "; then type Ctrl-A x, which must end QEMU. (On its own, with
     --step make-qemu, it builds the tree first, as `make qemu` does.)
@@ -129,8 +132,9 @@ def cached_tarball(release):
 class Chroot:
     """A release's root file system, unpacked and mounted; undone on exit."""
 
-    def __init__(self, release):
+    def __init__(self, release, largest_count_only):
         self.release = release
+        self.largest_count_only = largest_count_only
         self.root = None
         self.mounts = []                   # mounted paths, innermost last
 
@@ -182,10 +186,13 @@ class Chroot:
         namespace whose first process dies with unshare (--kill-child):
         killing unshare kills everything started inside.  XV6_PLATFORM_RUN
         names the release to the suites: a host_only suite (test/harness.py)
-        is skipped, and the others run at their largest count of harts
-        alone, their other minutes left to CI's host stage."""
+        is skipped, its minutes left to CI's host stage; with
+        largest_count_only, XV6_LARGEST_COUNT_ONLY=1 has every suite run at
+        its largest count of harts alone."""
         environment = ["HOME=/root", "PATH=" + CHROOT_PATH, "LANG=C.UTF-8", "TERM=xterm",
                        "XV6_PLATFORM_RUN=" + self.release]
+        if self.largest_count_only:
+            environment.append("XV6_LARGEST_COUNT_ONLY=1")
         environment += ["%s=%s" % (name, os.environ[name])
                         for name in PASSED_THROUGH if name in os.environ]
         return (["unshare", "--mount", "--pid", "--fork", "--kill-child",
@@ -198,12 +205,17 @@ class Chroot:
             process = subprocess.Popen(self.command(script), stdin=subprocess.DEVNULL,
                                        stdout=log_file, stderr=subprocess.STDOUT,
                                        start_new_session=True)
+            status = None
             try:
                 status = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-                status = None
+                pass
+            finally:
+                # On a timeout, or when SIGTERM unwinds us: killing unshare's
+                # session kills everything started inside.
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+                    process.wait()
         with open(log_path, errors="replace") as log_file:
             return status, log_file.read()
 
@@ -341,13 +353,13 @@ class Tally:
         return True
 
 
-def test_release(tally, release, log_root, steps=STEPS):
+def test_release(tally, release, log_root, steps, largest_count_only):
     log_dir = os.path.join(log_root, release)
     os.makedirs(log_dir, exist_ok=True)
     prefix = "debian-%s/" % release
     started = time.monotonic()
     try:
-        with Chroot(release) as chroot:
+        with Chroot(release, largest_count_only) as chroot:
             # The README's two commands, each judged on its own: make qemu
             # runs even when some test failed (it rebuilds what is missing).
             if tally.step(prefix + "prepare", prepare, chroot, log_dir):
@@ -362,11 +374,22 @@ def test_release(tally, release, log_root, steps=STEPS):
     log("platform: %s done in %.0fs; logs in %s" % (release, time.monotonic() - started, log_dir))
 
 
+def stop_on_signal(signum, frame):
+    """SIGTERM unwinds like Ctrl-C, so the step's processes are killed and
+    the mounts undone; a second one (a process group often gets one from
+    each of two senders) must not cut that unwinding short."""
+    signal.signal(signum, signal.SIG_IGN)
+    sys.exit(128 + signum)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--log-dir", default=DEFAULT_LOG_DIR)
     parser.add_argument("--step", action="append", choices=STEPS, dest="steps",
                         help="run only this README command (repeatable; default both)")
+    parser.add_argument("--largest-count-only", action="store_true",
+                        help="run each suite at its largest count of harts only (CI's run: "
+                        "its host stage runs every count)")
     parser.add_argument("releases", nargs="+", metavar="RELEASE", choices=RELEASES)
     options = parser.parse_args()
     if os.geteuid() != 0:
@@ -374,10 +397,10 @@ def main():
         log("0 passed, 1 failed")
         return 1
     tally = Tally()
-    # SIGTERM unwinds like Ctrl-C, so the mounts are undone.
-    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    signal.signal(signal.SIGTERM, stop_on_signal)
     for release in options.releases:
-        test_release(tally, release, options.log_dir, options.steps or STEPS)
+        test_release(tally, release, options.log_dir, options.steps or STEPS,
+                     options.largest_count_only)
     log("%d passed, %d failed" % (tally.passed, tally.failed))
     return 0 if tally.failed == 0 else 1
 
