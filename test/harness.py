@@ -64,7 +64,9 @@ COVERAGE_KERNEL = "kernel/kernel-cov"  # with coverage bits (test/kcov.py)
 # coverage kernel instead, and leaves what it executed in that folder when
 # killed (test/kcov.py).
 COVERAGE_FOLDER = os.environ.get("XV6_COVERAGE")
-PLATFORM_RUN = os.environ.get("XV6_PLATFORM_RUN")  # the release tools/platform-test.py runs on
+PLATFORM_VARIABLE = "XV6_PLATFORM_RUN"   # names the release tools/platform-test.py runs on
+LARGEST_COUNT_VARIABLE = "XV6_LARGEST_COUNT_ONLY"   # its --largest-count-only
+PLATFORM_RUN = os.environ.get(PLATFORM_VARIABLE)
 
 PROMPT = "$ "
 BOOT_TIMEOUT = 60        # seconds from starting QEMU to the first prompt
@@ -711,11 +713,11 @@ class Suite:
         every release).  With XV6_LARGEST_COUNT_ONLY (set by CI's run, whose
         host stage runs every suite at every count), the other suites run
         at their largest count of harts alone, the one where harts race."""
-        release = environment.get("XV6_PLATFORM_RUN")
+        release = environment.get(PLATFORM_VARIABLE)
         if release and self.host_only:
             return ("CI's host stage runs this suite; the %s run checks the kernel and "
                     "the grader" % release)
-        if environment.get("XV6_LARGEST_COUNT_ONLY") and cpus != max(self.cpus):
+        if environment.get(LARGEST_COUNT_VARIABLE) and cpus != max(self.cpus):
             return ("this run (XV6_LARGEST_COUNT_ONLY) takes each suite at its largest "
                     "count of harts, here %d; CI's host stage runs every count" % max(self.cpus))
         return None

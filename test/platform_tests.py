@@ -171,8 +171,8 @@ def ci_platform_run_skips_host_only_suites_and_the_smaller_counts(m):
     # CI's trixie stage saves its minutes this way; the host stage, and a
     # platform run of the Debian matrix, must still run every count.
     # (A starter ships no host_only suite.)
-    host, matrix = {}, {"XV6_PLATFORM_RUN": "bullseye"}
-    ci = {"XV6_PLATFORM_RUN": "trixie", "XV6_LARGEST_COUNT_ONLY": "1"}
+    host, matrix = {}, {harness.PLATFORM_VARIABLE: "bullseye"}
+    ci = {harness.PLATFORM_VARIABLE: "trixie", harness.LARGEST_COUNT_VARIABLE: "1"}
     expected = [(s, cpus, "largest count of harts, here %d" % max(s.cpus)
                  if cpus < max(s.cpus) else None)
                 for s in harness.SUITES if not s.host_only for cpus in s.cpus]

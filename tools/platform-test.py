@@ -48,7 +48,8 @@ import tempfile
 import time
 
 import labpath
-from harness import SUMMARY, last_lines  # noqa: E402  (found through labpath)
+from harness import (LARGEST_COUNT_VARIABLE, PLATFORM_VARIABLE, SUMMARY,  # noqa: E402
+                     last_lines)  # (found through labpath)
 
 REPO = labpath.TREE
 CACHE = "/var/cache/xv6-platform"
@@ -129,6 +130,16 @@ def cached_tarball(release):
     return tarball
 
 
+def end_session(process):
+    """Kill what is left of process's session (started with
+    start_new_session) and reap process.  Called however a step ends: on a
+    timeout, a failure, or SIGTERM unwinding us; killing unshare's session
+    kills everything started inside."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
 class Chroot:
     """A release's root file system, unpacked and mounted; undone on exit."""
 
@@ -190,9 +201,9 @@ class Chroot:
         largest_count_only, XV6_LARGEST_COUNT_ONLY=1 has every suite run at
         its largest count of harts alone."""
         environment = ["HOME=/root", "PATH=" + CHROOT_PATH, "LANG=C.UTF-8", "TERM=xterm",
-                       "XV6_PLATFORM_RUN=" + self.release]
+                       PLATFORM_VARIABLE + "=" + self.release]
         if self.largest_count_only:
-            environment.append("XV6_LARGEST_COUNT_ONLY=1")
+            environment.append(LARGEST_COUNT_VARIABLE + "=1")
         environment += ["%s=%s" % (name, os.environ[name])
                         for name in PASSED_THROUGH if name in os.environ]
         return (["unshare", "--mount", "--pid", "--fork", "--kill-child",
@@ -211,11 +222,7 @@ class Chroot:
             except subprocess.TimeoutExpired:
                 pass
             finally:
-                # On a timeout, or when SIGTERM unwinds us: killing unshare's
-                # session kills everything started inside.
-                if process.poll() is None:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait()
+                end_session(process)
         with open(log_path, errors="replace") as log_file:
             return status, log_file.read()
 
@@ -283,9 +290,7 @@ def make_qemu(chroot, log_dir):
         except subprocess.TimeoutExpired:
             raise StepFailure("QEMU still running %ds after Ctrl-A x" % QEMU_EXIT_TIMEOUT)
     finally:
-        if process.poll() is None:
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+        end_session(process)
         os.close(master)
         with open(os.path.join(log_dir, "make-qemu.log"), "wb") as log_file:
             log_file.write(transcript)
