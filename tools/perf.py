@@ -3,6 +3,7 @@
 
 Usage: python3 tools/perf.py [--quick] [--rounds N] [--ahead-rounds N]
                              [--cpus N ...] [--output PATH]
+       python3 tools/perf.py --replay RECORD [--output PATH]
 
 In one run: builds this tree (the solved kernel, copy-on-write fork) with
 `make`; writes the lab's starter tree (fork copies memory eagerly) with
@@ -15,9 +16,10 @@ top of user/forkbench.c) become the tables of docs/perf.md, with a verdict
 on each target, and a chart of fork time against heap size,
 docs/perf-fork.svg (beside the report; stdlib only).  Copy-ahead's target
 is judged on more rounds of `forkbench child_write` alone, with each
---cpus count (default: 1 and 3): in each round, each kernel's fastest
-repetition over eager copying's in the same round, and the median of those
-ratios over the rounds, with their range.
+--cpus count (default: 1 and 3).  Every verdict on a ratio is judged the
+same way: in each round, one kernel's fastest repetition over the other's
+(the two ran one after the other), and the median of those ratios over the
+rounds, with their range.
 
 Every kernel runs the same benchmark: this tree's user/forkbench.c is
 copied into the starter before it is built (the handout holds only files
@@ -26,12 +28,18 @@ git tracks, and the two copies must not drift apart).
 Each kernel boots through its own tree's Makefile, on a fresh copy of
 that tree's disk image (harness.tree_machine).
 
+Each run keeps the lines of every benchmark run it made in perf-runs.json
+beside the report, and the report is written from that record alone; with
+--replay RECORD, perf.py measures nothing and writes the report from an
+earlier run's record.
+
 --quick runs `forkbench -q` (fewer repetitions) to try the script out; the
 committed docs/perf.md comes from a full run.
 """
 
 import argparse
 import datetime
+import json
 import math
 import os
 import platform
@@ -84,7 +92,9 @@ ORDER_COMMAND = "orderbench 100"  # the COW work of a 100-command shell script, 
 KERNELS = ("eager", "cow", "shared")   # the starter's kernel, the solved one, FORK=shared
 NAMES = {"eager": "eager", "cow": "COW", "shared": "shared tables"}
 CHART = "perf-fork.svg"       # written beside the report
-ROUNDS = 3                    # alternating runs of the kernels; each figure is their median
+RECORD = "perf-runs.json"     # and the runs it was written from
+RECORDED_PREFIXES = ("forkbench ", "orderbench ")   # the lines of a run the report reads
+ROUNDS = 5                    # alternating runs of the kernels; each figure is their median
 AHEAD_ROUNDS = 7              # alternating runs of `forkbench child_write`, at each CPU count
 AHEAD_COMMAND = BENCH + " child_write"   # that figure alone: copy-ahead's target
 
@@ -201,6 +211,7 @@ def host_facts():
         "load": "%.1f" % os.getloadavg()[0],
         "qemu": first_line([QEMU, "--version"]),
         "commit": commit,
+        "window": max_window(),
     }
 
 
@@ -273,14 +284,16 @@ class Results:
         top, bottom = self.value(under, fig, mb, key), self.value(over, fig, mb, key)
         return top / bottom if top is not None and bottom else None
 
-    def round_ratios(self, fig, mb, kernel, base="eager", key="us"):
-        """kernel's fig over base's, round by round (both ran in the same
-        round, one after the other), sorted; rounds lacking either are left out."""
-        pairs = zip(self.rounds[kernel], self.rounds[base])
-        found = [(mine.get((fig, mb), {}).get(key), theirs.get((fig, mb), {}).get(key))
+    def round_ratios(self, fig, top, bottom, key="min_us"):
+        """top's fig over bottom's, round by round, each a (kernel, heap MB)
+        pair; both ran in the same round, one after the other.  Sorted;
+        rounds lacking either are left out."""
+        (top_kernel, top_mb), (bottom_kernel, bottom_mb) = top, bottom
+        pairs = zip(self.rounds[top_kernel], self.rounds[bottom_kernel])
+        found = [(mine.get((fig, top_mb), {}).get(key), theirs.get((fig, bottom_mb), {}).get(key))
                  for mine, theirs in pairs]
-        return sorted(top / bottom for top, bottom in found
-                      if isinstance(top, int) and isinstance(bottom, int) and bottom)
+        return sorted(over / under for over, under in found
+                      if isinstance(over, int) and isinstance(under, int) and under)
 
     def sizes_with(self, fig):
         """The heap sizes at which every kernel that ran measured fig."""
@@ -369,19 +382,30 @@ def writes_section(results):
                  rows)
 
 
-def ahead_ratio(results, kernel, mb):
-    """(median, lowest, highest) over the rounds of kernel's fastest
-    child-writes repetition over eager's in the same round, at mb MB; None
-    if unmeasured.  The kernels of a round run one after the other, so a
-    change in the host's load falls on both; within a run a busy host
-    adds time to some repetitions, and the fastest is the least disturbed."""
-    found = results.round_ratios("child_write", mb, kernel, key="min_us")
+def paired(results, fig, top, bottom):
+    """(median, lowest, highest) over the rounds of top's fastest repetition
+    of fig over bottom's in the same round (top and bottom as round_ratios
+    takes them), or None if unmeasured.  The kernels of a round run one after
+    the other, so a change in the host's load falls on both; within a run a
+    busy host adds time to some repetitions, and the fastest is the least
+    disturbed."""
+    found = results.round_ratios(fig, top, bottom)
     return (found[len(found) // 2], found[0], found[-1]) if found else None
+
+
+def ahead_ratio(results, kernel, mb):
+    """paired() for kernel's child writes over eager's, at mb MB."""
+    return paired(results, "child_write", (kernel, mb), ("eager", mb))
+
+
+def ratio_text(found, digits=2):
+    """'median (lowest-highest)x' of a paired() result."""
+    return "{0:.{3}f}x ({1:.{3}f}-{2:.{3}f}x)".format(*(found + (digits,)))
 
 
 def ahead_cell(results, kernel, mb):
     found = ahead_ratio(results, kernel, mb)
-    return "%.2fx (%.2f-%.2fx)" % found if found else "-"
+    return ratio_text(found) if found else "-"
 
 
 def ahead_section(results):
@@ -461,68 +485,80 @@ def us(ns):
     return "%.1f us" % (ns / 1000.0) if ns is not None else "unmeasured"
 
 
-def goal(label, value, met, text, absent="a figure is missing on some kernel"):
+ABSENT = "a figure is missing on some kernel"
+
+
+def goal(label, value, met, text, absent=ABSENT):
     """One verdict line: what was measured, against its goal (or why it was not)."""
     if value is None:
         return "- %s: **not measured** (%s)." % (label, absent)
     return "- %s: **%s.** %s" % (label, "Met" if met else "Not met", text)
 
 
-def ratios(results, fig, mb, over, under="eager"):
-    """under's fig over over's at mb: (of the medians, of the minimums), 0 if missing."""
-    return tuple(results.ratio(fig, mb, key, over, under) or 0 for key in TIME_KEYS)
+STRADDLE_NOTE = (" Some rounds fall on each side of %gx, so the host's load may have "
+                 "decided this verdict: run perf.py again on a quieter machine.")
+VERDICT_METHOD = (
+    "Each ratio is taken round by round: in a round the kernels ran one after the "
+    "other, and the ratio compares their fastest repetitions. A verdict judges the "
+    "median of those ratios over the rounds, shown first, with their range "
+    "(lowest-highest) after it.")
 
 
-def size_ratio(results, kernel, key):
-    """kernel's fork+exit+wait at the larger of FLAT_MB over the smaller, or None."""
-    big, small = (results.value(kernel, "fork_exit_wait", mb, key) for mb in reversed(FLAT_MB))
-    return big / small if big is not None and small else None
+def straddles(found, limit):
+    """Whether a paired() result has rounds on both sides of limit."""
+    _, lowest, highest = found
+    return lowest < limit < highest
+
+
+def ratio_goal(label, found, limit, at_least, claim, digits, absent=ABSENT):
+    """A verdict line on a paired() result, met when its median is at least
+    limit (at_least) or at most limit; claim is the sentence, with %s where
+    the ratio goes."""
+    if found is None:
+        return goal(label, None, False, "", absent)
+    met = found[0] >= limit if at_least else found[0] <= limit
+    caveat = STRADDLE_NOTE % limit if straddles(found, limit) else ""
+    return goal(label, found[0], met, claim % ratio_text(found, digits) + caveat)
 
 
 def verdict(results, ahead):
     """The lines on each target, then what the numbers say: results holds
     the main figures, ahead maps each count of harts to the Results of its
     child_write rounds, on which copy-ahead's target is judged."""
-    lab = results.ratio("fork_exit_wait", TARGET_MB)
-    around = results.ratio("parent_write", AROUND_MB, over="eager", under="cow")
-    flat_ratio, flat_min_ratio = (size_ratio(results, "shared", key) for key in TIME_KEYS)
     extra = extra_pages(results, "shared", PAGES_MB)
-    speedup = results.ratio("fork_exit_wait", SHARED_MB, over="shared")
-    absent = ("a figure is missing on some kernel" if "shared" in results.measured else
+    absent = (ABSENT if "shared" in results.measured else
               "this tree has no %s to build: the lab's challenge" % SHARED_SOURCE)
     lines = [
-        goal("Lab target (COW kernel)", lab, lab is not None and lab >= TARGET_RATIO,
-             "Fork+exit+wait of a %d MB process is %.1fx faster with COW than with eager "
-             "copying (medians; %.1fx comparing the fastest runs); the target is %dx."
-             % ((TARGET_MB,) + ratios(results, "fork_exit_wait", TARGET_MB, "cow")
-                + (TARGET_RATIO,))),
-        goal("Fault-around (COW kernel)", around,
-             around is not None and around <= AROUND_RATIO,
-             "The parent's writes to %d MB after its child exited (the parent-writes "
-             "trial: fork, exit, wait, then one write per page) take %.3fx eager's time "
-             "for the same trial (medians; %.3fx comparing the fastest runs); the goal is "
-             "at most %.1fx."
-             % ((AROUND_MB,) + ratios(results, "parent_write", AROUND_MB, "eager", "cow")
-                + (AROUND_RATIO,))),
-        goal("Shared tables, flat fork", flat_ratio,
-             flat_ratio is not None and flat_ratio <= FLAT_RATIO,
-             "Fork+exit+wait of a %d MB process takes %.2fx that of a %d MB process "
-             "(medians; %.2fx comparing the fastest runs); the goal is at most %.1fx."
-             % (FLAT_MB[1], flat_ratio or 0, FLAT_MB[0], flat_min_ratio or 0, FLAT_RATIO), absent),
+        ratio_goal("Lab target (COW kernel)",
+                   paired(results, "fork_exit_wait", ("eager", TARGET_MB), ("cow", TARGET_MB)),
+                   TARGET_RATIO, True,
+                   "Fork+exit+wait of a %d MB process is %%s faster with COW than with eager "
+                   "copying; the target is %dx." % (TARGET_MB, TARGET_RATIO), 1),
+        ratio_goal("Fault-around (COW kernel)",
+                   paired(results, "parent_write", ("cow", AROUND_MB), ("eager", AROUND_MB)),
+                   AROUND_RATIO, False,
+                   "The parent's writes to %d MB after its child exited (the parent-writes "
+                   "trial: fork, exit, wait, then one write per page) take %%s eager's time "
+                   "for the same trial; the goal is at most %.1fx." % (AROUND_MB, AROUND_RATIO),
+                   3),
+        ratio_goal("Shared tables, flat fork",
+                   paired(results, "fork_exit_wait", ("shared", FLAT_MB[1]), ("shared", FLAT_MB[0])),
+                   FLAT_RATIO, False,
+                   "Fork+exit+wait of a %d MB process takes %%s that of a %d MB process; the "
+                   "goal is at most %.1fx." % (FLAT_MB[1], FLAT_MB[0], FLAT_RATIO), 2, absent),
         goal("Shared tables, memory", extra, extra is not None and extra <= PAGES_EXTRA,
              "A fork of a %d MB process takes %s pages more than a fork of a 0 MB one; "
              "the goal is at most %d." % (PAGES_MB, extra, PAGES_EXTRA), absent),
-        goal("Shared tables, speed", speedup,
-             speedup is not None and speedup >= SHARED_RATIO,
-             "Fork+exit+wait of a %d MB process is %.1fx faster than with eager copying "
-             "(medians; %.1fx comparing the fastest runs); the goal is %dx."
-             % ((SHARED_MB,) + ratios(results, "fork_exit_wait", SHARED_MB, "shared")
-                + (SHARED_RATIO,)), absent),
+        ratio_goal("Shared tables, speed",
+                   paired(results, "fork_exit_wait", ("eager", SHARED_MB), ("shared", SHARED_MB)),
+                   SHARED_RATIO, True,
+                   "Fork+exit+wait of a %d MB process is %%s faster than with eager copying; "
+                   "the goal is %dx." % (SHARED_MB, SHARED_RATIO), 1, absent),
     ] + [ahead_goal(more, count) for count, more in ahead.items()] + [
         sparse_goal(results),
     ]
-    return "\n".join(lines) + "\n\n" + "\n\n".join(
-        [memory_paragraph(results), timing_paragraph(results)])
+    return "\n\n".join([VERDICT_METHOD, "\n".join(lines), memory_paragraph(results),
+                         timing_paragraph(results)])
 
 
 def ahead_goal(results, cpus):
@@ -532,21 +568,18 @@ def ahead_goal(results, cpus):
     if None in found:
         return goal("Copy-ahead (CPUS=%d)" % cpus, None, False, "")
     worst = max(median for median, _, _ in found)
-    straddling = any(lowest <= AHEAD_RATIO < highest for _, lowest, highest in found)
     described = "; ".join("%s %s" % (NAMES[k], ", ".join(ahead_cell(results, k, mb)
                                                          for mb in AHEAD_MB))
                           for k in kernels)
     return goal("Copy-ahead (CPUS=%d)" % cpus, worst, worst <= AHEAD_RATIO,
                 "A child that writes every page of its %s MB heap (fork, writes, exit, wait) "
-                "takes, against eager copying, each round's fastest repetition over eager's "
-                "in the same round: %s (median over %d rounds (lowest-highest)). The target "
-                "is at most %.1fx; the goal, at most %.1fx, is %s.%s"
-                % ("/".join(str(mb) for mb in AHEAD_MB), described,
-                   len(results.rounds["eager"]), AHEAD_RATIO, AHEAD_GOAL,
+                "takes, against eager copying, over %d rounds: %s. The target is at most "
+                "%.1fx; the goal, at most %.1fx, is %s.%s"
+                % ("/".join(str(mb) for mb in AHEAD_MB), len(results.rounds["eager"]),
+                   described, AHEAD_RATIO, AHEAD_GOAL,
                    "met" if worst <= AHEAD_GOAL else "not met",
-                   " Some rounds fall on each side of the target, so the host's load may "
-                   "have decided this verdict: run perf.py again on a quieter machine."
-                   if straddling else ""))
+                   STRADDLE_NOTE % AHEAD_RATIO
+                   if any(straddles(one, AHEAD_RATIO) for one in found) else ""))
 
 
 def sparse_goal(results):
@@ -699,8 +732,12 @@ def report(results, ahead, order, facts, options, seconds, chart_name):
             else "`forkbench`")
     parts = [
         "# Fork performance: eager copying, copy-on-write, shared page tables",
-        "Generated by `tools/perf.py`; do not edit by hand. To reproduce:\n\n"
-        "    %s" % REPRODUCE,
+        "Generated by `tools/perf.py`; do not edit by hand. To measure again:\n\n"
+        "    %s\n\n"
+        "The runs this page was written from are kept beside it, in `%s`; to write "
+        "the page again from them, without measuring (after a change to its wording, "
+        "say):\n\n"
+        "    %s --replay docs/%s" % (REPRODUCE, RECORD, REPRODUCE, RECORD),
         "It builds three kernels: the lab's starter tree (`make handout`: fork copies "
         "every page, *eager*), this tree (copy-on-write fork with fault-around reuse, "
         "*COW*), and this tree with `make FORK=shared` (fork shares the parent's leaf "
@@ -722,6 +759,8 @@ def report(results, ahead, order, facts, options, seconds, chart_name):
             ["QEMU", facts["qemu"]],
             ["solved tree", facts["commit"]],
             ["perf.py run time", "%.0f s" % seconds],
+            ["a trap into the kernel and back (getpid, COW kernel)",
+             us(results.typical("getpid", CALL_KEYS[1]))],
         ]),
         "## Verdict",
         verdict(results, ahead),
@@ -762,7 +801,7 @@ def report(results, ahead, order, facts, options, seconds, chart_name):
         "round, the kernels having run one after the other, a kernel's fastest "
         "repetition over eager copying's (median over the rounds (lowest-highest); "
         "each ratio comes from one round's two runs, not from the times shown):"
-        % (max_window() or "?", AHEAD_COMMAND, options.ahead_rounds),
+        % (facts["window"] or "?", AHEAD_COMMAND, options.ahead_rounds),
         "\n\n".join("CPUS=%d:\n\n%s" % (count, ahead_section(more))
                     for count, more in ahead.items()),
         "A *sparse writer* (forkbench's sparse_pages, CPUS=%d) writes every 16th heap page "
@@ -788,12 +827,88 @@ def report(results, ahead, order, facts, options, seconds, chart_name):
     return "\n\n".join(parts) + "\n"
 
 
+# --- The record of the runs -------------------------------------------------
+
+def kept_lines(output):
+    """The lines of a run's output that the report reads."""
+    return [line.strip() for line in output.splitlines()
+            if line.strip().startswith(RECORDED_PREFIXES)]
+
+
+def measured_record(options):
+    """Build the kernels, run the benchmarks; return what render() takes:
+    the host's facts, perf.py's options, the time taken and the lines of
+    every run."""
+    started = time.monotonic()
+    facts = host_facts()
+    main_outputs, ahead_outputs = measure(options.quick, options.rounds,
+                                          options.ahead_rounds, options.cpus)
+    progress("running %s on the COW kernel" % ORDER_COMMAND)
+    order = run_bench(REPO, "cow", ORDER_COMMAND, options.cpus[0])
+
+    def lines_of(outputs):
+        return {kernel: [kept_lines(output) for output in runs]
+                for kernel, runs in outputs.items()}
+    return {
+        "facts": facts,
+        "options": {name: getattr(options, name)
+                    for name in ("quick", "rounds", "ahead_rounds", "cpus")},
+        "seconds": round(time.monotonic() - started),
+        "main": lines_of(main_outputs),
+        "ahead": [{"cpus": cpus, "runs": lines_of(ahead_outputs[cpus])}
+                  for cpus in options.cpus],
+        "order": kept_lines(order),
+    }
+
+
+def load_record(path):
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as error:
+        raise PerfError("cannot read the record %s: %s" % (path, error))
+
+
+def save_record(record, path):
+    with open(path, "w") as out:
+        json.dump(record, out, indent=1)
+        out.write("\n")
+
+
+def render(record, output):
+    """Write the report to output, and its chart beside it, from record."""
+    def results_of(runs):
+        return Results({kernel: ["\n".join(lines) for lines in runs.get(kernel, [])]
+                        for kernel in KERNELS})
+    try:
+        options = argparse.Namespace(**record["options"])
+        results = results_of(record["main"])
+        ahead = {entry["cpus"]: results_of(entry["runs"]) for entry in record["ahead"]}
+        order = "\n".join(record["order"])
+        facts, seconds = record["facts"], record["seconds"]
+    except (KeyError, TypeError, AttributeError) as error:
+        raise PerfError("the record lacks %s: is it one perf.py wrote?" % error)
+    directory = os.path.dirname(os.path.abspath(output))
+    svg = chart(results)
+    if svg:
+        with open(os.path.join(directory, CHART), "w") as out:
+            out.write(svg)
+    with open(output, "w") as out:
+        out.write(report(results, ahead, order, facts, options, seconds,
+                         CHART if svg else None))
+
+
 def main():
     parser = argparse.ArgumentParser(description="Compare fork with and without COW; "
                                      "write docs/perf.md.")
     parser.add_argument("--quick", action="store_true",
                         help="run forkbench -q (fewer repetitions), to try the script out")
-    parser.add_argument("--output", default=DEFAULT_OUTPUT, help="where to write the report")
+    parser.add_argument("--output", default=DEFAULT_OUTPUT,
+                        help="where to write the report (its chart and, unless "
+                        "--replay, its record %s go beside it)" % RECORD)
+    parser.add_argument("--replay", metavar="RECORD",
+                        help="measure nothing: write the report from the runs in "
+                        "RECORD, a %s an earlier run wrote" % RECORD)
     parser.add_argument("--rounds", type=int, default=ROUNDS,
                         help="alternating runs of the kernels (default %d)" % ROUNDS)
     parser.add_argument("--ahead-rounds", type=int, default=AHEAD_ROUNDS,
@@ -807,27 +922,18 @@ def main():
     options.rounds, options.ahead_rounds = max(1, options.rounds), max(1, options.ahead_rounds)
     harness.install_signal_handlers()
     started = time.monotonic()
-    facts = host_facts()
+    directory = os.path.dirname(os.path.abspath(options.output))
     try:
-        main_outputs, ahead_outputs = measure(options.quick, options.rounds,
-                                              options.ahead_rounds, options.cpus)
-        results = Results(main_outputs)
-        ahead = {cpus: Results(ahead_outputs[cpus]) for cpus in options.cpus}
-        progress("running %s on the COW kernel" % ORDER_COMMAND)
-        order = run_bench(REPO, "cow", ORDER_COMMAND, options.cpus[0])
+        if options.replay:
+            record = load_record(options.replay)
+        else:
+            record = measured_record(options)
+            os.makedirs(directory, exist_ok=True)
+            save_record(record, os.path.join(directory, RECORD))
+        render(record, options.output)
     except (PerfError, ValueError, subprocess.TimeoutExpired) as error:
         print("perf: %s" % error, file=sys.stderr)
         return 1
-    directory = os.path.dirname(os.path.abspath(options.output))
-    os.makedirs(directory, exist_ok=True)
-    svg = chart(results)
-    if svg:
-        with open(os.path.join(directory, CHART), "w") as out:
-            out.write(svg)
-    text = report(results, ahead, order, facts, options,
-                  time.monotonic() - started, CHART if svg else None)
-    with open(options.output, "w") as out:
-        out.write(text)
     progress("wrote %s in %.0f s" % (options.output, time.monotonic() - started))
     return 0
 
